@@ -1,0 +1,146 @@
+package topology
+
+import (
+	"net"
+	"net/netip"
+	"strconv"
+)
+
+// Pos is a place in a topology file, for error messages.
+type Pos struct {
+	File string `json:"-"`
+	Line int    `json:"-"`
+}
+
+// String renders the position as file:line, or "" when unknown.
+func (p Pos) String() string {
+	if p.File == "" && p.Line == 0 {
+		return ""
+	}
+	if p.Line == 0 {
+		return p.File
+	}
+	return p.File + ":" + strconv.Itoa(p.Line)
+}
+
+// NodeKind says whether a node is a host (a network namespace with
+// interfaces and routes) or a switch (a Linux bridge in a namespace of
+// its own).
+type NodeKind string
+
+// The node kinds.
+const (
+	KindHost   NodeKind = "host"
+	KindSwitch NodeKind = "switch"
+)
+
+// Lab is the desired state of one lab, fully resolved: every interface
+// is named, every address chosen, every default applied. It is what the
+// planner compares against the kernel, and what the state file stores.
+type Lab struct {
+	Name   string         `json:"name"`
+	File   string         `json:"file,omitempty"`
+	Nodes  []*Node        `json:"nodes"`
+	Links  []*Link        `json:"links"`
+	Expect []*Expectation `json:"expect,omitempty"`
+}
+
+// Node is a host or switch of a lab.
+type Node struct {
+	Name string   `json:"name"`
+	Kind NodeKind `json:"kind"`
+	// Forward turns IPv4 and IPv6 forwarding on (a router). Hosts only.
+	Forward bool `json:"forward,omitempty"`
+	// Routes are the static routes of a host, in file order.
+	Routes []Route `json:"routes,omitempty"`
+	// Sysctls are extra sysctls set inside the host's namespace, keyed
+	// by their dotted name (net.ipv4.icmp_echo_ignore_all).
+	Sysctls map[string]string `json:"sysctls,omitempty"`
+	// Exec lists shell commands run inside the host once it is built.
+	Exec []string `json:"exec,omitempty"`
+	// STP turns spanning tree on for a switch.
+	STP bool `json:"stp,omitempty"`
+	Pos Pos  `json:"-"`
+}
+
+// Route is one static route of a host.
+type Route struct {
+	// To is the destination; 0.0.0.0/0 or ::/0 for "default".
+	To netip.Prefix `json:"to"`
+	// Via is the next hop.
+	Via netip.Addr `json:"via"`
+	Pos Pos        `json:"-"`
+}
+
+// String renders a route the way iproute2 does ("default via 10.0.0.1").
+func (r Route) String() string {
+	to := r.To.String()
+	if r.To.Bits() == 0 {
+		to = "default"
+	}
+	return to + " via " + r.Via.String()
+}
+
+// Link is a veth pair between two nodes.
+type Link struct {
+	Ends [2]Endpoint `json:"ends"`
+	// MTU of both ends; 0 means the kernel default (1500).
+	MTU int `json:"mtu,omitempty"`
+	// Down is true when the link is declared `state: down`.
+	Down bool `json:"down,omitempty"`
+	Pos  Pos  `json:"-"`
+}
+
+// Endpoint is one end of a link: an interface of a node.
+type Endpoint struct {
+	Node      string `json:"node"`
+	Interface string `json:"interface"`
+	// Addresses are the interface's addresses with their prefix length.
+	Addresses []netip.Prefix `json:"addresses,omitempty"`
+	// MAC is the interface's hardware address; nil lets the kernel choose.
+	MAC net.HardwareAddr `json:"mac,omitempty"`
+}
+
+// String renders the endpoint as node:interface.
+func (e Endpoint) String() string { return e.Node + ":" + e.Interface }
+
+// Expectation is one reachability assertion checked by `topo check`.
+type Expectation struct {
+	From string `json:"from"`
+	// To is a node name or an address, as written.
+	To string `json:"to"`
+	// Reach is whether an ICMP echo reply must (true) or must not
+	// (false) come back.
+	Reach bool `json:"reach"`
+	// TTL, when non-zero, is the exact TTL the reply must carry.
+	TTL int `json:"ttl,omitempty"`
+	Pos Pos `json:"-"`
+}
+
+// Node returns the node with the given name, or nil.
+func (l *Lab) Node(name string) *Node {
+	for _, n := range l.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Interfaces returns the endpoints that live on the named node, in link
+// order.
+func (l *Lab) Interfaces(node string) []Endpoint {
+	var out []Endpoint
+	for _, lk := range l.Links {
+		for _, e := range lk.Ends {
+			if e.Node == node {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// Namespace is the name of the network namespace that holds a node of
+// the lab, as `ip netns list` shows it.
+func Namespace(lab, node string) string { return lab + "-" + node }

@@ -1,0 +1,52 @@
+package topology
+
+import (
+	"net"
+	"net/netip"
+)
+
+// Observed is what the kernel holds for a lab, as read from the lab's
+// namespaces. Nodes whose namespace does not exist are absent from
+// Nodes.
+type Observed struct {
+	Nodes map[string]*ObservedNode `json:"nodes"`
+}
+
+// ObservedNode is the kernel's view of one node's namespace.
+type ObservedNode struct {
+	Name string `json:"name"`
+	// Inode identifies the network namespace (the nsfs inode).
+	Inode uint64 `json:"inode"`
+	// Ifaces are the namespace's interfaces except lo, keyed by name.
+	Ifaces map[string]*ObservedIface `json:"ifaces"`
+	// LoopbackUp reports whether lo is administratively up.
+	LoopbackUp bool `json:"loopbackUp"`
+	// Routes are the routes of the main table with protocol "static":
+	// the ones topo installs. Kernel-made routes are not listed.
+	Routes []Route `json:"routes,omitempty"`
+	// Sysctls holds the current value of each sysctl that was asked
+	// for when observing, keyed by dotted name.
+	Sysctls map[string]string `json:"sysctls,omitempty"`
+}
+
+// ObservedIface is the kernel's view of one interface.
+type ObservedIface struct {
+	Name string `json:"name"`
+	// Kind is the netlink link type: "veth", "bridge", ...
+	Kind  string `json:"kind"`
+	Index int    `json:"index"`
+	// PeerIndex is the ifindex of a veth's other end (in its own
+	// namespace), 0 when unknown.
+	PeerIndex int `json:"peerIndex,omitempty"`
+	// Master is the name of the bridge this interface is a port of.
+	Master    string           `json:"master,omitempty"`
+	MAC       net.HardwareAddr `json:"mac"`
+	MTU       int              `json:"mtu"`
+	AdminUp   bool             `json:"adminUp"`
+	OperState string           `json:"operState"`
+	// Addresses are the global and site scope addresses (link-local
+	// addresses, which the kernel makes, are left out).
+	Addresses []netip.Prefix `json:"addresses,omitempty"`
+	// STP reports spanning tree state for a bridge.
+	STP bool `json:"stp,omitempty"`
+}

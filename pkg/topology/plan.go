@@ -1,0 +1,57 @@
+package topology
+
+import (
+	"net"
+	"net/netip"
+)
+
+// Op is the kind of one plan step.
+type Op string
+
+// The plan operations, in the order the executor applies their phases.
+const (
+	OpDeleteLink Op = "delete-link" // Link: delete the veth pair (deleting one end deletes both)
+	OpDeleteNode Op = "delete-node" // Node: kill its processes, delete its namespace
+	OpCreateNode Op = "create-node" // Node: namespace, lo up, hostname; a bridge for a switch
+	OpCreateLink Op = "create-link" // Link: veth pair born in both namespaces, MTU, MAC, master, addresses, state
+	OpSetMTU     Op = "set-mtu"     // Node, Iface, MTU
+	OpSetMAC     Op = "set-mac"     // Node, Iface, MAC
+	OpDelAddr    Op = "del-addr"    // Node, Iface, Prefix
+	OpAddAddr    Op = "add-addr"    // Node, Iface, Prefix
+	OpSetState   Op = "set-state"   // Node, Iface, Up
+	OpSetSTP     Op = "set-stp"     // Node (a switch), Up = on
+	OpSetSysctl  Op = "set-sysctl"  // Node, Key, Value
+	OpDelRoute   Op = "del-route"   // Node, Route
+	OpAddRoute   Op = "add-route"   // Node, Route
+	OpRunExec    Op = "run-exec"    // Node: run the node's exec commands
+)
+
+// Step is one change the executor makes. Only the fields its Op names
+// are set.
+type Step struct {
+	Op     Op               `json:"op"`
+	Node   string           `json:"node,omitempty"`
+	Iface  string           `json:"iface,omitempty"`
+	Link   *Link            `json:"link,omitempty"`
+	Prefix netip.Prefix     `json:"prefix,omitzero"`
+	Route  Route            `json:"route,omitzero"`
+	MTU    int              `json:"mtu,omitempty"`
+	MAC    net.HardwareAddr `json:"mac,omitempty"`
+	Up     bool             `json:"up,omitempty"`
+	Key    string           `json:"key,omitempty"`
+	Value  string           `json:"value,omitempty"`
+	// Why says what made the step necessary: "new", "changed",
+	// "removed from file", or "drift: ..." for changes made behind
+	// topo's back.
+	Why string `json:"why,omitempty"`
+}
+
+// Plan is the ordered list of steps that takes the kernel from the
+// observed state to the desired one.
+type Plan struct {
+	Lab   string `json:"lab"`
+	Steps []Step `json:"steps"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
