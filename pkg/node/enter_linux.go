@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Do runs fn on a locked OS thread switched into the network namespace
@@ -46,4 +47,128 @@ func doLocked(ns netns.NsHandle, fn func() error) error {
 	}
 	runtime.UnlockOSThread()
 	return fnErr
+}
+
+// nsPath is the /proc path of the calling thread's namespace of the
+// given type ("net", "uts"). It names the thread, not the process,
+// because namespaces set with setns/unshare are per thread.
+func nsPath(typ string) string {
+	return fmt.Sprintf("/proc/self/task/%d/ns/%s", unix.Gettid(), typ)
+}
+
+// unshareAndBind runs on a fresh goroutine with a locked OS thread:
+// it moves the thread into a new namespace of type flag (CLONE_NEWNET
+// or CLONE_NEWUTS; typ is "net" or "uts"), runs inside (which may be
+// nil) in it, bind-mounts the new namespace onto target (an existing
+// file), and moves the thread back. Nothing else runs on the thread
+// meanwhile. If the thread cannot be moved back it stays locked and Go
+// discards it with the goroutine.
+func unshareAndBind(flag int, typ, target string, inside func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		errc <- unshareAndBindLocked(flag, typ, target, inside)
+	}()
+	return <-errc
+}
+
+func unshareAndBindLocked(flag int, typ, target string, inside func() error) error {
+	runtime.LockOSThread()
+	orig, err := unix.Open(nsPath(typ), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("open current %s namespace: %w", typ, err)
+	}
+	defer unix.Close(orig)
+	if err := unix.Unshare(flag); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("unshare %s namespace: %w", typ, err)
+	}
+	var stepErr error
+	if inside != nil {
+		stepErr = inside()
+	}
+	if stepErr == nil {
+		if err := unix.Mount(nsPath(typ), target, "", unix.MS_BIND, ""); err != nil {
+			stepErr = fmt.Errorf("bind-mount new %s namespace on %s: %w", typ, target, err)
+		}
+	}
+	if err := unix.Setns(orig, flag); err != nil {
+		// Leave the thread locked: the runtime kills it on goroutine exit.
+		return fmt.Errorf("return to original %s namespace: %w (after: %v)", typ, err, stepErr)
+	}
+	runtime.UnlockOSThread()
+	return stepErr
+}
+
+// enterForExec runs fn on a fresh goroutine whose OS thread is locked
+// and never unlocked: the thread enters the network namespace at
+// netnsPath, the UTS namespace at utsPath (if not ""), a new mount
+// namespace that receives but never sends mount events (MS_SLAVE), with
+// /sys remounted for the network namespace (best effort) and hosts (if
+// not "") bind-mounted over /etc/hosts. fn then runs on that thread, so
+// a process it forks inherits all of it. The thread dies with the
+// goroutine, so the root namespaces are never left behind on it.
+func enterForExec(netnsPath, utsPath, hosts string, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with us
+		if err := enterAll(netnsPath, utsPath, hosts); err != nil {
+			errc <- err
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+func enterAll(netnsPath, utsPath, hosts string) error {
+	if err := setnsPath(netnsPath, unix.CLONE_NEWNET); err != nil {
+		return err
+	}
+	if utsPath != "" {
+		if err := setnsPath(utsPath, unix.CLONE_NEWUTS); err != nil {
+			return err
+		}
+	}
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("unshare mount namespace: %w", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
+		return fmt.Errorf("make / a slave mount: %w", err)
+	}
+	remountSys()
+	if hosts != "" {
+		if err := unix.Mount(hosts, "/etc/hosts", "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind-mount %s over /etc/hosts: %w", hosts, err)
+		}
+	}
+	return nil
+}
+
+func setnsPath(path string, flag int) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open namespace %s: %w", path, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Setns(fd, flag); err != nil {
+		return fmt.Errorf("enter namespace %s: %w", path, err)
+	}
+	return nil
+}
+
+// remountSys replaces /sys with a sysfs of the current network
+// namespace, as `ip netns exec` does, keeping it read-only if it was.
+// Failure leaves the old /sys and is not fatal: most programs do not
+// need it.
+func remountSys() {
+	var flags uintptr
+	var st unix.Statfs_t
+	if unix.Statfs("/sys", &st) == nil && st.Flags&unix.ST_RDONLY != 0 {
+		flags |= unix.MS_RDONLY
+	}
+	if err := unix.Unmount("/sys", unix.MNT_DETACH); err != nil {
+		return
+	}
+	_ = unix.Mount("sysfs", "/sys", "sysfs", flags, "")
 }

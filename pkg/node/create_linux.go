@@ -1,0 +1,140 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// nsfsMagic is the filesystem magic of namespace files (NSFS_MAGIC).
+const nsfsMagic = 0x6e736673
+
+// Create makes a new named network namespace, bind-mounted at
+// NetnsDir/name like `ip netns add` does, with lo up inside, and
+// returns its nsfs inode.
+//
+// An existing name is never adopted: if NetnsDir/name exists, Create
+// returns an error wrapping fs.ErrExist and changes nothing. If a later
+// step fails, Create unmounts and removes what it made. Callable from
+// any goroutine; the thread switching happens on a private locked
+// thread.
+func Create(name string) (inode uint64, err error) {
+	if err := checkName(name); err != nil {
+		return 0, err
+	}
+	if err := prepareNetnsDir(); err != nil {
+		return 0, err
+	}
+	path := filepath.Join(NetnsDir, name)
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0)
+	if err != nil {
+		return 0, fmt.Errorf("create namespace %s: %w", name, err)
+	}
+	f.Close()
+	defer func() {
+		if err != nil {
+			unmountAndRemove(path)
+		}
+	}()
+	if err := unshareAndBind(unix.CLONE_NEWNET, "net", path, nil); err != nil {
+		return 0, fmt.Errorf("create namespace %s: %w", name, err)
+	}
+	ns, err := Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer ns.Close()
+	lo, err := ns.NL.LinkByName("lo")
+	if err == nil {
+		err = ns.NL.LinkSetUp(lo)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("namespace %s: set lo up: %w", name, err)
+	}
+	return Inode(name)
+}
+
+// Inode returns the nsfs inode of the namespace mounted at
+// NetnsDir/name. The error wraps fs.ErrNotExist when there is no such
+// file, and says so when the file exists but no namespace is mounted
+// on it (a leftover of a crash; Delete removes it).
+func Inode(name string) (uint64, error) {
+	path := filepath.Join(NetnsDir, name)
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(path, &sfs); err != nil {
+		return 0, fmt.Errorf("namespace %s: %w", name, &fs.PathError{Op: "statfs", Path: path, Err: err})
+	}
+	if sfs.Type != nsfsMagic {
+		return 0, fmt.Errorf("namespace %s: %s exists but no namespace is mounted on it", name, path)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return 0, fmt.Errorf("namespace %s: %w", name, &fs.PathError{Op: "stat", Path: path, Err: err})
+	}
+	return st.Ino, nil
+}
+
+// Delete unmounts and removes NetnsDir/name. An absent namespace is
+// success, so Delete can be repeated. It does not kill the processes
+// still in the namespace (see KillProcesses); the kernel frees the
+// namespace when the last of them exits.
+func Delete(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if err := unmountAndRemove(filepath.Join(NetnsDir, name)); err != nil {
+		return fmt.Errorf("delete namespace %s: %w", name, err)
+	}
+	return nil
+}
+
+// unmountAndRemove detaches whatever is mounted on path and unlinks it.
+// Not mounted (EINVAL) and absent (ENOENT) count as done.
+func unmountAndRemove(path string) error {
+	var errs []error
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil &&
+		!errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		errs = append(errs, fmt.Errorf("umount %s: %w", path, err))
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// prepareNetnsDir creates NetnsDir and makes it a shared mount point,
+// exactly as iproute2 does, so that namespace mounts made or removed
+// here reach (and leave) the mount namespaces of processes started
+// with Start, and `ip netns` sees them.
+func prepareNetnsDir() error {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", NetnsDir, err)
+	}
+	err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("make %s a shared mount: %w", NetnsDir, err)
+	}
+	// Not a mount point yet: bind it onto itself, then share it.
+	if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind-mount %s onto itself: %w", NetnsDir, err)
+	}
+	if err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make %s a shared mount: %w", NetnsDir, err)
+	}
+	return nil
+}
+
+// checkName rejects names that are not a single path element.
+func checkName(name string) error {
+	if name == "" || name == "." || name == ".." || filepath.Base(name) != name || len(name) > 255 {
+		return fmt.Errorf("invalid namespace name %q", name)
+	}
+	return nil
+}

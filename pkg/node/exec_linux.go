@@ -1,0 +1,87 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"syscall"
+)
+
+// ExecSpec describes a command to run inside a node's namespaces.
+type ExecSpec struct {
+	// Netns is the path of the network namespace (NetnsDir/<name>).
+	Netns string
+	// UTS is the path of a UTS namespace made by CreateUTS; "" keeps
+	// the caller's hostname.
+	UTS string
+	// Hosts is the path of a file bind-mounted over /etc/hosts for the
+	// command only; "" leaves /etc/hosts alone.
+	Hosts string
+	// Args is the command and its arguments; Args[0] is looked up in
+	// PATH.
+	Args []string
+	// Env is the environment; nil means the caller's.
+	Env []string
+	// Dir is the working directory; "" means the caller's.
+	Dir string
+	// Stdin, Stdout and Stderr are passed as in os/exec: an *os.File
+	// (a terminal, for an interactive shell) is handed to the child
+	// as is; nil means /dev/null.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Start starts spec.Args inside the namespaces of spec and returns the
+// running command; the caller must Wait for it.
+//
+// The command is forked from a dedicated locked OS thread that has
+// entered the network (and UTS) namespace and a private mount
+// namespace (slave of the root one, so nothing the command mounts
+// leaks out) with /sys remounted for the network namespace and
+// spec.Hosts over /etc/hosts. That thread is never used again. The
+// calling thread does not move. Do not set Pdeathsig on the result:
+// it would fire when that thread exits.
+func Start(spec ExecSpec) (*exec.Cmd, error) {
+	if len(spec.Args) == 0 {
+		return nil, errors.New("exec: no command")
+	}
+	if spec.Netns == "" {
+		return nil, fmt.Errorf("exec %s: no network namespace given", spec.Args[0])
+	}
+	cmd := exec.Command(spec.Args[0], spec.Args[1:]...)
+	cmd.Env = spec.Env
+	cmd.Dir = spec.Dir
+	cmd.Stdin = spec.Stdin
+	cmd.Stdout = spec.Stdout
+	cmd.Stderr = spec.Stderr
+	err := enterForExec(spec.Netns, spec.UTS, spec.Hosts, cmd.Start)
+	if err != nil {
+		return nil, fmt.Errorf("exec %s in %s: %w", spec.Args[0], spec.Netns, err)
+	}
+	return cmd, nil
+}
+
+// Run starts spec like Start and waits for it. exitCode is the
+// command's exit status, or 128+N when signal N killed it (as shells
+// report it); err is non-nil only when the command could not be
+// started or waited for, in which case exitCode is -1.
+func Run(spec ExecSpec) (exitCode int, err error) {
+	cmd, err := Start(spec)
+	if err != nil {
+		return -1, err
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return ee.ExitCode(), nil
+	default:
+		return -1, fmt.Errorf("exec %s in %s: %w", spec.Args[0], spec.Netns, err)
+	}
+}

@@ -1,0 +1,282 @@
+package node
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+)
+
+// TestMain checks that the tests leave the root namespace's links as
+// they found them.
+func TestMain(m *testing.M) {
+	before := rootLinks()
+	code := m.Run()
+	if after := rootLinks(); !slices.Equal(before, after) {
+		fmt.Fprintf(os.Stderr, "root namespace links changed: before %v, after %v\n", before, after)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func rootLinks() []string {
+	ls, err := RetryDump(netlink.LinkList)
+	if err != nil {
+		return []string{"error: " + err.Error()}
+	}
+	var names []string
+	for _, l := range ls {
+		names = append(names, l.Attrs().Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces")
+	}
+}
+
+// testName is a name unique to this test process.
+func testName(suffix string) string {
+	return fmt.Sprintf("tk%d%s", os.Getpid()%100000, suffix)
+}
+
+// newNS creates a namespace removed (with its processes) at cleanup.
+func newNS(t *testing.T, suffix string) (*Namespace, uint64) {
+	t.Helper()
+	name := testName(suffix)
+	ino, err := Create(name)
+	if err != nil {
+		t.Fatalf("Create(%s): %v", name, err)
+	}
+	t.Cleanup(func() {
+		KillProcesses(map[uint64]bool{ino: true})
+		if err := Delete(name); err != nil {
+			t.Errorf("Delete(%s): %v", name, err)
+		}
+	})
+	ns, err := Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Close)
+	return ns, ino
+}
+
+func TestCreateInodeDelete(t *testing.T) {
+	needRoot(t)
+	ns, ino := newNS(t, "c")
+	got, err := Inode(ns.Name)
+	if err != nil || got != ino || ino == 0 {
+		t.Fatalf("Inode = %d, %v; Create gave %d", got, err, ino)
+	}
+	lo, err := ns.NL.LinkByName("lo")
+	if err != nil || lo.Attrs().Flags&1 == 0 {
+		t.Fatalf("lo not up in new namespace: %v %v", lo, err)
+	}
+	if fi, err := os.Stat("/proc/self/ns/net"); err != nil || fi.Sys().(*syscall.Stat_t).Ino == ino {
+		t.Fatalf("new namespace has the root namespace's inode (%v)", err)
+	}
+	if err := Delete(ns.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := Delete(ns.Name); err != nil {
+		t.Fatalf("second Delete: %v", err)
+	}
+	if _, err := Inode(ns.Name); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Inode after Delete = %v, want fs.ErrNotExist", err)
+	}
+}
+
+func TestCreateExistingIsNotAdopted(t *testing.T) {
+	needRoot(t)
+	name := testName("x")
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Skipf("ip netns add: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	before, err := Inode(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(name); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("Create on existing = %v, want fs.ErrExist", err)
+	}
+	after, err := Inode(name)
+	if err != nil || after != before {
+		t.Fatalf("existing namespace touched: inode %d -> %d (%v)", before, after, err)
+	}
+}
+
+func TestInodeOfPlainFile(t *testing.T) {
+	needRoot(t)
+	if err := prepareNetnsDir(); err != nil {
+		t.Fatal(err)
+	}
+	name := testName("f")
+	p := filepath.Join(NetnsDir, name)
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(p) })
+	if _, err := Inode(name); err == nil || !strings.Contains(err.Error(), "no namespace is mounted") {
+		t.Fatalf("Inode of plain file = %v", err)
+	}
+	if err := Delete(name); err != nil {
+		t.Fatalf("Delete of plain file: %v", err)
+	}
+}
+
+func TestInvalidName(t *testing.T) {
+	for _, n := range []string{"", "..", "a/b", "../x"} {
+		if _, err := Create(n); err == nil {
+			t.Errorf("Create(%q) succeeded", n)
+		}
+		if err := Delete(n); err == nil {
+			t.Errorf("Delete(%q) succeeded", n)
+		}
+	}
+}
+
+func run(t *testing.T, spec ExecSpec) (string, int) {
+	t.Helper()
+	var out bytes.Buffer
+	spec.Stdout, spec.Stderr = &out, &out
+	code, err := Run(spec)
+	if err != nil {
+		t.Fatalf("Run(%v): %v", spec.Args, err)
+	}
+	return out.String(), code
+}
+
+func TestExec(t *testing.T) {
+	needRoot(t)
+	ns, ino := newNS(t, "e")
+	nsPath := filepath.Join(NetnsDir, ns.Name)
+	dir := t.TempDir()
+	uts := filepath.Join(dir, "uts")
+	if err := CreateUTS(uts, "h-"+ns.Name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { DeleteUTS(uts) })
+	if err := CreateUTS(uts, "again"); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("CreateUTS twice = %v, want fs.ErrExist", err)
+	}
+	hosts := filepath.Join(dir, "hosts")
+	os.WriteFile(hosts, []byte("10.9.9.9 peer-"+ns.Name+"\n"), 0o644)
+	myHost, _ := os.Hostname()
+
+	t.Run("exit status", func(t *testing.T) {
+		if _, code := run(t, ExecSpec{Netns: nsPath, Args: []string{"sh", "-c", "exit 3"}}); code != 3 {
+			t.Fatalf("exit code %d, want 3", code)
+		}
+	})
+	t.Run("env and dir", func(t *testing.T) {
+		out, _ := run(t, ExecSpec{Netns: nsPath, Dir: dir, Env: []string{"PATH=/usr/bin:/bin", "TK=yes"},
+			Args: []string{"sh", "-c", "echo $TK $(pwd)"}})
+		if strings.TrimSpace(out) != "yes "+dir {
+			t.Fatalf("got %q", out)
+		}
+	})
+	t.Run("netns", func(t *testing.T) {
+		out, _ := run(t, ExecSpec{Netns: nsPath, Args: []string{"readlink", "/proc/self/ns/net"}})
+		if want := fmt.Sprintf("net:[%d]", ino); strings.TrimSpace(out) != want {
+			t.Fatalf("child in %q, want %s", out, want)
+		}
+		out, _ = run(t, ExecSpec{Netns: nsPath, Args: []string{"ls", "/sys/class/net"}})
+		if strings.TrimSpace(out) != "lo" {
+			t.Errorf("/sys/class/net in child = %q, want just lo", out)
+		}
+	})
+	t.Run("hostname", func(t *testing.T) {
+		out, _ := run(t, ExecSpec{Netns: nsPath, UTS: uts, Args: []string{"hostname"}})
+		if strings.TrimSpace(out) != "h-"+ns.Name {
+			t.Fatalf("hostname %q", out)
+		}
+		if h, _ := os.Hostname(); h != myHost {
+			t.Fatalf("our hostname changed: %q -> %q", myHost, h)
+		}
+	})
+	t.Run("hosts", func(t *testing.T) {
+		out, _ := run(t, ExecSpec{Netns: nsPath, Hosts: hosts, Args: []string{"getent", "hosts", "peer-" + ns.Name}})
+		if !strings.HasPrefix(out, "10.9.9.9") {
+			t.Fatalf("getent: %q", out)
+		}
+		if b, _ := os.ReadFile("/etc/hosts"); bytes.Contains(b, []byte("peer-"+ns.Name)) {
+			t.Fatal("hosts bind leaked into our mount namespace")
+		}
+	})
+	t.Run("bad netns", func(t *testing.T) {
+		if _, err := Start(ExecSpec{Netns: nsPath + "-nope", Args: []string{"true"}}); err == nil {
+			t.Fatal("Start in missing namespace succeeded")
+		}
+	})
+	t.Run("kill", func(t *testing.T) {
+		cmd, err := Start(ExecSpec{Netns: nsPath, Args: []string{"sleep", "100"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		pids, err := Processes(map[uint64]bool{ino: true})
+		if err != nil || !slices.Contains(pids, cmd.Process.Pid) {
+			t.Fatalf("Processes = %v, %v; want %d", pids, err, cmd.Process.Pid)
+		}
+		n, err := KillProcesses(map[uint64]bool{ino: true})
+		if err != nil || n != 1 {
+			t.Fatalf("KillProcesses = %d, %v", n, err)
+		}
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("sleep survived SIGKILL")
+		}
+		if cmd.ProcessState.Success() {
+			t.Fatal("sleep exited successfully")
+		}
+	})
+}
+
+func TestSysctl(t *testing.T) {
+	needRoot(t)
+	ns, _ := newNS(t, "s")
+	rootBefore, _ := os.ReadFile("/proc/sys/net/ipv4/icmp_echo_ignore_all")
+	keys := []string{"net.ipv4.ip_forward", "net.ipv4.icmp_echo_ignore_all", "net.ipv6.conf.all.forwarding"}
+	for _, k := range keys[:2] {
+		if err := WriteSysctl(ns, k, "1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ReadSysctls(ns, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[keys[0]] != "1" || got[keys[1]] != "1" || got[keys[2]] != "0" {
+		t.Fatalf("ReadSysctls = %v", got)
+	}
+	if rootAfter, _ := os.ReadFile("/proc/sys/net/ipv4/icmp_echo_ignore_all"); !bytes.Equal(rootBefore, rootAfter) {
+		t.Fatal("sysctl leaked into the root namespace")
+	}
+	if _, err := ReadSysctls(ns, []string{"net.ipv4.no_such_thing"}); !errors.Is(err, fs.ErrNotExist) ||
+		!strings.Contains(err.Error(), "no sysctl") {
+		t.Fatalf("missing key: %v", err)
+	}
+	for _, k := range []string{"kernel.hostname", "net.../x", "net.ipv4/../x", "net.ipv4.IP", "net.a b"} {
+		if err := WriteSysctl(ns, k, "1"); err == nil {
+			t.Errorf("WriteSysctl(%q) accepted", k)
+		}
+	}
+}
