@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"net"
 	"net/netip"
 	"strconv"
 )
@@ -98,7 +97,7 @@ type Endpoint struct {
 	// Addresses are the interface's addresses with their prefix length.
 	Addresses []netip.Prefix `json:"addresses,omitempty"`
 	// MAC is the interface's hardware address; nil lets the kernel choose.
-	MAC net.HardwareAddr `json:"mac,omitempty"`
+	MAC MAC `json:"mac,omitempty"`
 }
 
 // String renders the endpoint as node:interface.

@@ -1,0 +1,215 @@
+package topology
+
+import (
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodes bounds how many YAML nodes the decoder visits, counting every
+// alias expansion, so a "billion laughs" file is rejected quickly and
+// with bounded memory.
+const maxNodes = 1_000_000
+
+// decoder walks a parsed YAML document. yaml.v3's KnownFields does not
+// reach through yaml.Node positions and gives no suggestions, so topo
+// checks keys itself: every unknown key is reported with its line and
+// the closest known key.
+type decoder struct {
+	*report
+	visited  int
+	exceeded bool
+}
+
+// field is one key/value pair of a YAML mapping.
+type field struct {
+	key   string
+	line  int
+	value *yaml.Node
+}
+
+// resolve follows aliases and charges the visit budget.
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+		d.charge(n)
+	}
+	return n
+}
+
+// charge counts the nodes below n against the budget.
+func (d *decoder) charge(n *yaml.Node) {
+	if d.exceeded || n == nil {
+		return
+	}
+	var walk func(*yaml.Node)
+	walk = func(m *yaml.Node) {
+		if d.exceeded || m == nil {
+			return
+		}
+		d.visited++
+		if d.visited > maxNodes {
+			d.exceeded = true
+			return
+		}
+		if m.Kind == yaml.AliasNode {
+			walk(m.Alias)
+			return
+		}
+		for _, c := range m.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+}
+
+// mapping returns the fields of a mapping node, reporting unknown and
+// duplicate keys. A null node is an empty mapping. what names the
+// mapping in messages ("host h1").
+func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
+	n = d.resolve(n)
+	if n == nil || isNull(n) || d.exceeded {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n.Line, "", "%s must be a mapping (key: value), not %s", what, describe(n))
+		return nil
+	}
+	seen := map[string]int{}
+	var out []field
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := d.resolve(n.Content[i]), n.Content[i+1]
+		if k.Tag == "!!merge" || k.Value == "<<" {
+			out = append(out, d.mapping(v, what, known...)...)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k.Line, "", "%s: keys must be plain names", what)
+			continue
+		}
+		if prev, dup := seen[k.Value]; dup {
+			d.errorf(k.Line, sprintf("remove one of them (the first is on line %d)", prev), "%s: %q is given twice", what, k.Value)
+			continue
+		}
+		seen[k.Value] = k.Line
+		if known != nil && !contains(known, k.Value) {
+			hint := didYouMean(k.Value, known)
+			if hint == "" {
+				hint = "known fields: " + strings.Join(known, ", ")
+			}
+			d.errorf(k.Line, hint, "%s: unknown field %q", what, k.Value)
+			continue
+		}
+		out = append(out, field{key: k.Value, line: k.Line, value: v})
+	}
+	return out
+}
+
+// sequence returns the items of a sequence node; a null node is empty.
+func (d *decoder) sequence(n *yaml.Node, what string) []*yaml.Node {
+	n = d.resolve(n)
+	if n == nil || isNull(n) || d.exceeded {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n.Line, "write it as a list: [a, b] or one \"- item\" per line", "%s must be a list, not %s", what, describe(n))
+		return nil
+	}
+	return n.Content
+}
+
+// scalar returns the text of a scalar node.
+func (d *decoder) scalar(n *yaml.Node, what string) (string, bool) {
+	n = d.resolve(n)
+	if n == nil || d.exceeded {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n.Line, "", "%s must be a single value, not %s", what, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// str returns a string scalar; null is "".
+func (d *decoder) str(n *yaml.Node, what string) string {
+	if n = d.resolve(n); isNull(n) {
+		return ""
+	}
+	s, _ := d.scalar(n, what)
+	return s
+}
+
+// boolean returns a boolean scalar.
+func (d *decoder) boolean(n *yaml.Node, what string) bool {
+	s, ok := d.scalar(n, what)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(s) {
+	case "true", "yes", "on":
+		return true
+	case "false", "no", "off":
+		return false
+	}
+	d.errorf(n.Line, "use true or false", "%s must be true or false, not %q", what, s)
+	return false
+}
+
+// integer returns an integer scalar within [lo, hi].
+func (d *decoder) integer(n *yaml.Node, what string, lo, hi int) int {
+	s, ok := d.scalar(n, what)
+	if !ok {
+		return 0
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		d.errorf(n.Line, "", "%s must be a whole number from %d to %d, not %q", what, lo, hi, s)
+		return 0
+	}
+	return v
+}
+
+// strings returns a scalar or a list of scalars as a list.
+func (d *decoder) strings(n *yaml.Node, what string) []string {
+	n = d.resolve(n)
+	if n == nil || isNull(n) {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode {
+		return []string{n.Value}
+	}
+	var out []string
+	for _, item := range d.sequence(n, what) {
+		if s, ok := d.scalar(item, what+" entry"); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func isNull(n *yaml.Node) bool {
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return strconv.Quote(n.Value)
+	}
+	return "something else"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

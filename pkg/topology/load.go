@@ -1,0 +1,125 @@
+package topology
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Input limits. They keep a hostile or mistaken file from exhausting
+// memory or the kernel before validation can say what is wrong.
+const (
+	MaxFileSize = 16 << 20
+	MaxNodes    = 20_000
+	MaxLinks    = 50_000
+	// MaxBridgePorts is the Linux bridge's port limit (BR_MAX_PORTS).
+	MaxBridgePorts = 1024
+)
+
+var (
+	labNameRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	nodeNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+)
+
+// Name length limits: the namespace name "<lab>-<node>" must stay a
+// sensible file name and the node name a valid host name.
+const (
+	maxLabName  = 32
+	maxNodeName = 32
+)
+
+// Load reads, validates and resolves a topology file. On failure the
+// error is a Problems listing everything found, each with file:line.
+// Warnings come back alongside a valid lab. Pure: no syscalls besides
+// reading the file.
+func Load(path string) (*Lab, Problems, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates and resolves a topology given as bytes; file names
+// the source in messages and gives the default lab name.
+func Parse(file string, data []byte) (*Lab, Problems, error) {
+	r := &report{file: file}
+	if len(data) > MaxFileSize {
+		r.errorf(0, "split the lab or generate it with topo gen", "file is larger than %d MiB", MaxFileSize>>20)
+		return nil, nil, r.probs
+	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		r.errorf(0, "", "file contains a NUL byte: it is not a text file")
+		return nil, nil, r.probs
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		r.errorf(yamlErrorLine(err), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
+		return nil, nil, r.probs
+	}
+	d := &decoder{report: r}
+	if doc.Kind == 0 {
+		r.errorf(1, "start from an example in examples/", "the file is empty")
+		return nil, nil, r.probs
+	}
+	d.charge(&doc)
+	if d.exceeded {
+		r.errorf(1, "YAML aliases expand too much (a \"billion laughs\" file?); write the lab out", "file expands to more than %d YAML nodes", maxNodes)
+		return nil, nil, r.probs
+	}
+	raw := d.decodeFile(&doc)
+	if d.exceeded {
+		r.errorf(1, "YAML aliases expand too much; write the lab out", "file expands to more than %d YAML nodes", maxNodes)
+		return nil, nil, r.probs
+	}
+	b := &builder{report: r, raw: raw}
+	lab := b.build(file)
+	if r.failed() {
+		return nil, r.probs.Warnings(), r.probs
+	}
+	return lab, r.probs.Warnings(), nil
+}
+
+// DefaultLabName derives a lab name from a file name: its base name
+// without extension, lower-cased.
+func DefaultLabName(file string) string {
+	base := filepath.Base(file)
+	return strings.ToLower(strings.TrimSuffix(base, filepath.Ext(base)))
+}
+
+// ValidLabName reports whether name can name a lab.
+func ValidLabName(name string) bool {
+	return len(name) <= maxLabName && labNameRE.MatchString(name)
+}
+
+func yamlErrorLine(err error) int {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return 0
+	}
+	var line int
+	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); e == nil {
+		return line
+	}
+	return 0
+}
+
+func yamlErrorText(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "line ") {
+		s = s[i+2:]
+	}
+	return s
+}

@@ -1,0 +1,90 @@
+package topology
+
+import (
+	"sort"
+	"strings"
+)
+
+// Problem is one thing wrong (or, with Warning set, doubtful) in a
+// topology file: where, what, and what to do about it.
+type Problem struct {
+	Pos     Pos
+	Msg     string
+	Hint    string
+	Warning bool
+}
+
+// String renders the problem as "file:line: msg (hint)".
+func (p Problem) String() string {
+	var b strings.Builder
+	if s := p.Pos.String(); s != "" {
+		b.WriteString(s)
+		b.WriteString(": ")
+	}
+	if p.Warning {
+		b.WriteString("warning: ")
+	}
+	b.WriteString(p.Msg)
+	if p.Hint != "" {
+		b.WriteString("\n    hint: ")
+		b.WriteString(p.Hint)
+	}
+	return b.String()
+}
+
+// Problems is every problem found in a file. As an error it lists them
+// all, one per line, in file order.
+type Problems []Problem
+
+// Error implements error.
+func (ps Problems) Error() string {
+	lines := make([]string, 0, len(ps))
+	for _, p := range ps.sorted() {
+		lines = append(lines, p.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Errors returns the problems that are not warnings.
+func (ps Problems) Errors() Problems {
+	var out Problems
+	for _, p := range ps {
+		if !p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Warnings returns the problems that are only warnings.
+func (ps Problems) Warnings() Problems {
+	var out Problems
+	for _, p := range ps {
+		if p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (ps Problems) sorted() Problems {
+	out := append(Problems(nil), ps...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pos.Line < out[j].Pos.Line })
+	return out
+}
+
+// report collects problems while a file is decoded and validated.
+type report struct {
+	file  string
+	probs Problems
+}
+
+func (r *report) errorf(line int, hint, format string, args ...any) {
+	r.probs = append(r.probs, Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint})
+}
+
+func (r *report) warnf(line int, hint, format string, args ...any) {
+	r.probs = append(r.probs, Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint, Warning: true})
+}
+
+func (r *report) failed() bool { return len(r.probs.Errors()) > 0 }

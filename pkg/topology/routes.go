@@ -1,0 +1,164 @@
+package topology
+
+import "net/netip"
+
+// buildRoutes parses static routes, checks each gateway is on a subnet
+// of the host, and adds the default routes that gateway: auto asks for.
+func (b *builder) buildRoutes() {
+	for _, rn := range b.raw.hosts {
+		n := b.nodes[rn.name]
+		if n == nil {
+			continue
+		}
+		prefixes := b.hostPrefixes(n.Name)
+		for _, rr := range rn.routes {
+			r, ok := b.parseRoute(n.Name, rr)
+			if !ok {
+				continue
+			}
+			if !onLink(prefixes, r.Via) {
+				b.errorf(rr.line, "the gateway must be an address on one of the host's subnets", "host %s: route %s: no interface of %s reaches %s", n.Name, r, n.Name, r.Via)
+				continue
+			}
+			n.Routes = append(n.Routes, r)
+		}
+		gw, line := rn.gateway, rn.gwLine
+		if gw == "" && b.raw.gateway != "" && !n.Forward {
+			gw, line = b.raw.gateway, b.raw.gwLine
+		}
+		switch gw {
+		case "":
+		case "auto":
+			b.autoGateway(n, prefixes, line)
+		default:
+			b.errorf(line, "write gateway: auto, or a route {to: default, via: ADDRESS}", "gateway %q is not valid", gw)
+		}
+	}
+}
+
+func (b *builder) parseRoute(host string, rr *rawRoute) (Route, bool) {
+	via, err := netip.ParseAddr(rr.via)
+	if err != nil {
+		b.errorf(rr.line, "write via: 10.0.0.1 (an address, no prefix length)", "host %s: route via %q is not an address", host, rr.via)
+		return Route{}, false
+	}
+	r := Route{Via: via, Pos: Pos{File: b.file, Line: rr.line}}
+	switch rr.to {
+	case "":
+		b.errorf(rr.line, "write to: default or to: 10.0.9.0/24", "host %s: route has no destination", host)
+		return Route{}, false
+	case "default":
+		r.To = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+		if via.Is6() {
+			r.To = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+		}
+	default:
+		to, err := netip.ParsePrefix(rr.to)
+		if err != nil {
+			b.errorf(rr.line, "write a subnet such as 10.0.9.0/24, or default", "host %s: route to %q is not a subnet", host, rr.to)
+			return Route{}, false
+		}
+		if to != to.Masked() {
+			b.errorf(rr.line, sprintf("write %s", to.Masked()), "host %s: route to %s has host bits set", host, to)
+			return Route{}, false
+		}
+		if to.Addr().Is4() != via.Is4() {
+			b.errorf(rr.line, "an IPv4 destination needs an IPv4 gateway, IPv6 an IPv6 one", "host %s: route to %s via %s mixes address families", host, to, via)
+			return Route{}, false
+		}
+		r.To = to
+	}
+	return r, true
+}
+
+// autoGateway points the host's default route, per address family, at
+// the one router sharing a subnet with it.
+func (b *builder) autoGateway(n *Node, prefixes []netip.Prefix, line int) {
+	if n.Forward {
+		return
+	}
+	found := false
+	for _, v4 := range []bool{true, false} {
+		if hasDefault(n.Routes, v4) || !hasFamily(prefixes, v4) {
+			continue
+		}
+		routers := map[string]netip.Addr{}
+		var names []string
+		for _, r := range b.routers() {
+			if r.Name == n.Name {
+				continue
+			}
+			for _, rp := range b.hostPrefixes(r.Name) {
+				if rp.Addr().Is4() == v4 && onLink(prefixes, rp.Addr()) {
+					if _, dup := routers[r.Name]; !dup {
+						routers[r.Name] = rp.Addr()
+						names = append(names, r.Name)
+					}
+				}
+			}
+		}
+		switch len(routers) {
+		case 0:
+			continue
+		case 1:
+			found = true
+			to := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+			if !v4 {
+				to = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+			}
+			n.Routes = append(n.Routes, Route{To: to, Via: routers[names[0]], Pos: Pos{File: b.file, Line: line}})
+		default:
+			found = true
+			b.errorf(line, "write the default route by hand: routes: [{to: default, via: ADDRESS}]", "host %s: gateway: auto found several %s routers on its subnets (%v)", n.Name, family(v4), names)
+		}
+	}
+	if !found && len(prefixes) > 0 {
+		b.errorf(line, "give a host on its subnet forward: true, or write the route by hand", "host %s: gateway: auto found no router (a host with forward: true) on its subnets", n.Name)
+	}
+}
+
+// hostPrefixes returns the addresses of a node's interfaces, computed
+// once for all nodes after addressing.
+func (b *builder) hostPrefixes(node string) []netip.Prefix {
+	if b.prefixes == nil {
+		b.prefixes = map[string][]netip.Prefix{}
+		for _, li := range b.links {
+			if !li.ok {
+				continue
+			}
+			for _, e := range li.link.Ends {
+				b.prefixes[e.Node] = append(b.prefixes[e.Node], e.Addresses...)
+			}
+		}
+	}
+	return b.prefixes[node]
+}
+
+// routers lists the nodes with forward: true.
+func (b *builder) routers() []*Node {
+	var out []*Node
+	for _, n := range b.lab.Nodes {
+		if n.Forward {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func onLink(prefixes []netip.Prefix, a netip.Addr) bool {
+	for _, p := range prefixes {
+		if p.Masked().Contains(a) && p.Addr() != a {
+			return true
+		}
+	}
+	return false
+}
+
+func hasDefault(routes []Route, v4 bool) bool {
+	for _, r := range routes {
+		if r.To.Bits() == 0 && r.To.Addr().Is4() == v4 {
+			return true
+		}
+	}
+	return false
+}
