@@ -1,0 +1,99 @@
+package link
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/topo-lab/topo/pkg/node"
+	"github.com/topo-lab/topo/pkg/topology"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Observe reads what the kernel holds in ns: every interface but lo
+// (with its global and site scope addresses and, for bridges, STP
+// state), whether lo is up, the static routes of the main table, the
+// sysctls named by sysctlKeys and the namespace's inode. It makes one
+// link dump, one address dump and one route dump, each retried when
+// interrupted. Name is set to ns.Name; the caller may rename it to the
+// node. Callable from any goroutine (sysctls and STP use ns.Do).
+func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(ns.Fd), &st); err != nil {
+		return nil, fmt.Errorf("%s: stat namespace: %w", ns.Name, err)
+	}
+	o := &topology.ObservedNode{
+		Name:   ns.Name,
+		Inode:  st.Ino,
+		Ifaces: map[string]*topology.ObservedIface{},
+	}
+	links, err := node.RetryDump(func() ([]netlink.Link, error) { return ns.NL.LinkList() })
+	if err != nil {
+		return nil, fmt.Errorf("%s: list links: %w", ns.Name, err)
+	}
+	byIndex := map[int]*topology.ObservedIface{}
+	names := map[int]string{}
+	for _, l := range links {
+		names[l.Attrs().Index] = l.Attrs().Name
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		if a.Flags&net.FlagLoopback != 0 || a.Name == "lo" {
+			o.LoopbackUp = o.LoopbackUp || a.Flags&net.FlagUp != 0
+			continue
+		}
+		i := &topology.ObservedIface{
+			Name:      a.Name,
+			Kind:      l.Type(),
+			Index:     a.Index,
+			Master:    names[a.MasterIndex],
+			MAC:       a.HardwareAddr,
+			MTU:       a.MTU,
+			AdminUp:   a.Flags&net.FlagUp != 0,
+			OperState: a.OperState.String(),
+		}
+		if l.Type() == "veth" {
+			i.PeerIndex = a.ParentIndex
+		}
+		if l.Type() == "bridge" {
+			if i.STP, err = node.STP(ns, a.Name); err != nil {
+				return nil, err
+			}
+		}
+		o.Ifaces[a.Name] = i
+		byIndex[a.Index] = i
+	}
+	addrs, err := node.RetryDump(func() ([]netlink.Addr, error) { return ns.NL.AddrList(nil, netlink.FAMILY_ALL) })
+	if err != nil {
+		return nil, fmt.Errorf("%s: list addresses: %w", ns.Name, err)
+	}
+	for _, ad := range addrs {
+		i := byIndex[ad.LinkIndex]
+		if i == nil || ad.IPNet == nil {
+			continue
+		}
+		if ad.Scope != unix.RT_SCOPE_UNIVERSE && ad.Scope != unix.RT_SCOPE_SITE {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ad.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if ip.IsLinkLocalUnicast() {
+			continue
+		}
+		bits, _ := ad.Mask.Size()
+		i.Addresses = append(i.Addresses, netip.PrefixFrom(ip, bits))
+	}
+	if o.Routes, err = staticRoutes(ns); err != nil {
+		return nil, err
+	}
+	if len(sysctlKeys) > 0 {
+		if o.Sysctls, err = node.ReadSysctls(ns, sysctlKeys); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
