@@ -1,0 +1,333 @@
+package topology
+
+import (
+	"net/netip"
+	"slices"
+	"sort"
+	"strconv"
+)
+
+// Current is what the planner knows of a lab as it stands.
+type Current struct {
+	// Applied is the desired state last applied (from the lab's state
+	// file); nil for a lab never built.
+	Applied *Lab
+	// Observed is what the kernel holds now.
+	Observed *Observed
+	// SysctlOriginal holds, per node, the value each sysctl had before
+	// topo first changed it, so removing it from the file restores it.
+	SysctlOriginal map[string]map[string]string
+}
+
+// Diff computes the plan that takes the lab from cur to desired. Pure:
+// it reads only its arguments. Steps come sorted by phase (see Op).
+func Diff(desired *Lab, cur Current) *Plan {
+	d := &differ{desired: desired, cur: cur, plan: &Plan{Lab: desired.Name}}
+	if d.cur.Applied == nil {
+		d.cur.Applied = &Lab{Name: desired.Name}
+	}
+	if d.cur.Observed == nil {
+		d.cur.Observed = &Observed{}
+	}
+	d.nodes()
+	d.links()
+	for _, n := range desired.Nodes {
+		d.nodeSettings(n)
+	}
+	sortSteps(d.plan.Steps)
+	return d.plan
+}
+
+type differ struct {
+	desired *Lab
+	cur     Current
+	plan    *Plan
+	// fresh holds nodes whose namespace this plan creates.
+	fresh map[string]bool
+	// gone holds nodes whose namespace this plan deletes.
+	gone map[string]bool
+}
+
+func (d *differ) add(s Step) { d.plan.Steps = append(d.plan.Steps, s) }
+
+func (d *differ) observed(node string) *ObservedNode { return d.cur.Observed.Nodes[node] }
+
+func (d *differ) nodes() {
+	d.fresh, d.gone = map[string]bool{}, map[string]bool{}
+	for _, old := range d.cur.Applied.Nodes {
+		n := d.desired.Node(old.Name)
+		if n != nil && n.Kind == old.Kind {
+			continue
+		}
+		d.gone[old.Name] = true
+		if d.observed(old.Name) != nil {
+			why := "removed from file"
+			if n != nil {
+				why = "changed from " + string(old.Kind) + " to " + string(n.Kind)
+			}
+			d.add(Step{Op: OpDeleteNode, Node: old.Name, Why: why})
+		}
+	}
+	for _, n := range d.desired.Nodes {
+		if d.observed(n.Name) != nil && !d.gone[n.Name] {
+			continue
+		}
+		why := "new"
+		if old := d.cur.Applied.Node(n.Name); old != nil && old.Kind == n.Kind {
+			why = "drift: namespace missing"
+		}
+		d.fresh[n.Name] = true
+		d.add(Step{Op: OpCreateNode, Node: n.Name, Why: why})
+	}
+}
+
+// linkKey identifies a link by its two endpoints, in either order.
+func linkKey(l *Link) string {
+	a, b := l.Ends[0].String(), l.Ends[1].String()
+	if a > b {
+		a, b = b, a
+	}
+	return a + "|" + b
+}
+
+func (d *differ) links() {
+	want := map[string]*Link{}
+	for _, l := range d.desired.Links {
+		want[linkKey(l)] = l
+	}
+	had := map[string]*Link{}
+	for _, l := range d.cur.Applied.Links {
+		had[linkKey(l)] = l
+		if want[linkKey(l)] != nil || d.gone[l.Ends[0].Node] || d.gone[l.Ends[1].Node] {
+			continue
+		}
+		if d.endExists(l.Ends[0]) || d.endExists(l.Ends[1]) {
+			d.add(Step{Op: OpDeleteLink, Link: l, Why: "removed from file"})
+		}
+	}
+	for _, l := range d.desired.Links {
+		d.link(l, had[linkKey(l)])
+	}
+}
+
+func (d *differ) endExists(e Endpoint) bool {
+	o := d.observed(e.Node)
+	return o != nil && o.Ifaces[e.Interface] != nil
+}
+
+// link plans one desired link: create it when missing or broken,
+// otherwise bring each end's settings in line.
+func (d *differ) link(l, old *Link) {
+	if d.fresh[l.Ends[0].Node] || d.fresh[l.Ends[1].Node] {
+		d.add(Step{Op: OpCreateLink, Link: l, Why: whyNew(old, "namespace recreated")})
+		return
+	}
+	a, b := d.observedEnd(l.Ends[0]), d.observedEnd(l.Ends[1])
+	switch {
+	case a == nil && b == nil:
+		d.add(Step{Op: OpCreateLink, Link: l, Why: whyNew(old, "link missing")})
+		return
+	case a == nil || b == nil || a.Kind != "veth" || b.Kind != "veth" || a.PeerIndex != b.Index || b.PeerIndex != a.Index:
+		// Half a pair, or ends paired elsewhere: remove what is left.
+		d.add(Step{Op: OpDeleteLink, Link: l, Why: "drift: link broken"})
+		d.add(Step{Op: OpCreateLink, Link: l, Why: "drift: link broken"})
+		return
+	}
+	for i, o := range []*ObservedIface{a, b} {
+		var was *Endpoint
+		if old != nil {
+			was = endpointOf(old, l.Ends[i])
+		}
+		d.end(l, l.Ends[i], was, old, o)
+	}
+}
+
+func (d *differ) observedEnd(e Endpoint) *ObservedIface {
+	if o := d.observed(e.Node); o != nil {
+		return o.Ifaces[e.Interface]
+	}
+	return nil
+}
+
+func endpointOf(l *Link, e Endpoint) *Endpoint {
+	for i := range l.Ends {
+		if l.Ends[i].Node == e.Node && l.Ends[i].Interface == e.Interface {
+			return &l.Ends[i]
+		}
+	}
+	return nil
+}
+
+// end brings one existing interface in line with its endpoint.
+func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedIface) {
+	if o.MTU != l.MTU {
+		d.add(Step{Op: OpSetMTU, Node: e.Node, Iface: e.Interface, MTU: l.MTU, Why: why(old != nil && old.MTU == l.MTU, "mtu", itoa(o.MTU)+" -> "+itoa(l.MTU))})
+	}
+	if len(e.MAC) > 0 && !slices.Equal([]byte(e.MAC), []byte(o.MAC)) {
+		d.add(Step{Op: OpSetMAC, Node: e.Node, Iface: e.Interface, MAC: []byte(e.MAC), Why: why(was != nil && slices.Equal([]byte(was.MAC), []byte(e.MAC)), "mac", o.MAC.String()+" -> "+e.MAC.String())})
+	}
+	if d.desired.Node(e.Node).Kind == KindSwitch && o.Master != bridgeDevice {
+		d.add(Step{Op: OpSetMaster, Node: e.Node, Iface: e.Interface, Why: "drift: port left the bridge"})
+	}
+	have := map[netip.Prefix]bool{}
+	for _, p := range o.Addresses {
+		have[p] = true
+	}
+	want := map[netip.Prefix]bool{}
+	for _, p := range e.Addresses {
+		want[p] = true
+	}
+	for _, p := range o.Addresses {
+		if !want[p] {
+			d.add(Step{Op: OpDelAddr, Node: e.Node, Iface: e.Interface, Prefix: p, Why: why(was != nil && !slices.Contains(was.Addresses, p), "address", "not in file")})
+		}
+	}
+	for _, p := range e.Addresses {
+		if !have[p] {
+			d.add(Step{Op: OpAddAddr, Node: e.Node, Iface: e.Interface, Prefix: p, Why: why(was != nil && slices.Contains(was.Addresses, p), "address", "missing")})
+		}
+	}
+	if up := !l.Down; o.AdminUp != up {
+		d.add(Step{Op: OpSetState, Node: e.Node, Iface: e.Interface, Up: up, Why: why(old != nil && old.Down == l.Down, "state", stateWord(o.AdminUp)+" -> "+stateWord(up))})
+	}
+}
+
+// nodeSettings plans routes, sysctls, STP, lo and exec for one node.
+func (d *differ) nodeSettings(n *Node) {
+	old := d.cur.Applied.Node(n.Name)
+	if old != nil && old.Kind != n.Kind {
+		old = nil
+	}
+	o := d.observed(n.Name)
+	if d.fresh[n.Name] {
+		o = &ObservedNode{LoopbackUp: true, Sysctls: map[string]string{SysctlForwardV4: "0", SysctlForwardV6: "0"}}
+	}
+	if o == nil {
+		return
+	}
+	if !o.LoopbackUp {
+		d.add(Step{Op: OpSetState, Node: n.Name, Iface: "lo", Up: true, Why: "drift: lo down"})
+	}
+	if n.Kind == KindSwitch && !d.fresh[n.Name] {
+		br := o.Ifaces[bridgeDevice]
+		switch {
+		case br == nil:
+			d.add(Step{Op: OpCreateBridge, Node: n.Name, Up: n.STP, Why: "drift: bridge missing"})
+		case br.STP != n.STP:
+			d.add(Step{Op: OpSetSTP, Node: n.Name, Up: n.STP, Why: why(old != nil && old.STP == n.STP, "stp", onOff(br.STP)+" -> "+onOff(n.STP))})
+		}
+	}
+	d.routes(n, old, o)
+	d.sysctls(n, old, o)
+	if len(n.Exec) > 0 && (d.fresh[n.Name] || old == nil || !slices.Equal(old.Exec, n.Exec)) {
+		d.add(Step{Op: OpRunExec, Node: n.Name, Why: whyNew(old, "exec changed")})
+	}
+}
+
+func (d *differ) routes(n, old *Node, o *ObservedNode) {
+	key := func(r Route) string { return r.To.String() + " " + r.Via.String() }
+	want := map[string]bool{}
+	for _, r := range n.Routes {
+		want[key(r)] = true
+	}
+	have := map[string]bool{}
+	for _, r := range o.Routes {
+		have[key(r)] = true
+		if !want[key(r)] {
+			d.add(Step{Op: OpDelRoute, Node: n.Name, Route: r, Why: why(old != nil && !hasRoute(old.Routes, r), "route", "not in file")})
+		}
+	}
+	for _, r := range n.Routes {
+		if !have[key(r)] {
+			d.add(Step{Op: OpAddRoute, Node: n.Name, Route: r, Why: why(old != nil && hasRoute(old.Routes, r) && !d.fresh[n.Name], "route", "missing")})
+		}
+	}
+}
+
+func hasRoute(rs []Route, r Route) bool {
+	for _, x := range rs {
+		if x.To == r.To && x.Via == r.Via {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
+	want := EffectiveSysctls(n)
+	was := EffectiveSysctls(old)
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if cur, ok := o.Sysctls[k]; !ok || cur != want[k] {
+			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: want[k], Why: why(was != nil && was[k] == want[k] && !d.fresh[n.Name], "sysctl", o.Sysctls[k]+" -> "+want[k])})
+		}
+	}
+	var gone []string
+	for k := range was {
+		if _, still := want[k]; !still {
+			gone = append(gone, k)
+		}
+	}
+	sort.Strings(gone)
+	for _, k := range gone {
+		orig, known := d.cur.SysctlOriginal[n.Name][k]
+		if known && o.Sysctls[k] != orig {
+			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: orig, Why: "removed from file: restore " + orig})
+		}
+	}
+}
+
+// why explains a step: a change in the file, or drift when the file
+// did not change but the kernel did.
+func why(unchangedInFile bool, what, detail string) string {
+	if unchangedInFile {
+		return "drift: " + what + " " + detail
+	}
+	return "changed: " + what + " " + detail
+}
+
+func whyNew(old any, drift string) string {
+	switch v := old.(type) {
+	case *Link:
+		if v != nil {
+			return "drift: " + drift
+		}
+	case *Node:
+		if v != nil {
+			return "drift: " + drift
+		}
+	}
+	return "new"
+}
+
+func stateWord(up bool) string {
+	if up {
+		return "up"
+	}
+	return "down"
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func sortSteps(steps []Step) {
+	sort.SliceStable(steps, func(i, j int) bool { return phase(steps[i].Op) < phase(steps[j].Op) })
+}
+
+// phase orders the operations: removals, then creations, then
+// settings, routes once addresses exist, exec last.
+func phase(op Op) int {
+	return slices.Index(opOrder, op)
+}
+
+var opOrder = []Op{OpDeleteLink, OpDeleteNode, OpCreateNode, OpCreateBridge, OpCreateLink, OpSetMTU, OpSetMAC, OpSetMaster, OpDelAddr, OpAddAddr, OpSetState, OpSetSTP, OpSetSysctl, OpDelRoute, OpAddRoute, OpRunExec}
+
+func itoa(n int) string { return strconv.Itoa(n) }
