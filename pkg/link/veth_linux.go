@@ -29,6 +29,7 @@ type VethSpec struct {
 	Up bool
 }
 
+// String names the pair as "a:eth0 -> b:eth1" for error messages.
 func (s VethSpec) String() string {
 	return s.A.Name + ":" + s.AName + " -> " + s.B.Name + ":" + s.BName
 }
