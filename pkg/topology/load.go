@@ -66,7 +66,7 @@ func Parse(file string, data []byte) (*Lab, Problems, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		r.errorf(yamlErrorLine(err), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
+		r.errorf(yamlErrorLine(err, data), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
 		return nil, nil, r.probs
 	}
 	d := &decoder{report: r}
@@ -104,16 +104,58 @@ func ValidLabName(name string) bool {
 	return len(name) <= maxLabName && labNameRE.MatchString(name)
 }
 
-func yamlErrorLine(err error) int {
+// yamlParserProblems are the messages of yaml.v3's parser (as opposed
+// to its scanner). yaml.v3 reports the line of a parser error counting
+// from 0, and leaves it out when that is 0, so such lines need one
+// added; scanner errors already count from 1.
+var yamlParserProblems = []string{
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected '-' indicator",
+	"did not find expected <document start>",
+	"did not find expected <stream-start>",
+	"did not find expected key",
+	"did not find expected node content",
+	"found duplicate %TAG directive",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+// yamlErrorLine finds the line a yaml.v3 error is about.
+func yamlErrorLine(err error, data []byte) int {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		return 0
 	}
-	var line int
-	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); e == nil {
-		return line
+	text := yamlErrorText(err)
+	line := 0
+	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); e != nil {
+		// No line given: either the mark was on the first line, or the
+		// error comes from outside the scanner and parser.
+		switch {
+		case strings.HasPrefix(text, "unknown anchor '"):
+			anchor := strings.TrimSuffix(strings.TrimPrefix(text, "unknown anchor '"), "' referenced")
+			return lineOf(data, bytes.Index(data, []byte("*"+anchor)))
+		case text == "control characters are not allowed":
+			return lineOf(data, bytes.IndexFunc(data, func(r rune) bool {
+				return r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
+			}))
+		}
+		return 1
 	}
-	return 0
+	if contains(yamlParserProblems, text) {
+		line++
+	}
+	return line
+}
+
+// lineOf returns the line of byte offset i of data, or 0 when i < 0.
+func lineOf(data []byte, i int) int {
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
 }
 
 func yamlErrorText(err error) string {
