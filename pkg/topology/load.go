@@ -60,8 +60,8 @@ func Parse(file string, data []byte) (*Lab, Problems, error) {
 		r.errorf(0, "split the lab or generate it with topo gen", "file is larger than %d MiB", MaxFileSize>>20)
 		return nil, nil, r.probs
 	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		r.errorf(0, "", "file contains a NUL byte: it is not a text file")
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		r.errorf(lineOf(data, i), "save the file as plain UTF-8 text", "file contains a NUL byte: it is not a text file")
 		return nil, nil, r.probs
 	}
 	var doc yaml.Node
