@@ -106,6 +106,11 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 		}
 		root = root.Content[0]
 	}
+	if isNull(d.resolve(root)) {
+		// "---", "~" or "null": a document with nothing in it.
+		d.errorf(root.Line, "start from an example in examples/", "the file is empty")
+		return f
+	}
 	for _, fl := range d.mapping(root, "the file", fileFields...) {
 		switch fl.key {
 		case "name":
