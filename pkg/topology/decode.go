@@ -73,7 +73,7 @@ func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, "", "%s must be a mapping (key: value), not %s", what, describe(n))
+		d.errorf(n.Line, "write it as key: value pairs, one per line, or {key: value}", "%s must be a mapping (key: value), not %s", what, describe(n))
 		return nil
 	}
 	seen := map[string]int{}
@@ -85,7 +85,7 @@ func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.errorf(k.Line, "", "%s: keys must be plain names", what)
+			d.errorf(k.Line, "write the key as a plain word, not a list or mapping", "%s: keys must be plain names", what)
 			continue
 		}
 		if prev, dup := seen[k.Value]; dup {
@@ -126,7 +126,7 @@ func (d *decoder) scalar(n *yaml.Node, what string) (string, bool) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode {
-		d.errorf(n.Line, "", "%s must be a single value, not %s", what, describe(n))
+		d.errorf(n.Line, "write a single value here, not a list or mapping", "%s must be a single value, not %s", what, describe(n))
 		return "", false
 	}
 	return n.Value, true
@@ -165,7 +165,7 @@ func (d *decoder) integer(n *yaml.Node, what string, lo, hi int) int {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil || v < lo || v > hi {
-		d.errorf(n.Line, "", "%s must be a whole number from %d to %d, not %q", what, lo, hi, s)
+		d.errorf(n.Line, sprintf("write a whole number from %d to %d", lo, hi), "%s must be a whole number from %d to %d, not %q", what, lo, hi, s)
 		return 0
 	}
 	return v
