@@ -1,0 +1,270 @@
+package probe
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/topo-lab/topo/pkg/node"
+)
+
+// ProberOptions tune a Prober. Zero values mean defaults.
+type ProberOptions struct {
+	// Timeout bounds each neighbour resolution and each echo; default 1s.
+	Timeout time.Duration
+	// Attempts is how many echo requests a Probe sends, one after the
+	// other, before giving up with ReasonICMP; default 1.
+	Attempts int
+	// TTL of echo requests; default 64.
+	TTL uint8
+	// Size is the echo data length in bytes (at least 8); default 56,
+	// like ping.
+	Size int
+}
+
+// Prober sends probes from one namespace, the way its kernel would
+// route them. It opens one socket per output interface on first use and
+// reuses it for every destination, and resolves each next hop once. Its
+// echo requests carry an ID and payload cookie chosen at random per
+// Prober, so concurrent topo processes do not take each other's replies.
+// All methods may be called concurrently from any goroutine.
+type Prober struct {
+	ns     *node.Namespace
+	opts   ProberOptions
+	id     uint16
+	cookie []byte
+	seq    atomic.Uint32
+
+	mu      sync.Mutex
+	clients map[int]*clientCall
+	neigh   map[neighKey]*neighCall
+}
+
+type clientCall struct {
+	done chan struct{}
+	c    *Client
+	err  error
+}
+
+type neighKey struct {
+	index int
+	addr  netip.Addr
+}
+
+type neighCall struct {
+	done chan struct{}
+	n    Neighbor
+	err  error
+}
+
+// NewProber returns a Prober for ns, which the caller keeps open until
+// the Prober is closed (and closes afterwards). Sockets are opened later,
+// inside ns, through ns.Do.
+func NewProber(ns *node.Namespace, opts ProberOptions) *Prober {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 1
+	}
+	if opts.TTL == 0 {
+		opts.TTL = 64
+	}
+	if opts.Size <= 0 {
+		opts.Size = 56
+	}
+	opts.Size = max(opts.Size, 8)
+	var rnd [10]byte
+	_, _ = crand.Read(rnd[:]) // never fails on Linux
+	p := &Prober{
+		ns:      ns,
+		opts:    opts,
+		id:      binary.BigEndian.Uint16(rnd[:2]),
+		cookie:  make([]byte, opts.Size),
+		clients: make(map[int]*clientCall),
+		neigh:   make(map[neighKey]*neighCall),
+	}
+	for i := range p.cookie {
+		p.cookie[i] = rnd[2+i%8]
+	}
+	return p
+}
+
+// Close closes the Prober's sockets. It does not close the namespace.
+func (p *Prober) Close() error {
+	p.mu.Lock()
+	calls := p.clients
+	p.clients = make(map[int]*clientCall)
+	p.mu.Unlock()
+	var errs []error
+	for _, cc := range calls {
+		<-cc.done
+		if cc.c != nil {
+			errs = append(errs, cc.c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// client returns the Client of interface index, opening it once.
+func (p *Prober) client(index int) (*Client, error) {
+	p.mu.Lock()
+	cc, ok := p.clients[index]
+	if !ok {
+		cc = &clientCall{done: make(chan struct{})}
+		p.clients[index] = cc
+	}
+	p.mu.Unlock()
+	if !ok {
+		link, err := p.ns.NL.LinkByIndex(index)
+		if err != nil {
+			cc.err = fmt.Errorf("interface %d in %s: %w", index, p.ns.Name, err)
+		} else {
+			cc.c, cc.err = Dial(p.ns, link.Attrs().Name)
+		}
+		close(cc.done)
+	}
+	<-cc.done
+	return cc.c, cc.err
+}
+
+// resolve resolves addr on c from src, once per Prober; later callers
+// share the first answer, failures included.
+func (p *Prober) resolve(ctx context.Context, c *Client, src, addr netip.Addr) (Neighbor, error) {
+	k := neighKey{c.ifi.Index, addr}
+	p.mu.Lock()
+	nc, ok := p.neigh[k]
+	if !ok {
+		nc = &neighCall{done: make(chan struct{})}
+		p.neigh[k] = nc
+	}
+	p.mu.Unlock()
+	if !ok {
+		rctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+		nc.n, nc.err = c.Resolve(rctx, src, addr)
+		cancel()
+		if nc.err != nil && ReasonOf(nc.err) != ReasonARP {
+			// Not a verdict about the neighbour: let the next caller retry.
+			p.mu.Lock()
+			delete(p.neigh, k)
+			p.mu.Unlock()
+		}
+		close(nc.done)
+	}
+	select {
+	case <-nc.done:
+		return nc.n, nc.err
+	case <-ctx.Done():
+		return Neighbor{}, &Error{Reason: ReasonError, Op: "arp", Where: c.ifi.Name, Addr: addr, Err: ctx.Err()}
+	}
+}
+
+// Neighbor resolves addr with ARP or NDP from the interface named iface
+// of the Prober's namespace, or, when iface is "", from the interface
+// the routing table picks for addr. The source address is one of the
+// interface's own. Failure to answer within the Prober's Timeout is an
+// *Error with ReasonARP. Unlike Probe, the answer is not cached.
+func (p *Prober) Neighbor(ctx context.Context, iface string, addr netip.Addr) (Neighbor, error) {
+	addr = addr.Unmap()
+	var index int
+	if iface == "" {
+		rt, err := LookupRoute(p.ns, addr)
+		if err != nil {
+			return Neighbor{}, err
+		}
+		index = rt.Index
+	} else {
+		link, err := p.ns.NL.LinkByName(iface)
+		if err != nil {
+			return Neighbor{}, &Error{Reason: ReasonError, Op: "arp", Where: p.ns.Name + ":" + iface, Addr: addr, Err: err}
+		}
+		index = link.Attrs().Index
+	}
+	c, err := p.client(index)
+	if err != nil {
+		return Neighbor{}, &Error{Reason: ReasonError, Op: "open", Where: p.ns.Name, Addr: addr, Err: err}
+	}
+	src, err := sourceFor(p.ns, index, addr)
+	if err != nil {
+		return Neighbor{}, &Error{Reason: ReasonError, Op: "arp", Where: p.ns.Name + ":" + c.ifi.Name, Addr: addr, Err: err}
+	}
+	rctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+	return c.Resolve(rctx, src, addr)
+}
+
+// path is a resolved way to a destination: route, socket, next-hop MAC.
+type path struct {
+	route Route
+	c     *Client
+	neigh Neighbor
+}
+
+// prepare looks up the route to dst, opens its interface's socket and
+// resolves the next hop. The partial path is returned with any error.
+func (p *Prober) prepare(ctx context.Context, dst netip.Addr) (path, error) {
+	var pt path
+	rt, err := LookupRoute(p.ns, dst)
+	if err != nil {
+		return pt, err
+	}
+	pt.route = rt
+	c, err := p.client(rt.Index)
+	if err != nil {
+		return pt, &Error{Reason: ReasonError, Op: "open", Where: p.ns.Name, Addr: dst, Err: err}
+	}
+	pt.c = c
+	n, err := p.resolve(ctx, c, rt.Src, rt.NextHop())
+	if err != nil {
+		return pt, err
+	}
+	pt.neigh = n
+	return pt, nil
+}
+
+// echo sends one echo over pt with the given sequence number.
+func (p *Prober) echo(ctx context.Context, pt path, seq uint16) (EchoReply, error) {
+	ectx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+	return pt.c.Echo(ectx, EchoRequest{
+		Src: pt.route.Src, Dst: pt.route.Dst, NextHop: pt.neigh.MAC,
+		ID: p.id, Seq: seq, TTL: p.opts.TTL, Payload: p.cookie,
+	})
+}
+
+// Probe routes, resolves and echoes dst as described on Prober, trying
+// up to opts.Attempts echoes. It implements Source.
+func (p *Prober) Probe(ctx context.Context, dst netip.Addr) Result {
+	dst = dst.Unmap()
+	r := Result{To: dst}
+	pt, err := p.prepare(ctx, dst)
+	r.Iface, r.NextHop = pt.route.Iface, pt.route.NextHop()
+	if !pt.route.Dst.IsValid() {
+		r.NextHop = netip.Addr{}
+	}
+	if pt.neigh.MAC != nil {
+		r.MAC = pt.neigh.MAC.String()
+	}
+	for range p.opts.Attempts {
+		if err != nil {
+			break
+		}
+		var er EchoReply
+		er, err = p.echo(ctx, pt, uint16(p.seq.Add(1)))
+		if err == nil {
+			r.Reached, r.RTT, r.TTL = true, er.RTT, er.TTL
+			return r
+		}
+		if ReasonOf(err) != ReasonICMP {
+			break
+		}
+	}
+	r.Reason, r.Error = ReasonOf(err), err.Error()
+	return r
+}
