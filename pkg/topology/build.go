@@ -3,6 +3,7 @@ package topology
 import (
 	"net"
 	"net/netip"
+	"sort"
 	"strings"
 )
 
@@ -272,6 +273,7 @@ func (b *builder) nodeNames() []string {
 	for name := range b.nodes {
 		out = append(out, name)
 	}
+	sort.Strings(out)
 	return out
 }
 

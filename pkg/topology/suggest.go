@@ -1,15 +1,24 @@
 package topology
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 // didYouMean returns a hint naming the closest candidate to word, or ""
-// when none is close enough to be a likely typo.
+// when none is close enough to be a likely typo: at most two edits
+// away (and not a complete rewrite of a short name), or an
+// abbreviation such as "iface" for "interface". Ties go to the first
+// candidate, so callers pass them in a stable order.
 func didYouMean(word string, candidates []string) string {
-	best, bestDist := "", len(word)/2+2
+	best, bestDist := "", -1
 	for _, c := range candidates {
-		if d := editDistance(word, c); d < bestDist {
+		d := editDistance(word, c)
+		close := d <= 2 && d < len(c) && d < len(word)
+		abbrev := len(word) >= 3 && (isSubsequence(word, c) || strings.HasPrefix(word, c))
+		if (close || abbrev) && (bestDist < 0 || d < bestDist) {
 			best, bestDist = c, d
 		}
 	}
@@ -17,6 +26,17 @@ func didYouMean(word string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf("did you mean %q?", best)
+}
+
+// isSubsequence reports whether the letters of a appear in b in order.
+func isSubsequence(a, b string) bool {
+	i := 0
+	for j := 0; j < len(b) && i < len(a); j++ {
+		if a[i] == b[j] {
+			i++
+		}
+	}
+	return i == len(a)
 }
 
 // editDistance is the Levenshtein distance between a and b.
