@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/topo-lab/topo/pkg/lab"
+)
+
+func linkCmd() *cobra.Command {
+	var labName string
+	c := &cobra.Command{
+		Use:     "link [--lab LAB] NODE:IFACE up|down",
+		Short:   "Take a link down or up in a running lab (either end names the link)",
+		Example: "  topo link h1:eth0 down\n  topo link h1:eth0 up",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var up bool
+			switch args[1] {
+			case "up":
+				up = true
+			case "down":
+			default:
+				return fmt.Errorf("state must be up or down, not %q", args[1])
+			}
+			if err := needRoot("topo link"); err != nil {
+				return err
+			}
+			name, err := pickLab(labName)
+			if err != nil {
+				return err
+			}
+			l, err := lab.SetLinkState(context.Background(), name, args[0], up, lab.Options{Wait: cmd.ErrOrStderr()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "link %s <-> %s is %s\n", l.Ends[0], l.Ends[1], args[1])
+			return nil
+		},
+	}
+	c.Flags().StringVar(&labName, "lab", "", "the lab (default: the only lab that is up)")
+	return c
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/topo-lab/topo/pkg/lab"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// exitError carries a command's exit status without an extra message
+// (the command has already said what happened).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run executes the topo command line and returns the exit status.
+func run(args []string) int {
+	root := newRoot(os.Stdout, os.Stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "topo: "+err.Error())
+	return 1
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "topo",
+		Short:         "Declarative network labs from a YAML file: namespaces, veth links, bridges",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		upCmd(), downCmd(), execCmd(), statusCmd(), planCmd(), validateCmd(),
+		genCmd(), linkCmd(),
+	)
+	return root
+}
+
+// needRoot fails with one clear sentence when topo lacks the
+// privileges to change namespaces.
+func needRoot(what string) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%s needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN): run it with sudo", what)
+	}
+	return nil
+}
+
+// loadFile loads a topology file, printing warnings to w.
+func loadFile(path string, w io.Writer) (*topology.Lab, error) {
+	l, warnings, err := topology.Load(path)
+	for _, p := range warnings {
+		fmt.Fprintln(w, p.String())
+	}
+	var probs topology.Problems
+	if errors.As(err, &probs) {
+		return nil, fmt.Errorf("%s is not valid (%d problems):\n%s", path, len(probs.Errors()), probs.Errors().Error())
+	}
+	return l, err
+}
+
+// pickLab resolves the lab a command acts on: the one named, or the
+// only lab that is up.
+func pickLab(name string) (string, error) {
+	if name != "" {
+		if !topology.ValidLabName(name) {
+			return "", fmt.Errorf("%q is not a lab name", name)
+		}
+		return name, nil
+	}
+	labs, err := lab.Labs()
+	if err != nil {
+		return "", err
+	}
+	switch len(labs) {
+	case 0:
+		return "", errors.New("no lab is up: start one with `topo up FILE`")
+	case 1:
+		return labs[0], nil
+	}
+	return "", fmt.Errorf("several labs are up (%s): name one with --lab", strings.Join(labs, ", "))
+}

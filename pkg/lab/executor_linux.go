@@ -1,0 +1,108 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// executor applies a plan to the kernel, phase by phase, running the
+// independent steps of a phase in parallel. It records in the state
+// every namespace it makes or removes as soon as that happens, so an
+// interrupted run can always be resumed by `up` or undone by `down`.
+type executor struct {
+	lab      *topology.Lab // desired
+	st       *State
+	obs      *topology.Observed
+	hs       *handles
+	verbose  io.Writer
+	progress func(done, total int)
+
+	mu   sync.Mutex // guards st and done
+	done int
+}
+
+// apply runs the plan's steps. It stops after the first phase that
+// had an error (later phases build on earlier ones) and returns every
+// error of that phase, each naming its step.
+func (x *executor) apply(ctx context.Context, plan *topology.Plan) error {
+	steps := plan.Steps
+	for len(steps) > 0 {
+		n := 1
+		for n < len(steps) && steps[n].Op == steps[0].Op {
+			n++
+		}
+		phase := steps[:n]
+		steps = steps[n:]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := x.runPhase(ctx, phase, len(plan.Steps)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total int) error {
+	op := phase[0].Op
+	if op == topology.OpCreateNode {
+		// Claim the names first: if we die mid-way, they are ours.
+		x.mu.Lock()
+		for _, s := range phase {
+			if _, ok := x.st.Namespaces[s.Node]; !ok {
+				x.st.Namespaces[s.Node] = 0
+			}
+		}
+		err := x.st.Save()
+		x.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("save state: %w", err)
+		}
+	}
+	err := parallel(ctx, len(phase), func(i int) error {
+		s := phase[i]
+		if err := x.step(s); err != nil {
+			return fmt.Errorf("%s: %w", stepName(s), err)
+		}
+		x.mu.Lock()
+		x.done++
+		done := x.done
+		x.mu.Unlock()
+		if x.progress != nil {
+			x.progress(done, total)
+		}
+		if x.verbose != nil {
+			fmt.Fprintln(x.verbose, s.String())
+		}
+		return nil
+	})
+	if op == topology.OpCreateNode || op == topology.OpDeleteNode {
+		x.mu.Lock()
+		saveErr := x.st.Save()
+		x.mu.Unlock()
+		if saveErr != nil {
+			err = errors.Join(err, fmt.Errorf("save state: %w", saveErr))
+		}
+	}
+	return err
+}
+
+// stepName names a step's object for error messages.
+func stepName(s topology.Step) string {
+	switch s.Op {
+	case topology.OpCreateLink, topology.OpDeleteLink:
+		return fmt.Sprintf("%s %s <-> %s", s.Op, s.Link.Ends[0], s.Link.Ends[1])
+	case topology.OpCreateNode, topology.OpDeleteNode, topology.OpRunExec, topology.OpSetSTP, topology.OpCreateBridge:
+		return fmt.Sprintf("%s %s", s.Op, s.Node)
+	case topology.OpAddRoute, topology.OpDelRoute:
+		return fmt.Sprintf("%s %s %s", s.Op, s.Node, s.Route)
+	case topology.OpSetSysctl:
+		return fmt.Sprintf("%s %s %s=%s", s.Op, s.Node, s.Key, s.Value)
+	}
+	return fmt.Sprintf("%s %s:%s", s.Op, s.Node, s.Iface)
+}

@@ -1,0 +1,149 @@
+package lab
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// stateVersion is bumped when the state file format changes.
+const stateVersion = 1
+
+// State is what topo remembers of a lab between runs, in
+// /run/topo/LAB/state.json. It is only ever replaced whole (written
+// to a temporary file and renamed), so a crash leaves the old or the
+// new version, never a mix.
+type State struct {
+	Version int `json:"version"`
+	// Lab is the desired state last applied. After a failed apply it
+	// is the union of the old and new desired states, so nothing that
+	// may exist is forgotten.
+	Lab *topology.Lab `json:"lab"`
+	// Namespaces maps every node whose namespace topo made (or is
+	// making) to its nsfs inode; 0 while the namespace is being made.
+	// It is the proof of ownership: topo never deletes or adopts a
+	// namespace that is not listed here with a matching inode.
+	Namespaces map[string]uint64 `json:"namespaces"`
+	// SysctlOriginal keeps, per node, a sysctl's value before topo
+	// first changed it.
+	SysctlOriginal map[string]map[string]string `json:"sysctlOriginal,omitempty"`
+}
+
+// ErrNoState means the lab has no state directory: it is not up.
+var ErrNoState = errors.New("lab is not up")
+
+// LoadState reads a lab's state. A missing file wraps ErrNoState; a
+// damaged one returns an error saying so (never a panic).
+func LoadState(lab string) (*State, error) {
+	data, err := os.ReadFile(statePath(lab))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("lab %s: %w", lab, ErrNoState)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state of lab %s: %w", lab, err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("state file %s is damaged (%v): run `topo down %s` to remove the lab", statePath(lab), err, lab)
+	}
+	if st.Version != stateVersion || st.Lab == nil {
+		return nil, fmt.Errorf("state file %s has an unknown format: run `topo down %s` to remove the lab", statePath(lab), lab)
+	}
+	if st.Namespaces == nil {
+		st.Namespaces = map[string]uint64{}
+	}
+	return &st, nil
+}
+
+// Save writes the state atomically: a temporary file in the same
+// directory, fsync, rename. The directory is 0700 and the file 0600.
+func (st *State) Save() error {
+	st.Version = stateVersion
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(statePath(st.Lab.Name), data, 0o600)
+}
+
+// writeAtomic replaces path with data so readers see the old or the
+// new content, never a part.
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Labs lists the labs that have state under Root, sorted.
+func Labs() ([]string, error) {
+	entries, err := os.ReadDir(Root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && topology.ValidLabName(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// mergeLabs returns a lab holding every node and link of a and b (b's
+// version where both have one): what may exist after a failed apply.
+func mergeLabs(a, b *topology.Lab) *topology.Lab {
+	if a == nil {
+		return b
+	}
+	out := *b
+	out.Nodes = append([]*topology.Node(nil), b.Nodes...)
+	out.Links = append([]*topology.Link(nil), b.Links...)
+	for _, n := range a.Nodes {
+		if b.Node(n.Name) == nil {
+			out.Nodes = append(out.Nodes, n)
+		}
+	}
+	have := map[string]bool{}
+	for _, l := range b.Links {
+		have[l.Ends[0].String()+"|"+l.Ends[1].String()] = true
+		have[l.Ends[1].String()+"|"+l.Ends[0].String()] = true
+	}
+	for _, l := range a.Links {
+		if !have[l.Ends[0].String()+"|"+l.Ends[1].String()] {
+			out.Links = append(out.Links, l)
+		}
+	}
+	return &out
+}

@@ -1,0 +1,118 @@
+package lab
+
+import (
+	"context"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// LabStatus is what `topo status` shows of one lab, read from the
+// kernel and compared with the state last applied.
+type LabStatus struct {
+	Name string `json:"name"`
+	File string `json:"file,omitempty"`
+	// State is "up" (matches what was applied), "drifted" (the kernel
+	// differs: see Drift) or "gone" (no namespace of the lab exists).
+	State string        `json:"state"`
+	Nodes []*NodeStatus `json:"nodes"`
+	// Drift lists the differences between the kernel and the state last
+	// applied, as the plan steps that would repair them.
+	Drift []string `json:"drift,omitempty"`
+	// Error is set when the lab could not be read.
+	Error string `json:"error,omitempty"`
+}
+
+// NodeStatus is one node as the kernel holds it.
+type NodeStatus struct {
+	Name      string         `json:"name"`
+	Kind      string         `json:"kind"`
+	Namespace string         `json:"namespace"`
+	Present   bool           `json:"present"`
+	Ifaces    []*IfaceStatus `json:"interfaces,omitempty"`
+	Routes    []string       `json:"routes,omitempty"`
+}
+
+// IfaceStatus is one interface as the kernel holds it.
+type IfaceStatus struct {
+	Name      string   `json:"name"`
+	Peer      string   `json:"peer,omitempty"`
+	MAC       string   `json:"mac"`
+	MTU       int      `json:"mtu"`
+	State     string   `json:"state"`
+	Addresses []string `json:"addresses,omitempty"`
+}
+
+// Status reads a lab that has state. It takes no lock: it only reads.
+func Status(ctx context.Context, name string) (*LabStatus, error) {
+	st, err := LoadState(name)
+	if err != nil {
+		return nil, err
+	}
+	hs := newHandles(name)
+	defer hs.close()
+	ls := &LabStatus{Name: name, File: st.Lab.File}
+	obs, err := observe(ctx, st, st.Lab, hs)
+	if err != nil {
+		ls.State, ls.Error = "error", err.Error()
+		return ls, nil
+	}
+	peers := peerNames(st.Lab)
+	for _, n := range st.Lab.Nodes {
+		ns := &NodeStatus{Name: n.Name, Kind: string(n.Kind), Namespace: topology.Namespace(name, n.Name)}
+		if o := obs.Nodes[n.Name]; o != nil {
+			ns.Present = true
+			ns.Ifaces = ifaceStatus(o, peers[n.Name])
+			for _, r := range o.Routes {
+				ns.Routes = append(ns.Routes, r.String())
+			}
+		}
+		ls.Nodes = append(ls.Nodes, ns)
+	}
+	plan := topology.Diff(st.Lab, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal})
+	for _, s := range plan.Steps {
+		ls.Drift = append(ls.Drift, s.String())
+	}
+	switch {
+	case len(obs.Nodes) == 0 && len(st.Lab.Nodes) > 0:
+		ls.State = "gone"
+	case len(ls.Drift) > 0:
+		ls.State = "drifted"
+	default:
+		ls.State = "up"
+	}
+	return ls, nil
+}
+
+// peerNames maps node -> interface -> "peer:iface" from the lab's links.
+func peerNames(l *topology.Lab) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, lk := range l.Links {
+		for i, e := range lk.Ends {
+			if out[e.Node] == nil {
+				out[e.Node] = map[string]string{}
+			}
+			out[e.Node][e.Interface] = lk.Ends[1-i].String()
+		}
+	}
+	return out
+}
+
+func ifaceStatus(o *topology.ObservedNode, peers map[string]string) []*IfaceStatus {
+	var out []*IfaceStatus
+	for _, i := range o.Ifaces {
+		s := &IfaceStatus{Name: i.Name, Peer: peers[i.Name], MAC: i.MAC.String(), MTU: i.MTU, State: strings.ToLower(i.OperState)}
+		if !i.AdminUp {
+			s.State = "down"
+		}
+		addrs := append([]netip.Prefix(nil), i.Addresses...)
+		for _, a := range addrs {
+			s.Addresses = append(s.Addresses, a.String())
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out
+}

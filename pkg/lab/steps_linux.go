@@ -1,0 +1,220 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/topo-lab/topo/pkg/link"
+	"github.com/topo-lab/topo/pkg/node"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// step applies one plan step.
+func (x *executor) step(s topology.Step) error {
+	switch s.Op {
+	case topology.OpCreateNode:
+		return x.createNode(s.Node)
+	case topology.OpDeleteNode:
+		return x.deleteNode(s.Node)
+	case topology.OpCreateBridge:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return node.CreateBridge(ns, node.BridgeName, s.Up) })
+	case topology.OpCreateLink:
+		return x.createLink(s.Link)
+	case topology.OpDeleteLink:
+		return x.deleteLink(s.Link)
+	case topology.OpSetMTU:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetMTU(ns, s.Iface, s.MTU) })
+	case topology.OpSetMAC:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetMAC(ns, s.Iface, s.MAC) })
+	case topology.OpSetMaster:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetMaster(ns, s.Iface, node.BridgeName) })
+	case topology.OpAddAddr:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.AddAddr(ns, s.Iface, s.Prefix) })
+	case topology.OpDelAddr:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.DelAddr(ns, s.Iface, s.Prefix) })
+	case topology.OpSetState:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetUp(ns, s.Iface, s.Up) })
+	case topology.OpSetSTP:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return node.SetSTP(ns, node.BridgeName, s.Up) })
+	case topology.OpSetSysctl:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.setSysctl(ns, s) })
+	case topology.OpAddRoute:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.AddRoute(ns, s.Route) })
+	case topology.OpDelRoute:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.DelRoute(ns, s.Route) })
+	case topology.OpRunExec:
+		return x.runExec(s.Node)
+	}
+	return fmt.Errorf("unknown step %q", s.Op)
+}
+
+func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error {
+	ns, err := x.hs.get(nodeName)
+	if err != nil {
+		return err
+	}
+	return fn(ns)
+}
+
+// createNode makes the node's namespace (lo up), its hostname, and a
+// switch's bridge. The inode is recorded at once.
+func (x *executor) createNode(name string) error {
+	nsName := topology.Namespace(x.lab.Name, name)
+	inode, err := node.Create(nsName)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", ErrNotOwned, nsName, nsName)
+	}
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	x.st.Namespaces[name] = inode
+	x.mu.Unlock()
+	uts := UTSPath(x.lab.Name, name)
+	if err := os.MkdirAll(filepath.Dir(uts), 0o700); err != nil {
+		return err
+	}
+	if err := node.DeleteUTS(uts); err != nil { // a leftover of an interrupted run
+		return err
+	}
+	if err := node.CreateUTS(uts, name); err != nil {
+		return err
+	}
+	if n := x.lab.Node(name); n != nil && n.Kind == topology.KindSwitch {
+		return x.withNS(name, func(ns *node.Namespace) error { return node.CreateBridge(ns, node.BridgeName, n.STP) })
+	}
+	return nil
+}
+
+// deleteNode kills what runs in the node's namespace and removes it.
+func (x *executor) deleteNode(name string) error {
+	x.mu.Lock()
+	inode := x.st.Namespaces[name]
+	x.mu.Unlock()
+	x.hs.drop(name)
+	if err := removeNode(x.lab.Name, name, inode); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	delete(x.st.Namespaces, name)
+	delete(x.st.SysctlOriginal, name)
+	x.mu.Unlock()
+	return nil
+}
+
+// removeNode kills the processes of one owned namespace and deletes it
+// and its hostname namespace. A namespace whose inode is not the
+// recorded one is left alone.
+func removeNode(lab, name string, inode uint64) error {
+	nsName := topology.Namespace(lab, name)
+	cur, err := node.Inode(nsName)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case inode != 0 && cur != inode:
+		return fmt.Errorf("%w: %s was replaced; left alone", ErrNotOwned, nsName)
+	default:
+		if _, err := node.KillProcesses(map[uint64]bool{cur: true}); err != nil {
+			return err
+		}
+		if err := node.Delete(nsName); err != nil {
+			return err
+		}
+	}
+	return node.DeleteUTS(UTSPath(lab, name))
+}
+
+// createLink makes the veth pair with every setting of both ends.
+func (x *executor) createLink(l *topology.Link) error {
+	a, err := x.hs.get(l.Ends[0].Node)
+	if err != nil {
+		return err
+	}
+	b, err := x.hs.get(l.Ends[1].Node)
+	if err != nil {
+		return err
+	}
+	spec := link.VethSpec{
+		A: a, B: b,
+		AName: l.Ends[0].Interface, BName: l.Ends[1].Interface,
+		MTU:  l.MTU,
+		AMAC: net.HardwareAddr(l.Ends[0].MAC), BMAC: net.HardwareAddr(l.Ends[1].MAC),
+		AMaster: x.masterOf(l.Ends[0]), BMaster: x.masterOf(l.Ends[1]),
+		Up: !l.Down,
+	}
+	err = link.CreateVeth(spec)
+	if errors.Is(err, fs.ErrExist) {
+		// Left by an interrupted run in our own namespaces: replace.
+		if err := x.deleteLink(l); err != nil {
+			return err
+		}
+		err = link.CreateVeth(spec)
+	}
+	if err != nil {
+		return err
+	}
+	for i, e := range l.Ends {
+		ns := []*node.Namespace{a, b}[i]
+		for _, p := range e.Addresses {
+			if err := link.AddAddr(ns, e.Interface, p); err != nil {
+				return fmt.Errorf("%s: %w", e, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (x *executor) masterOf(e topology.Endpoint) string {
+	if n := x.lab.Node(e.Node); n != nil && n.Kind == topology.KindSwitch {
+		return node.BridgeName
+	}
+	return ""
+}
+
+// deleteLink removes a veth pair by deleting whichever ends exist.
+func (x *executor) deleteLink(l *topology.Link) error {
+	var errs []error
+	for _, e := range l.Ends {
+		if _, err := node.Inode(topology.Namespace(x.lab.Name, e.Node)); err != nil {
+			continue
+		}
+		ns, err := x.hs.get(e.Node)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := link.Delete(ns, e.Interface); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setSysctl writes a sysctl, first remembering the value it replaces
+// so that removing it from the file can restore it.
+func (x *executor) setSysctl(ns *node.Namespace, s topology.Step) error {
+	x.mu.Lock()
+	_, known := x.st.SysctlOriginal[s.Node][s.Key]
+	x.mu.Unlock()
+	if !known {
+		cur, err := node.ReadSysctls(ns, []string{s.Key})
+		if err != nil {
+			return err
+		}
+		x.mu.Lock()
+		if x.st.SysctlOriginal == nil {
+			x.st.SysctlOriginal = map[string]map[string]string{}
+		}
+		if x.st.SysctlOriginal[s.Node] == nil {
+			x.st.SysctlOriginal[s.Node] = map[string]string{}
+		}
+		x.st.SysctlOriginal[s.Node][s.Key] = cur[s.Key]
+		x.mu.Unlock()
+	}
+	return node.WriteSysctl(ns, s.Key, s.Value)
+}

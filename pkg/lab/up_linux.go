@@ -1,0 +1,89 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// Options tune Up, Down and Plan. The zero value is quiet.
+type Options struct {
+	// Verbose receives each applied step and the output of exec
+	// commands; nil for none.
+	Verbose io.Writer
+	// Wait receives a line when another topo holds the lab's lock.
+	Wait io.Writer
+	// Progress is called after each step with steps done and total.
+	Progress func(done, total int)
+}
+
+// Up converges the kernel to the desired lab: it locks the lab,
+// observes the kernel, plans, and applies the plan. It returns the plan
+// it applied (empty when nothing changed). On failure the lab can be
+// completed by running Up again or removed by Down.
+//
+// Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN). Any goroutine.
+func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Plan, error) {
+	lock, err := LockLab(desired.Name, opts.Wait)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	st, err := loadOrNew(desired.Name)
+	if err != nil {
+		return nil, err
+	}
+	hs := newHandles(desired.Name)
+	defer hs.close()
+	obs, err := observe(ctx, st, desired, hs)
+	if err != nil {
+		return nil, err
+	}
+	plan := topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal})
+	// Record the union first: whatever the apply reaches, nothing that
+	// may exist is forgotten.
+	st.Lab = mergeLabs(st.Lab, desired)
+	if err := st.Save(); err != nil {
+		return plan, fmt.Errorf("save state: %w", err)
+	}
+	if err := writeHosts(desired); err != nil {
+		return plan, fmt.Errorf("write hosts file: %w", err)
+	}
+	x := &executor{lab: desired, st: st, obs: obs, hs: hs, verbose: opts.Verbose, progress: opts.Progress}
+	applyErr := x.apply(ctx, plan)
+	if applyErr == nil {
+		st.Lab = desired
+	}
+	if err := st.Save(); err != nil {
+		applyErr = errors.Join(applyErr, fmt.Errorf("save state: %w", err))
+	}
+	return plan, applyErr
+}
+
+// PlanFor computes what Up would do, changing nothing. It takes no
+// lock, so a concurrent Up may make the answer stale.
+func PlanFor(ctx context.Context, desired *topology.Lab) (*topology.Plan, error) {
+	st, err := loadOrNew(desired.Name)
+	if err != nil {
+		return nil, err
+	}
+	hs := newHandles(desired.Name)
+	defer hs.close()
+	obs, err := observe(ctx, st, desired, hs)
+	if err != nil {
+		return nil, err
+	}
+	return topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal}), nil
+}
+
+// loadOrNew loads a lab's state, or starts an empty one for a new lab.
+func loadOrNew(name string) (*State, error) {
+	st, err := LoadState(name)
+	if errors.Is(err, ErrNoState) {
+		return &State{Lab: &topology.Lab{Name: name}, Namespaces: map[string]uint64{}}, nil
+	}
+	return st, err
+}
