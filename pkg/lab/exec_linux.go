@@ -30,10 +30,10 @@ func (x *executor) runExec(name string) error {
 		start, _ := f.Seek(0, io.SeekEnd)
 		fmt.Fprintf(f, "$ %s\n", c)
 		code, err := node.Run(node.ExecSpec{
-			Netns: NetnsPath(x.lab.Name, name),
-			UTS:   UTSPath(x.lab.Name, name),
-			Hosts: HostsPath(x.lab.Name),
-			Args:  []string{"/bin/sh", "-c", c},
+			Netns:  NetnsPath(x.lab.Name, name),
+			UTS:    UTSPath(x.lab.Name, name),
+			Hosts:  HostsPath(x.lab.Name),
+			Args:   []string{"/bin/sh", "-c", c},
 			Stdout: f, Stderr: f,
 		})
 		if x.verbose != nil {
