@@ -108,7 +108,7 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 	}
 	if isNull(d.resolve(root)) {
 		// "---", "~" or "null": a document with nothing in it.
-		d.errorf(root.Line, "start from an example in examples/", "the file is empty")
+		d.errorf(doc.Line, "start from an example in examples/", "the file is empty")
 		return f
 	}
 	for _, fl := range d.mapping(root, "the file", fileFields...) {
