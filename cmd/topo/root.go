@@ -20,6 +20,9 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 // run executes the topo command line and returns the exit status.
 func run(args []string) int {
+	if dir := os.Getenv("TOPO_STATE_DIR"); dir != "" {
+		lab.Root = dir
+	}
 	root := newRoot(os.Stdout, os.Stderr)
 	root.SetArgs(args)
 	err := root.Execute()
