@@ -1,0 +1,46 @@
+# topo — build, demo, test, benchmark.
+GO      ?= go
+BIN     := bin/topo
+PKGS    := ./...
+
+.PHONY: all build demo test test-deps vet fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/topo
+
+# Build topo, bring up the classic two-host lab, show it and ping
+# through it with topo's own probe, then take it down.
+demo: build
+	$(BIN) up examples/two-hosts.yaml
+	$(BIN) status two-hosts
+	$(BIN) exec --lab two-hosts h1 -- ip -br addr show eth0
+	$(BIN) ping --lab two-hosts h1 h2 -c 3
+	$(BIN) down two-hosts
+
+# Tools the integration tests drive (as a user would), installed from
+# Debian's packages when missing.
+test-deps:
+	@missing=""; \
+	command -v ping >/dev/null || missing="$$missing iputils-ping"; \
+	command -v tcpdump >/dev/null || missing="$$missing tcpdump"; \
+	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
+	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# The whole suite: unit tests (no root needed) and integration tests
+# that build real labs (root), plus a bounded fuzz run of the loader.
+test: test-deps
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./pkg/topology/
+
+bench: build
+	./bench/run
+
+clean:
+	rm -rf bin
