@@ -58,7 +58,10 @@ func (b *builder) checkSwitches() {
 		}
 		return x
 	}
-	loopAt := map[string]int{} // component root -> line of a link closing a loop
+	degree := map[string]int{} // switch -> live links to other switches
+	adj := map[string][]int{}  // switch -> indices into trunks
+	var trunks [][2]string     // switch-to-switch links
+	var loops []*linkInfo      // links that close a loop, in file order
 	for _, li := range b.links {
 		if !li.ok {
 			continue
@@ -72,16 +75,15 @@ func (b *builder) checkSwitches() {
 		if b.nodes[a].Kind != KindSwitch || b.nodes[c].Kind != KindSwitch {
 			continue
 		}
-		ra, rc := find(a), find(c)
-		if ra == rc {
-			if _, seen := loopAt[ra]; !seen {
-				loopAt[ra] = li.raw.line
-			}
-			continue
-		}
-		parent[ra] = rc
-		if l, ok := loopAt[ra]; ok {
-			loopAt[rc] = l
+		degree[a]++
+		degree[c]++
+		adj[a] = append(adj[a], len(trunks))
+		adj[c] = append(adj[c], len(trunks))
+		trunks = append(trunks, [2]string{a, c})
+		if ra, rc := find(a), find(c); ra != rc {
+			parent[ra] = rc
+		} else {
+			loops = append(loops, li)
 		}
 	}
 	for _, n := range b.lab.Nodes {
@@ -89,18 +91,50 @@ func (b *builder) checkSwitches() {
 			b.errorf(n.Pos.Line, "split the hosts over several switches joined by links", "switch %s has %d ports; a Linux bridge takes at most %d", n.Name, ports[n.Name], MaxBridgePorts)
 		}
 	}
-	for root, line := range loopAt {
-		var members, noSTP []string
-		for _, n := range b.lab.Nodes {
-			if n.Kind == KindSwitch && parent[n.Name] != "" && find(n.Name) == find(root) {
-				members = append(members, n.Name)
-				if !n.STP {
-					noSTP = append(noSTP, n.Name)
+	if len(loops) == 0 {
+		return
+	}
+	// The switches on loops are those left once the switches with a
+	// single link to another switch are pruned, again and again.
+	dead := make([]bool, len(trunks))
+	var leaves []string
+	for _, n := range b.lab.Nodes {
+		if degree[n.Name] == 1 {
+			leaves = append(leaves, n.Name)
+		}
+	}
+	for len(leaves) > 0 {
+		n := leaves[len(leaves)-1]
+		leaves = leaves[:len(leaves)-1]
+		for _, t := range adj[n] {
+			if dead[t] {
+				continue
+			}
+			dead[t] = true
+			for _, m := range trunks[t] {
+				if degree[m]--; degree[m] == 1 {
+					leaves = append(leaves, m)
 				}
 			}
 		}
-		if len(noSTP) > 0 {
-			b.warnf(line, "set stp: true on "+strings.Join(noSTP, ", "), "switches %s form a loop without spanning tree: broadcasts will circle forever", strings.Join(members, ", "))
+	}
+	// One warning per group of joined switches, at the first link that
+	// closes a loop in it.
+	members, noSTP := map[string][]string{}, map[string][]string{}
+	for _, n := range b.lab.Nodes {
+		if n.Kind == KindSwitch && degree[n.Name] > 1 {
+			root := find(n.Name)
+			members[root] = append(members[root], n.Name)
+			if !n.STP {
+				noSTP[root] = append(noSTP[root], n.Name)
+			}
+		}
+	}
+	for _, li := range loops {
+		root := find(li.link.Ends[0].Node)
+		if len(noSTP[root]) > 0 {
+			b.warnf(li.raw.line, "set stp: true on "+strings.Join(noSTP[root], ", "), "switches %s form a loop without spanning tree: broadcasts will circle forever", strings.Join(members[root], ", "))
+			delete(noSTP, root)
 		}
 	}
 }
