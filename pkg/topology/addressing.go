@@ -104,10 +104,20 @@ func (b *builder) carve(pool netip.Prefix, v4 bool, next *map[bool]int64, usedNe
 		(*next)[v4]++
 		clash := false
 		for _, u := range usedNets {
-			if overlaps(u, cand) {
-				clash = true
-				break
+			if !overlaps(u, cand) {
+				continue
 			}
+			clash = true
+			if u.Bits() < bits {
+				// A used net larger than a block: skip every block in
+				// it at once, or a wide pool takes forever.
+				k, ok := blockAfter(pool, bits, u)
+				if !ok {
+					return netip.Prefix{}, false
+				}
+				(*next)[v4] = max((*next)[v4], k)
+			}
+			break
 		}
 		if !clash {
 			return cand, true

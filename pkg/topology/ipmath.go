@@ -68,3 +68,21 @@ func nthSubnet(pool netip.Prefix, bits int, k int64) (netip.Prefix, bool) {
 
 // overlaps reports whether two prefixes share any address.
 func overlaps(a, b netip.Prefix) bool { return a.Masked().Overlaps(b.Masked()) }
+
+// blockAfter returns the index, among the subnets of length bits inside
+// pool, of the first one past the end of u; false when there is none
+// or the index overflows.
+func blockAfter(pool netip.Prefix, bits int, u netip.Prefix) (int64, bool) {
+	pool = pool.Masked()
+	end := new(big.Int).SetBytes(lastAddr(u).AsSlice())
+	end.Sub(end, new(big.Int).SetBytes(pool.Addr().AsSlice()))
+	if end.Sign() < 0 {
+		return 0, true
+	}
+	end.Rsh(end, uint(pool.Addr().BitLen()-bits))
+	end.Add(end, big.NewInt(1))
+	if !end.IsInt64() {
+		return 0, false
+	}
+	return end.Int64(), true
+}
