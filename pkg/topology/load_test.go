@@ -204,6 +204,7 @@ func TestParseInvalid(t *testing.T) {
 		{desc: "link subnet not a prefix", src: withHosts("  - endpoints: [h1, h2]", "    subnet: 10.0.7.0"), line: 8, msg: `subnet "10.0.7.0" is not a prefix`},
 		{desc: "two IPv4 subnets for one LAN", src: y("hosts: {h1: {}}", "switches:", "  s1: {subnet: 10.0.5.0/24}", "links:", "  - endpoints: [h1, s1]", "    subnet: 10.0.6.0/24"), line: 3, msg: "a second IPv4 subnet"},
 		{desc: "addressing pool runs out", src: y("addressing: {ipv4: 10.0.0.0/23}", "hosts: {h1: {}, h2: {}, h3: {}, h4: {}}", "links:", "  - endpoints: [h1, h2]", "  - endpoints: [h2, h3]", "  - endpoints: [h3, h4]"), line: 1, msg: "addressing pool 10.0.0.0/23 ran out: no free /24 left for the link on line 6"},
+		{desc: "addressing pool inside one explicit subnet", src: y(`addressing: {ipv6: "fd00::/8"}`, "hosts: {h1: {}, h2: {}, h3: {}, h4: {}}", "links:", "  - endpoints: [h1, h2]", `    addresses: ["fd00::1/8", "fd00::2/8"]`, "  - endpoints: [h3, h4]"), line: 1, msg: "addressing pool fd00::/8 ran out: no free /64 left for the link on line 6"},
 		{desc: "addressing pool of the wrong family", src: y("addressing: {ipv4: \"fd00::/48\"}"), line: 1, msg: `addressing pool "fd00::/48" is not an IPv4 prefix`},
 		{desc: "addressing pool with host bits", src: y("addressing: {ipv6: \"fd00::1/48\"}"), line: 1, msg: "addressing pool fd00::1/48 has host bits set"},
 

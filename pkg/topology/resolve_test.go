@@ -76,7 +76,7 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			desc: "switch port after a peer switch named like the bridge",
-			src: y("switches: {s1: {}, br0: {}}", "links:", "  - endpoints: [s1, br0]"),
+			src:  y("switches: {s1: {}, br0: {}}", "links:", "  - endpoints: [s1, br0]"),
 			want: map[string][]string{"s1": {"br0-2"}, "br0": {"s1"}},
 		},
 		{
@@ -172,8 +172,16 @@ func TestResolve(t *testing.T) {
 			},
 		},
 		{
+			desc: "lab pool: carving skips an explicit subnet wider than a block",
+			src: y("addressing: {ipv4: 10.0.0.0/16}", "hosts: {h1: {}, h2: {}, h3: {}, h4: {}}", "links:",
+				"  - endpoints: [h1, h2]",
+				"    addresses: [10.0.0.1/23, 10.0.0.2/23]",
+				"  - endpoints: [h3, h4]"),
+			want: map[string][]string{"h3": {"eth0=10.0.2.1/24"}},
+		},
+		{
 			desc: "lab pool smaller than a /24 is carved whole",
-			src: y("addressing: {ipv4: 10.0.0.0/30}", "hosts: {h1: {}, h2: {}}", "links:", "  - endpoints: [h1, h2]"),
+			src:  y("addressing: {ipv4: 10.0.0.0/30}", "hosts: {h1: {}, h2: {}}", "links:", "  - endpoints: [h1, h2]"),
 			want: map[string][]string{"h1": {"eth0=10.0.0.1/30"}, "h2": {"eth0=10.0.0.2/30"}},
 		},
 		{
