@@ -80,6 +80,11 @@ func TestResolve(t *testing.T) {
 			want: map[string][]string{"s1": {"br0-2"}, "br0": {"s1"}},
 		},
 		{
+			desc: "switch port after a peer switch named lo",
+			src:  y("switches: {s1: {}, lo: {}}", "links:", "  - endpoints: [s1, lo]"),
+			want: map[string][]string{"s1": {"lo-2"}, "lo": {"s1"}},
+		},
+		{
 			desc: "explicit addresses, one entry per endpoint, a list for two families",
 			src: y("hosts: {h1: {}, r1: {forward: true}}", "links:",
 				"  - endpoints: [h1:eth0, r1:eth0]",
