@@ -38,15 +38,19 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// charge counts the nodes below n against the budget.
+// charge counts the nodes below n against the budget. It walks with a
+// stack of its own: an alias cycle (&a [*a]) is a million levels deep
+// by the time the budget runs out.
 func (d *decoder) charge(n *yaml.Node) {
 	if d.exceeded || n == nil {
 		return
 	}
-	var walk func(*yaml.Node)
-	walk = func(m *yaml.Node) {
-		if d.exceeded || m == nil {
-			return
+	stack := []*yaml.Node{n}
+	for len(stack) > 0 {
+		m := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if m == nil {
+			continue
 		}
 		d.visited++
 		if d.visited > maxNodes {
@@ -54,14 +58,11 @@ func (d *decoder) charge(n *yaml.Node) {
 			return
 		}
 		if m.Kind == yaml.AliasNode {
-			walk(m.Alias)
-			return
+			stack = append(stack, m.Alias)
+			continue
 		}
-		for _, c := range m.Content {
-			walk(c)
-		}
+		stack = append(stack, m.Content...)
 	}
-	walk(n)
 }
 
 // mapping returns the fields of a mapping node, reporting unknown and
