@@ -1,6 +1,9 @@
 package topology
 
-import "net/netip"
+import (
+	"net/netip"
+	"strings"
+)
 
 // buildRoutes parses static routes, checks each gateway is on a subnet
 // of the host, and adds the default routes that gateway: auto asks for.
@@ -11,11 +14,18 @@ func (b *builder) buildRoutes() {
 			continue
 		}
 		prefixes := b.hostPrefixes(n.Name)
+		dests := map[netip.Prefix]int{} // destination -> line
 		for _, rr := range rn.routes {
 			r, ok := b.parseRoute(n.Name, rr)
 			if !ok {
 				continue
 			}
+			if prev, dup := dests[r.To]; dup {
+				to, _, _ := strings.Cut(r.String(), " via ")
+				b.errorf(rr.line, sprintf("keep one route per destination (the other is on line %d)", prev), "host %s: two routes to %s", n.Name, to)
+				continue
+			}
+			dests[r.To] = rr.line
 			if !onLink(prefixes, r.Via) {
 				b.errorf(rr.line, "the gateway must be an address on one of the host's subnets", "host %s: route %s: no interface of %s reaches %s", n.Name, r, n.Name, r.Via)
 				continue
