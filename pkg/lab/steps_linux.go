@@ -38,6 +38,8 @@ func (x *executor) step(s topology.Step) error {
 		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.DelAddr(ns, s.Iface, s.Prefix) })
 	case topology.OpSetState:
 		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetUp(ns, s.Iface, s.Up) })
+	case topology.OpSetImpair:
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetImpair(ns, s.Iface, s.Impair) })
 	case topology.OpSetSTP:
 		return x.withNS(s.Node, func(ns *node.Namespace) error { return node.SetSTP(ns, node.BridgeName, s.Up) })
 	case topology.OpSetSysctl:
@@ -162,6 +164,11 @@ func (x *executor) createLink(l *topology.Link) error {
 		ns := []*node.Namespace{a, b}[i]
 		for _, p := range e.Addresses {
 			if err := link.AddAddr(ns, e.Interface, p); err != nil {
+				return fmt.Errorf("%s: %w", e, err)
+			}
+		}
+		if !e.Impair.IsZero() {
+			if err := link.SetImpair(ns, e.Interface, e.Impair); err != nil {
 				return fmt.Errorf("%s: %w", e, err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
@@ -27,6 +28,9 @@ type Options struct {
 //
 // Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN). Any goroutine.
 func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Plan, error) {
+	if err := link.CheckKernel(desired); err != nil {
+		return nil, err
+	}
 	lock, err := LockLab(desired.Name, opts.Wait)
 	if err != nil {
 		return nil, err

@@ -151,6 +151,7 @@ func (b *builder) buildLinks() {
 			continue
 		}
 		b.linkAddresses(li)
+		b.buildImpairments(li)
 	}
 }
 

@@ -187,6 +187,9 @@ func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedI
 			d.add(Step{Op: OpAddAddr, Node: e.Node, Iface: e.Interface, Prefix: p, Why: why(was != nil && slices.Contains(was.Addresses, p), "address", "missing")})
 		}
 	}
+	if !e.Impair.Equal(o.Impair) {
+		d.add(Step{Op: OpSetImpair, Node: e.Node, Iface: e.Interface, Impair: e.Impair, Why: why(was != nil && was.Impair.Equal(e.Impair), "impair", o.Impair.String()+" -> "+e.Impair.String())})
+	}
 	if up := !l.Down; o.AdminUp != up {
 		d.add(Step{Op: OpSetState, Node: e.Node, Iface: e.Interface, Up: up, Why: why(old != nil && old.Down == l.Down, "state", stateWord(o.AdminUp)+" -> "+stateWord(up))})
 	}
@@ -328,6 +331,6 @@ func phase(op Op) int {
 	return slices.Index(opOrder, op)
 }
 
-var opOrder = []Op{OpDeleteLink, OpDeleteNode, OpCreateNode, OpCreateBridge, OpCreateLink, OpSetMTU, OpSetMAC, OpSetMaster, OpDelAddr, OpAddAddr, OpSetState, OpSetSTP, OpSetSysctl, OpDelRoute, OpAddRoute, OpRunExec}
+var opOrder = []Op{OpDeleteLink, OpDeleteNode, OpCreateNode, OpCreateBridge, OpCreateLink, OpSetMTU, OpSetMAC, OpSetMaster, OpDelAddr, OpAddAddr, OpSetState, OpSetImpair, OpSetSTP, OpSetSysctl, OpDelRoute, OpAddRoute, OpRunExec}
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -98,6 +98,8 @@ type Endpoint struct {
 	Addresses []netip.Prefix `json:"addresses,omitempty"`
 	// MAC is the interface's hardware address; nil lets the kernel choose.
 	MAC MAC `json:"mac,omitempty"`
+	// Impair shapes the traffic leaving this end; nil for none.
+	Impair *Impairment `json:"impair,omitempty"`
 }
 
 // String renders the endpoint as node:interface.

@@ -47,6 +47,9 @@ type ObservedIface struct {
 	// Addresses are the global and site scope addresses (link-local
 	// addresses, which the kernel makes, are left out).
 	Addresses []netip.Prefix `json:"addresses,omitempty"`
+	// Impair is the traffic shaping topo's qdiscs apply on egress, read
+	// back from the kernel; nil for none.
+	Impair *Impairment `json:"impair,omitempty"`
 	// STP reports spanning tree state for a bridge.
 	STP bool `json:"stp,omitempty"`
 }

@@ -21,6 +21,7 @@ const (
 	OpDelAddr      Op = "del-addr"      // Node, Iface, Prefix
 	OpAddAddr      Op = "add-addr"      // Node, Iface, Prefix
 	OpSetState     Op = "set-state"     // Node, Iface, Up
+	OpSetImpair    Op = "set-impair"    // Node, Iface, Impair (nil: remove topo's qdiscs)
 	OpSetSTP       Op = "set-stp"       // Node (a switch), Up = on
 	OpSetSysctl    Op = "set-sysctl"    // Node, Key, Value
 	OpDelRoute     Op = "del-route"     // Node, Route
@@ -39,6 +40,7 @@ type Step struct {
 	Route  Route            `json:"route,omitzero"`
 	MTU    int              `json:"mtu,omitempty"`
 	MAC    net.HardwareAddr `json:"mac,omitempty"`
+	Impair *Impairment      `json:"impair,omitempty"`
 	Up     bool             `json:"up,omitempty"`
 	Key    string           `json:"key,omitempty"`
 	Value  string           `json:"value,omitempty"`

@@ -33,6 +33,8 @@ func (s Step) String() string {
 		what = fmt.Sprintf("- %s:%s address %s", s.Node, s.Iface, s.Prefix)
 	case OpSetState:
 		what = fmt.Sprintf("~ %s:%s %s", s.Node, s.Iface, stateWord(s.Up))
+	case OpSetImpair:
+		what = fmt.Sprintf("~ %s:%s impair %s", s.Node, s.Iface, s.Impair)
 	case OpSetSTP:
 		what = fmt.Sprintf("~ %s stp %s", s.Node, onOff(s.Up))
 	case OpSetSysctl:

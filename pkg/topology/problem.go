@@ -77,14 +77,28 @@ func (ps Problems) sorted() Problems {
 type report struct {
 	file  string
 	probs Problems
+	seen  map[Problem]bool
 }
 
 func (r *report) errorf(line int, hint, format string, args ...any) {
-	r.probs = append(r.probs, Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint})
+	r.add(Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint})
+}
+
+// add records a problem once: a field shared by both ends of a link is
+// checked for each end but reported a single time.
+func (r *report) add(p Problem) {
+	if r.seen[p] {
+		return
+	}
+	if r.seen == nil {
+		r.seen = map[Problem]bool{}
+	}
+	r.seen[p] = true
+	r.probs = append(r.probs, p)
 }
 
 func (r *report) warnf(line int, hint, format string, args ...any) {
-	r.probs = append(r.probs, Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint, Warning: true})
+	r.add(Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint, Warning: true})
 }
 
 func (r *report) failed() bool { return len(r.probs.Errors()) > 0 }

@@ -59,6 +59,10 @@ type rawLink struct {
 	stateLine    int
 	subnets      []string
 	subLine      int
+	// impair holds the symmetric impairment fields; impairs the
+	// per-endpoint entries of impair:.
+	impair  rawImpair
+	impairs []rawEndImpair
 }
 
 type rawEndpoint struct {
@@ -88,7 +92,7 @@ var (
 	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway"}
 	switchFields     = []string{"stp", "subnet"}
 	routeFields      = []string{"to", "via"}
-	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet"}
+	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair"}
 	endpointFields   = []string{"node", "interface", "addresses", "mac"}
 	expectFields     = []string{"from", "to", "reach", "ttl"}
 	addressingFields = []string{"ipv4", "ipv6"}
@@ -203,7 +207,10 @@ func (d *decoder) decodeRoute(n *yaml.Node, what string) *rawRoute {
 
 func (d *decoder) decodeLink(n *yaml.Node) *rawLink {
 	l := &rawLink{line: d.resolve(n).Line}
-	for _, f := range d.mapping(n, "link", linkFields...) {
+	for _, f := range d.mapping(n, "link", append(linkFields, impairFields...)...) {
+		if d.decodeImpairField(l, f) {
+			continue
+		}
 		switch f.key {
 		case "endpoints":
 			for _, e := range d.sequence(f.value, "link endpoints") {
