@@ -77,12 +77,26 @@ func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
 		d.errorf(n.Line, "write it as key: value pairs, one per line, or {key: value}", "%s must be a mapping (key: value), not %s", what, describe(n))
 		return nil
 	}
+	// YAML merge keys (<<: *base, or <<: [*a, *b]): a key given in the
+	// mapping itself wins over a merged one, an earlier merge over a
+	// later one; neither is a duplicate.
+	explicit := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := d.resolve(n.Content[i]); !isMerge(k) {
+			explicit[k.Value] = true
+		}
+	}
 	seen := map[string]int{}
 	var out []field
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := d.resolve(n.Content[i]), n.Content[i+1]
-		if k.Tag == "!!merge" || k.Value == "<<" {
-			out = append(out, d.mapping(v, what, known...)...)
+		if isMerge(k) {
+			for _, m := range d.merged(v, what, known...) {
+				if _, dup := seen[m.key]; !dup && !explicit[m.key] {
+					seen[m.key] = m.line
+					out = append(out, m)
+				}
+			}
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
@@ -105,6 +119,23 @@ func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
 		out = append(out, field{key: k.Value, line: k.Line, value: v})
 	}
 	return out
+}
+
+// merged returns the fields a merge key brings in: one mapping, or a
+// list of them.
+func (d *decoder) merged(v *yaml.Node, what string, known ...string) []field {
+	if v = d.resolve(v); v == nil || v.Kind != yaml.SequenceNode {
+		return d.mapping(v, what, known...)
+	}
+	var out []field
+	for _, item := range v.Content {
+		out = append(out, d.mapping(item, what, known...)...)
+	}
+	return out
+}
+
+func isMerge(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && (k.Tag == "!!merge" || k.Value == "<<")
 }
 
 // sequence returns the items of a sequence node; a null node is empty.
