@@ -445,3 +445,31 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeKeys(t *testing.T) {
+	lab, _ := mustParse(t, "lab.yaml", y(
+		"hosts:",
+		"  r1: &router {forward: true, exec: [a]}",
+		"  r2: {<<: *router, exec: [b]}",
+		"  h1: {<<: [{exec: [c]}, *router], forward: false}",
+		"  <<: {h2: {}, r1: {}}",
+	))
+	var names []string
+	for _, n := range lab.Nodes {
+		names = append(names, n.Name)
+	}
+	if want := []string{"r1", "r2", "h1", "h2"}; !slices.Equal(names, want) {
+		t.Errorf("nodes %q, want %q", names, want)
+	}
+	for _, want := range []struct {
+		name    string
+		forward bool
+		exec    string
+	}{{"r1", true, "a"}, {"r2", true, "b"}, {"h1", false, "c"}} {
+		n := lab.Node(want.name)
+		if n.Forward != want.forward || !slices.Equal(n.Exec, []string{want.exec}) {
+			t.Errorf("%s: forward %v exec %q, want %+v", n.Name, n.Forward, n.Exec, want)
+		}
+	}
+	invalidCase{desc: "unknown field in a merged mapping", src: y("hosts:", "  h1: {<<: [{forward: true}, {fowrard: false}]}"), line: 2, msg: `unknown field "fowrard"`}.run(t)
+}
