@@ -166,6 +166,10 @@ func (d *decoder) decodeHost(fl field) *rawNode {
 			}
 		case "sysctls":
 			for _, s := range d.mapping(f.value, what+" sysctls") {
+				if isNull(d.resolve(s.value)) {
+					d.errorf(s.line, sprintf("write %s: \"1\"", s.key), "%s: sysctl %s has no value", what, s.key)
+					continue
+				}
 				v, _ := d.scalar(s.value, what+" sysctl "+s.key)
 				h.sysctls = append(h.sysctls, kv{key: s.key, value: v, line: s.line})
 			}
