@@ -218,6 +218,7 @@ func TestParseInvalid(t *testing.T) {
 		{desc: "route without destination", src: y("hosts:", "  h1:", "    routes:", "      - {via: 10.0.1.1}"), line: 4, msg: "route has no destination"},
 		{desc: "two default routes", src: y("hosts:", "  h2: {}", "  h3: {}", "  h1:", "    routes:", "      - {to: default, via: 10.0.1.1}", "      - {to: 0.0.0.0/0, via: 10.0.2.1}", "links:", "  - endpoints: [h1, h2]", "    addresses: [10.0.1.10/24, 10.0.1.1/24]", "  - endpoints: [h1, h3]", "    addresses: [10.0.2.10/24, 10.0.2.1/24]"), line: 7, msg: "host h1: two routes to default", hint: "line 6"},
 		{desc: "non-net sysctl", src: y("hosts:", "  h1:", "    sysctls:", `      kernel.panic: "1"`), line: 4, msg: `sysctl "kernel.panic" is not a network sysctl`},
+		{desc: "sysctl without value", src: y("hosts:", "  h1:", "    sysctls:", "      net.ipv4.ip_forward: ~"), line: 4, msg: "host h1: sysctl net.ipv4.ip_forward has no value"},
 		{desc: "sysctl with slash", src: y("hosts:", "  h1:", "    sysctls:", `      net.ipv4/../../kernel: "1"`), line: 4, msg: "may hold only"},
 		{desc: "sysctl with empty part", src: y("hosts:", "  h1:", "    sysctls:", `      net..ipv4: "1"`), line: 4, msg: "has an empty part"},
 		{desc: "gateway auto with no router", src: y("gateway: auto", "hosts: {h1: {}, h2: {}}", "links:", "  - endpoints: [h1, h2]", "    addresses: [10.0.0.1/24, 10.0.0.2/24]"), line: 1, msg: "host h1: gateway: auto found no router"},
