@@ -40,6 +40,11 @@ func (b *builder) assignAddresses() {
 	next := map[bool]int64{} // per family: next pool block to try
 	for _, u := range units {
 		for _, v4 := range []bool{true, false} {
+			if !u.needs(v4) {
+				// Nothing to address (a LAN of switches only, or every
+				// end written by hand): carve no block for it.
+				continue
+			}
 			subnet, line, ok := u.subnetFor(v4)
 			if !ok {
 				pool, has := pools[v4]
@@ -236,6 +241,16 @@ func (u *unit) subnetFor(v4 bool) (netip.Prefix, int, bool) {
 		}
 	}
 	return netip.Prefix{}, 0, false
+}
+
+// needs reports whether an end of the unit has no address of family v4.
+func (u *unit) needs(v4 bool) bool {
+	for _, e := range u.ends {
+		if !hasFamily(e.Addresses, v4) {
+			return true
+		}
+	}
+	return false
 }
 
 // explicitSubnet returns the subnet of the first address of family v4
