@@ -185,6 +185,13 @@ func TestResolve(t *testing.T) {
 			want: map[string][]string{"h3": {"eth0=10.0.2.1/24"}},
 		},
 		{
+			desc: "lab pool: no block for a LAN with no hosts",
+			src: y("addressing: {ipv4: 10.0.0.0/24}", "hosts: {h1: {}, h2: {}}", "switches: {s1: {}, s2: {}}", "links:",
+				"  - endpoints: [s1, s2]",
+				"  - endpoints: [h1, h2]"),
+			want: map[string][]string{"h1": {"eth0=10.0.0.1/24"}},
+		},
+		{
 			desc: "lab pool smaller than a /24 is carved whole",
 			src:  y("addressing: {ipv4: 10.0.0.0/30}", "hosts: {h1: {}, h2: {}}", "links:", "  - endpoints: [h1, h2]"),
 			want: map[string][]string{"h1": {"eth0=10.0.0.1/30"}, "h2": {"eth0=10.0.0.2/30"}},
