@@ -113,9 +113,15 @@ func Labs() ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.IsDir() && topology.ValidLabName(e.Name()) {
-			out = append(out, e.Name())
+		if !e.IsDir() || !topology.ValidLabName(e.Name()) {
+			continue
 		}
+		// A directory without a state file holds no lab: an up that was
+		// refused before it made anything (a foreign namespace) leaves one.
+		if _, err := os.Stat(statePath(e.Name())); err != nil {
+			continue
+		}
+		out = append(out, e.Name())
 	}
 	sort.Strings(out)
 	return out, nil
