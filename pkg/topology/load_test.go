@@ -302,3 +302,17 @@ func TestParseTooLarge(t *testing.T) {
 		t.Fatalf("got %v, want a size error", err)
 	}
 }
+
+func TestLoad(t *testing.T) {
+	if _, _, err := Load("testdata/no-such-file.yaml"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	_, _, err := Load("testdata/invalid-empty.yaml")
+	if ps := problemsOf(t, err); len(ps) != 1 || ps[0].Pos.File != "testdata/invalid-empty.yaml" {
+		t.Errorf("empty file: %v", err)
+	}
+	lab, _, err := Load("../../examples/tree-2-4.yaml")
+	if err != nil || lab.Name != "tree-2-4" || len(lab.Links) == 0 {
+		t.Errorf("example: %v", err)
+	}
+}
