@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"time"
@@ -59,7 +60,9 @@ func (c *Client) Resolve(ctx context.Context, src, target netip.Addr) (Neighbor,
 	if retry <= 0 {
 		retry = 250 * time.Millisecond
 	}
-	tick := time.NewTicker(retry)
+	// Retries are jittered so that requests lost together in one burst
+	// are not resent together.
+	tick := time.NewTimer(retry/2 + rand.N(retry))
 	defer tick.Stop()
 	var sendErr error
 	var sent time.Time
@@ -76,6 +79,7 @@ func (c *Client) Resolve(ctx context.Context, src, target netip.Addr) (Neighbor,
 			return Neighbor{IP: target, MAC: r.mac, Iface: c.ifi.Name, RTT: r.at.Sub(sent)}, nil
 		case <-tick.C:
 			send()
+			tick.Reset(retry/2 + rand.N(retry))
 		case <-c.done:
 			return fail(ReasonError, errClosed)
 		case <-ctx.Done():
