@@ -44,8 +44,8 @@ func CreateBridge(ns *Namespace, name string, stp bool) error {
 
 // SetSTP turns kernel spanning tree on or off for bridge name in ns;
 // turning it on also sets the forward delay to 2 s. netlink.Bridge has
-// no STP field, so this sends its own RTM_NEWLINK request from a
-// socket opened inside ns (via ns.Do).
+// no STP field, so this sends its own RTM_NEWLINK request through the
+// namespace's raw socket. Any goroutine.
 func SetSTP(ns *Namespace, name string, on bool) error {
 	l, err := ns.NL.LinkByName(name)
 	if err != nil {
@@ -65,28 +65,19 @@ func SetSTP(ns *Namespace, name string, on bool) error {
 	}
 	data.AddRtAttr(nl.IFLA_BR_STP_STATE, nl.Uint32Attr(state))
 	req.AddData(info)
-	err = ns.Do(func() error {
-		_, err := req.Execute(unix.NETLINK_ROUTE, 0)
-		return err
-	})
-	if err != nil {
+	if _, err := ns.Request(req, 0); err != nil {
 		return fmt.Errorf("%s: set STP %v on bridge %s: %w", ns.Name, on, name, err)
 	}
 	return nil
 }
 
 // STP reports whether spanning tree is on for bridge name in ns. Like
-// SetSTP it asks the kernel directly from a socket opened inside ns.
+// SetSTP it asks the kernel directly through the namespace's socket.
 func STP(ns *Namespace, name string) (bool, error) {
 	req := nl.NewNetlinkRequest(unix.RTM_GETLINK, unix.NLM_F_ACK)
 	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
 	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
-	var msgs [][]byte
-	err := ns.Do(func() error {
-		var err error
-		msgs, err = req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWLINK)
-		return err
-	})
+	msgs, err := ns.Request(req, unix.RTM_NEWLINK)
 	if err != nil {
 		return false, fmt.Errorf("%s: read bridge %s: %w", ns.Name, name, err)
 	}

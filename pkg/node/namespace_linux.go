@@ -5,48 +5,79 @@ import (
 	"path/filepath"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // NetnsDir is where named network namespaces are bind-mounted, the
 // same directory iproute2 uses, so `ip netns list` shows topo's.
 const NetnsDir = "/run/netns"
 
-// Namespace is an open named network namespace with a netlink handle
-// bound to it. All netlink calls on NL act inside the namespace without
-// moving any thread.
+// Namespace is an open named network namespace with netlink sockets
+// bound to it. All netlink calls on NL (and Request) act inside the
+// namespace without moving any thread.
 type Namespace struct {
 	// Name is the namespace name as `ip netns list` shows it.
 	Name string
 	// Fd refers to the namespace; valid until Close.
 	Fd netns.NsHandle
-	// NL is a netlink handle whose sockets live in the namespace.
+	// NL is a netlink handle whose route socket lives in the namespace.
 	NL *netlink.Handle
+	// raw is a second route socket in the namespace for requests the
+	// handle has no method for (bridge STP, netconf).
+	raw *nl.SocketHandle
 }
 
-// Open opens the named network namespace under NetnsDir and a netlink
-// handle inside it. Callable from any goroutine; it does not switch
-// threads. The caller must Close it.
+// Open opens the named network namespace under NetnsDir and netlink
+// sockets inside it. Callable from any goroutine: the sockets are
+// created on a thread switched by Do, which is the only thing that
+// moves a thread. The caller must Close it.
 func Open(name string) (*Namespace, error) {
 	fd, err := netns.GetFromPath(filepath.Join(NetnsDir, name))
 	if err != nil {
 		return nil, fmt.Errorf("open namespace %s: %w", name, err)
 	}
-	h, err := netlink.NewHandleAt(fd)
+	n := &Namespace{Name: name, Fd: fd}
+	err = Do(fd, func() error {
+		// Inside Do the thread is in the namespace, so plain sockets
+		// are born there; only the route family is needed.
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return err
+		}
+		s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
+		if err != nil {
+			h.Close()
+			return err
+		}
+		n.NL, n.raw = h, &nl.SocketHandle{Socket: s}
+		return nil
+	})
 	if err != nil {
 		fd.Close()
-		return nil, fmt.Errorf("netlink handle in namespace %s: %w", name, err)
+		return nil, fmt.Errorf("netlink sockets in namespace %s: %w", name, err)
 	}
-	return &Namespace{Name: name, Fd: fd, NL: h}, nil
+	return n, nil
 }
 
-// Close releases the netlink handle and the namespace reference.
+// Request sends a raw route-netlink request through the namespace's
+// own socket and returns the replies of type resType. Any goroutine.
+func (n *Namespace) Request(req *nl.NetlinkRequest, resType uint16) ([][]byte, error) {
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: n.raw}
+	return req.Execute(unix.NETLINK_ROUTE, resType)
+}
+
+// Close releases the netlink sockets and the namespace reference.
 func (n *Namespace) Close() {
 	if n == nil {
 		return
 	}
 	if n.NL != nil {
 		n.NL.Close()
+	}
+	if n.raw != nil {
+		n.raw.Close()
 	}
 	if n.Fd.IsOpen() {
 		n.Fd.Close()

@@ -2,7 +2,9 @@ package node
 
 import (
 	"errors"
+
 	"fmt"
+	"golang.org/x/sys/unix"
 	"io/fs"
 	"os"
 	"strings"
@@ -27,23 +29,38 @@ func sysctlPath(key string) (string, error) {
 // not have is an error wrapping fs.ErrNotExist. The files are opened on
 // a thread switched into ns (via ns.Do), because /proc/sys/net shows
 // the namespace of the thread that opens it.
+//
+// The forwarding sysctls are read over netlink instead: no thread
+// switch and no /proc lookup, which grows slow with many namespaces.
 func ReadSysctls(ns *Namespace, keys []string) (map[string]string, error) {
-	paths := make([]string, len(keys))
-	for i, k := range keys {
+	out := make(map[string]string, len(keys))
+	var rest, paths []string
+	for _, k := range keys {
+		fam := map[string]int{sysctlForwardV4: unix.AF_INET, sysctlForwardV6: unix.AF_INET6}[k]
+		if fam != 0 {
+			v, err := readForwarding(ns, fam)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = v
+			continue
+		}
 		p, err := sysctlPath(k)
 		if err != nil {
 			return nil, err
 		}
-		paths[i] = p
+		rest, paths = append(rest, k), append(paths, p)
 	}
-	out := make(map[string]string, len(keys))
+	if len(rest) == 0 {
+		return out, nil
+	}
 	err := ns.Do(func() error {
 		for i, p := range paths {
 			b, err := os.ReadFile(p)
 			if err != nil {
-				return sysctlErr(ns, keys[i], err)
+				return sysctlErr(ns, rest[i], err)
 			}
-			out[keys[i]] = strings.TrimSpace(string(b))
+			out[rest[i]] = strings.TrimSpace(string(b))
 		}
 		return nil
 	})
