@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/topo-lab/topo/pkg/topology"
 )
@@ -24,12 +25,32 @@ type executor struct {
 
 	mu   sync.Mutex // guards st and done
 	done int
+	// index is the last interface index handed out; see nextIndex.
+	index atomic.Int64
+}
+
+// firstIndex is the lowest interface index topo gives: clear of lo,
+// the bridge and what the kernel hands out on its own in a new
+// namespace.
+const firstIndex = 100
+
+// startIndexes places the lab's new interface indexes above every index
+// the kernel already holds in the lab's namespaces.
+func (x *executor) startIndexes() {
+	top := firstIndex
+	for _, n := range x.obs.Nodes {
+		for _, i := range n.Ifaces {
+			top = max(top, i.Index)
+		}
+	}
+	x.index.Store(int64(top))
 }
 
 // apply runs the plan's steps. It stops after the first phase that
 // had an error (later phases build on earlier ones) and returns every
 // error of that phase, each naming its step.
 func (x *executor) apply(ctx context.Context, plan *topology.Plan) error {
+	x.startIndexes()
 	steps := plan.Steps
 	for len(steps) > 0 {
 		n := 1

@@ -11,6 +11,7 @@ import (
 	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
+	"golang.org/x/sys/unix"
 )
 
 // step applies one plan step.
@@ -86,10 +87,19 @@ func (x *executor) createNode(name string) error {
 	if err := node.CreateUTS(uts, name); err != nil {
 		return err
 	}
-	if n := x.lab.Node(name); n != nil && n.Kind == topology.KindSwitch {
-		return x.withNS(name, func(ns *node.Namespace) error { return node.CreateBridge(ns, node.BridgeName, n.STP) })
-	}
-	return nil
+	return x.withNS(name, func(ns *node.Namespace) error {
+		// Addresses are unique by validation, so duplicate address
+		// detection only delays IPv6 (a router's link-local address
+		// stays tentative for a second or two): off for interfaces
+		// made from now on.
+		if err := node.WriteSysctl(ns, "net.ipv6.conf.default.accept_dad", "0"); err != nil {
+			return err
+		}
+		if n := x.lab.Node(name); n != nil && n.Kind == topology.KindSwitch {
+			return node.CreateBridge(ns, node.BridgeName, n.STP)
+		}
+		return nil
+	})
 }
 
 // deleteNode kills what runs in the node's namespace and removes it.
@@ -131,25 +141,38 @@ func removeNode(lab, name string, inode uint64) error {
 	return node.DeleteUTS(UTSPath(lab, name))
 }
 
-// createLink makes the veth pair with every setting of both ends.
+// createLink makes the veth pair with every setting of both ends. A
+// switch end goes first, so its bridge port is made in the same
+// request; each end gets a lab-wide unique interface index (see
+// link.VethSpec), so the two indexes of a pair always differ.
 func (x *executor) createLink(l *topology.Link) error {
-	a, err := x.hs.get(l.Ends[0].Node)
+	ends := l.Ends
+	if x.masterOf(ends[1]) != "" && x.masterOf(ends[0]) == "" {
+		ends[0], ends[1] = ends[1], ends[0]
+	}
+	a, err := x.hs.get(ends[0].Node)
 	if err != nil {
 		return err
 	}
-	b, err := x.hs.get(l.Ends[1].Node)
+	b, err := x.hs.get(ends[1].Node)
 	if err != nil {
 		return err
 	}
 	spec := link.VethSpec{
 		A: a, B: b,
-		AName: l.Ends[0].Interface, BName: l.Ends[1].Interface,
+		AName: ends[0].Interface, BName: ends[1].Interface,
 		MTU:  l.MTU,
-		AMAC: net.HardwareAddr(l.Ends[0].MAC), BMAC: net.HardwareAddr(l.Ends[1].MAC),
-		AMaster: x.masterOf(l.Ends[0]), BMaster: x.masterOf(l.Ends[1]),
-		Up: !l.Down,
+		AMAC: net.HardwareAddr(ends[0].MAC), BMAC: net.HardwareAddr(ends[1].MAC),
+		AMaster: x.masterOf(ends[0]), BMaster: x.masterOf(ends[1]),
+		Up:     !l.Down,
+		AIndex: x.nextIndex(), BIndex: x.nextIndex(),
 	}
 	err = link.CreateVeth(spec)
+	if errors.Is(err, unix.EBUSY) {
+		// An index was taken behind our back: let the kernel choose.
+		spec.AIndex, spec.BIndex = 0, 0
+		err = link.CreateVeth(spec)
+	}
 	if errors.Is(err, fs.ErrExist) {
 		// Left by an interrupted run in our own namespaces: replace.
 		if err := x.deleteLink(l); err != nil {
@@ -160,10 +183,14 @@ func (x *executor) createLink(l *topology.Link) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range l.Ends {
-		ns := []*node.Namespace{a, b}[i]
+	for i, e := range ends {
+		ns, idx := []*node.Namespace{a, b}[i], []int{spec.AIndex, spec.BIndex}[i]
 		for _, p := range e.Addresses {
-			if err := link.AddAddr(ns, e.Interface, p); err != nil {
+			add := func() error { return link.AddAddrAt(ns, e.Interface, idx, p) }
+			if idx == 0 {
+				add = func() error { return link.AddAddr(ns, e.Interface, p) }
+			}
+			if err := add(); err != nil {
 				return fmt.Errorf("%s: %w", e, err)
 			}
 		}
@@ -174,6 +201,12 @@ func (x *executor) createLink(l *topology.Link) error {
 		}
 	}
 	return nil
+}
+
+// nextIndex hands out interface indexes above every index observed in
+// the lab, unique across the lab.
+func (x *executor) nextIndex() int {
+	return int(x.index.Add(1))
 }
 
 func (x *executor) masterOf(e topology.Endpoint) string {

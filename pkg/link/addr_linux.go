@@ -39,6 +39,17 @@ func AddAddr(ns *node.Namespace, iface string, p netip.Prefix) error {
 	return nil
 }
 
+// AddAddrAt adds address p to the interface with index idx in ns (iface
+// names it in messages): one request, no lookup. An address already
+// present is success. Callable from any goroutine.
+func AddAddrAt(ns *node.Namespace, iface string, idx int, p netip.Prefix) error {
+	l := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx, Name: iface}}
+	if err := ns.NL.AddrAdd(l, toAddr(p)); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("%s:%s: add address %s: %w", ns.Name, iface, p, err)
+	}
+	return nil
+}
+
 // DelAddr removes address p from iface in ns. An absent address or
 // interface is success. Callable from any goroutine.
 func DelAddr(ns *node.Namespace, iface string, p netip.Prefix) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,6 +28,13 @@ type VethSpec struct {
 	AMaster, BMaster string
 	// Up sets both ends administratively up.
 	Up bool
+	// AIndex and BIndex are the interface indexes to give the ends; 0
+	// lets the kernel choose. Giving the two ends different indexes
+	// matters: when a veth's index equals its peer's, the kernel treats
+	// its carrier change as not urgent and the link stays without
+	// carrier (dropping packets) for up to a second after it is up.
+	// An index already in use fails with an error wrapping unix.EBUSY.
+	AIndex, BIndex int
 }
 
 // String names the pair as "a:eth0 -> b:eth1" for error messages.
@@ -35,51 +43,110 @@ func (s VethSpec) String() string {
 }
 
 // CreateVeth creates the veth pair of s with one netlink request sent
-// through A's handle: the B end is born in B, so nothing ever appears
-// in the root namespace and nothing is moved. It then attaches the
-// masters and sets the ends up through each namespace's own handle.
+// through A's socket: the B end is born in B, so nothing ever appears
+// in the root namespace and nothing is moved; names, indexes, MTU,
+// MACs, A's master and the up flags all travel in that request. Only a
+// master for B takes a second request, through B's socket.
 //
 // If AName exists in A or BName in B, the error wraps fs.ErrExist and
 // nothing is changed. If a step after creation fails, the pair is
 // deleted again. Callable from any goroutine; no thread switches.
 func CreateVeth(s VethSpec) (err error) {
-	for _, e := range []struct {
-		ns   *node.Namespace
-		name string
-	}{{s.A, s.AName}, {s.B, s.BName}} {
-		if _, err := e.ns.NL.LinkByName(e.name); err == nil {
-			return fmt.Errorf("veth %s: %s:%s: %w", s, e.ns.Name, e.name, fs.ErrExist)
-		} else if !isNotFound(err) {
-			return fmt.Errorf("veth %s: look up %s:%s: %w", s, e.ns.Name, e.name, err)
-		}
+	err = createVeth(s)
+	if errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("veth %s: %w", s, fs.ErrExist)
 	}
-	v := &netlink.Veth{
-		LinkAttrs:        netlink.LinkAttrs{Name: s.AName, MTU: s.MTU, HardwareAddr: s.AMAC},
-		PeerName:         s.BName,
-		PeerHardwareAddr: s.BMAC,
-		PeerNamespace:    netlink.NsFd(int(s.B.Fd)),
-	}
-	if s.MTU > 0 {
-		v.PeerMTU = uint32(s.MTU)
-	}
-	if err := s.A.NL.LinkAdd(v); err != nil {
-		if errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("veth %s: %w", s, fs.ErrExist)
-		}
+	if err != nil {
 		return fmt.Errorf("veth %s: %w", s, err)
+	}
+	if s.BMaster == "" && !s.Up {
+		return nil
 	}
 	defer func() {
 		if err != nil {
 			_ = Delete(s.A, s.AName)
 		}
 	}()
-	if err := setMasterUp(s.A, s.AName, s.AMaster, s.Up); err != nil {
-		return fmt.Errorf("veth %s: %w", s, err)
-	}
-	if err := setMasterUp(s.B, s.BName, s.BMaster, s.Up); err != nil {
+	// The far end cannot be brought up (the kernel refuses while its
+	// peer is not yet linked) or given a master in the same request.
+	if err := configureEnd(s.B, s.BName, s.BIndex, s.BMaster, s.Up); err != nil {
 		return fmt.Errorf("veth %s: %w", s, err)
 	}
 	return nil
+}
+
+// configureEnd gives an existing interface its master and up state in
+// one request when its index is known.
+func configureEnd(ns *node.Namespace, name string, index int, master string, up bool) error {
+	if index == 0 {
+		return setMasterUp(ns, name, master, up)
+	}
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(index)
+	if up {
+		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	}
+	req.AddData(msg)
+	if master != "" {
+		m, err := ns.NL.LinkByName(master)
+		if err != nil {
+			return fmt.Errorf("%s:%s: master %s: %w", ns.Name, name, master, err)
+		}
+		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(m.Attrs().Index))))
+	}
+	if _, err := ns.Request(req, 0); err != nil {
+		return fmt.Errorf("%s:%s: set master %q, up %v: %w", ns.Name, name, master, up, err)
+	}
+	return nil
+}
+
+// createVeth sends the one RTM_NEWLINK request that makes the pair:
+// both names, indexes, MTUs, MACs and up flags, A's master, and B born
+// in B's namespace.
+func createVeth(s VethSpec) error {
+	var aMaster int
+	if s.AMaster != "" {
+		m, err := s.A.NL.LinkByName(s.AMaster)
+		if err != nil {
+			return fmt.Errorf("%s:%s: master %s: %w", s.A.Name, s.AName, s.AMaster, err)
+		}
+		aMaster = m.Attrs().Index
+	}
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(s.AIndex)
+	if s.Up {
+		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	}
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(s.AName)))
+	if s.MTU > 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(s.MTU))))
+	}
+	if len(s.AMAC) > 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_ADDRESS, []byte(s.AMAC)))
+	}
+	if aMaster != 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(aMaster))))
+	}
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
+	pmsg := nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
+	pmsg.Index = int32(s.BIndex)
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(s.BName))
+	if s.MTU > 0 {
+		peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(s.MTU)))
+	}
+	if len(s.BMAC) > 0 {
+		peer.AddRtAttr(unix.IFLA_ADDRESS, []byte(s.BMAC))
+	}
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(s.B.Fd)))
+	req.AddData(info)
+	_, err := s.A.Request(req, 0)
+	return err
 }
 
 func setMasterUp(ns *node.Namespace, name, master string, up bool) error {
