@@ -48,7 +48,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(
 		upCmd(), downCmd(), execCmd(), statusCmd(), planCmd(), validateCmd(),
-		genCmd(), linkCmd(),
+		genCmd(), linkCmd(), pingCmd(), arpCmd(), checkCmd(),
 	)
 	return root
 }

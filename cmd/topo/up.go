@@ -18,7 +18,7 @@ import (
 const maxListedSteps = 40
 
 func upCmd() *cobra.Command {
-	var verbose bool
+	var verbose, check bool
 	c := &cobra.Command{
 		Use:   "up FILE",
 		Short: "Build the lab in FILE, or converge a running lab to it",
@@ -57,16 +57,20 @@ On a lab that is already up, apply only what differs from the file.`,
 			out := cmd.OutOrStdout()
 			if plan.Empty() {
 				fmt.Fprintf(out, "lab %s: up to date, nothing to change\n", desired.Name)
-				return nil
+			} else {
+				if !verbose {
+					printSteps(out, plan)
+				}
+				fmt.Fprintf(out, "lab %s is up: %d nodes, %d links (%s, %.2fs)\n", desired.Name, len(desired.Nodes), len(desired.Links), plan.Summary(), time.Since(start).Seconds())
 			}
-			if !verbose {
-				printSteps(out, plan)
+			if check {
+				return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})
 			}
-			fmt.Fprintf(out, "lab %s is up: %d nodes, %d links (%s, %.2fs)\n", desired.Name, len(desired.Nodes), len(desired.Links), plan.Summary(), time.Since(start).Seconds())
 			return nil
 		},
 	}
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every step and the output of exec commands")
+	c.Flags().BoolVar(&check, "check", false, "then check the file's expectations (or all pairs) like topo check")
 	return c
 }
 

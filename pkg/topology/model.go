@@ -145,3 +145,29 @@ func (l *Lab) Interfaces(node string) []Endpoint {
 // Namespace is the name of the network namespace that holds a node of
 // the lab, as `ip netns list` shows it.
 func Namespace(lab, node string) string { return lab + "-" + node }
+
+// Addresses returns every address of a node's interfaces, in link
+// order.
+func (l *Lab) Addresses(node string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, e := range l.Interfaces(node) {
+		out = append(out, e.Addresses...)
+	}
+	return out
+}
+
+// FirstAddress is the address a node's name stands for: its first
+// IPv4 address, else its first IPv6 one (as in the lab's hosts file,
+// where IPv4 comes first).
+func (l *Lab) FirstAddress(node string) (netip.Addr, bool) {
+	var v6 netip.Addr
+	for _, p := range l.Addresses(node) {
+		if p.Addr().Is4() {
+			return p.Addr(), true
+		}
+		if !v6.IsValid() {
+			v6 = p.Addr()
+		}
+	}
+	return v6, v6.IsValid()
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/topo-lab/topo/pkg/lab"
+	"github.com/topo-lab/topo/pkg/probe"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// maxMatrixHosts is the largest lab printed as a full matrix; larger
+// ones list only the failing pairs.
+const maxMatrixHosts = 40
+
+func checkCmd() *cobra.Command {
+	var (
+		asJSON, allPairs bool
+		timeout          time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "check [LAB | FILE] [--json] [--all]",
+		Short: "Check reachability: the file's expectations, or every host to every other",
+		Long: `Probe, in parallel and with topo's own packets, either the lab's expect:
+entries or (when it has none, or with --all) every host to every address of
+every other host, and print a matrix with the reason for each failure:
+no-route, arp (the next hop did not answer ARP/NDP), icmp (no echo reply).
+Exit status 1 if anything expected failed.`,
+		Example: "  topo check\n  topo check examples/router.yaml\n  topo check lab1 --all --json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := needRoot("topo check"); err != nil {
+				return err
+			}
+			l, err := checkTarget(args, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runCheck(ctx, cmd.OutOrStdout(), l, checkOpts{json: asJSON, all: allPairs, timeout: timeout})
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&allPairs, "all", false, "check all pairs even when the lab has expectations")
+	c.Flags().DurationVarP(&timeout, "timeout", "W", time.Second, "time to wait for each answer")
+	return c
+}
+
+// checkTarget finds the lab to check: a file's lab (which must be up,
+// with the file's expectations), a lab by name, or the only lab up.
+func checkTarget(args []string, warn io.Writer) (*topology.Lab, error) {
+	arg := ""
+	if len(args) == 1 {
+		arg = args[0]
+	}
+	if arg != "" && !topology.ValidLabName(arg) || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		desired, err := loadFile(arg, warn)
+		if err != nil {
+			return nil, err
+		}
+		applied, err := lab.Applied(desired.Name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: bring it up with `topo up %s`", err, arg)
+		}
+		applied.Expect = desired.Expect
+		return applied, nil
+	}
+	name, err := pickLab(arg)
+	if err != nil {
+		return nil, err
+	}
+	return lab.Applied(name)
+}
+
+type checkOpts struct {
+	json, all bool
+	timeout   time.Duration
+}
+
+// runCheck checks l's expectations or all its pairs and prints the
+// outcome; a failure is reported as exit status 1.
+func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) error {
+	popts := probe.ProberOptions{Timeout: o.timeout}
+	if len(l.Expect) > 0 && !o.all {
+		res, err := lab.CheckExpectations(ctx, l, popts)
+		if err != nil {
+			return err
+		}
+		failed := 0
+		for _, r := range res {
+			if !r.Holds {
+				failed++
+			}
+		}
+		if o.json {
+			writeJSON(out, res)
+		} else {
+			for _, r := range res {
+				mark := "✓"
+				if !r.Holds {
+					mark = "✗"
+				}
+				to := r.Expect.To
+				if r.Result.ToNode != "" {
+					to += " (" + r.Result.To.String() + ")"
+				}
+				want := "reach"
+				if !r.Expect.Reach {
+					want = "not reach"
+				}
+				fmt.Fprintf(out, "%s %s must %s %s: %s\n", mark, r.Expect.From, want, to, r.Why)
+			}
+			fmt.Fprintf(out, "*** Expectations: %d of %d hold\n", len(res)-failed, len(res))
+		}
+		if failed > 0 {
+			return exitError{1}
+		}
+		return nil
+	}
+	pairs := lab.AllPairs(l)
+	if len(pairs) == 0 {
+		return fmt.Errorf("lab %s has no pair of hosts with addresses to check", l.Name)
+	}
+	start := time.Now()
+	res := lab.CheckPairs(ctx, l.Name, pairs, popts)
+	failed := 0
+	for _, r := range res {
+		if !r.Reached {
+			failed++
+		}
+	}
+	if o.json {
+		writeJSON(out, res)
+	} else {
+		hosts := lab.Hosts(l)
+		if len(hosts) <= maxMatrixHosts {
+			probe.FormatMatrix(out, hosts, res)
+		} else {
+			listFailures(out, res)
+		}
+		fmt.Fprintf(out, "%s (%d pairs in %.2fs)\n", probe.Summary(res), len(res), time.Since(start).Seconds())
+	}
+	if failed > 0 {
+		return exitError{1}
+	}
+	return nil
+}
+
+// listFailures prints the first failing pairs, one per line.
+func listFailures(out io.Writer, res []probe.Result) {
+	const most = 50
+	n := 0
+	for _, r := range res {
+		if r.Reached {
+			continue
+		}
+		if n++; n <= most {
+			fmt.Fprintf(out, "✗ %s -> %s (%s): %s\n", r.From, r.ToNode, r.To, r.Reason)
+		}
+	}
+	if n > most {
+		fmt.Fprintf(out, "... and %d more failing pairs (--json lists all)\n", n-most)
+	}
+}
+
+func writeJSON(out io.Writer, v any) {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}

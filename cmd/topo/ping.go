@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/topo-lab/topo/pkg/probe"
+)
+
+func pingCmd() *cobra.Command {
+	var (
+		labName  string
+		count    int
+		timeout  time.Duration
+		interval time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "ping [--lab LAB] SRC DST [-c N] [-W TIMEOUT]",
+		Short: "Send ICMP echo requests from a node with topo's own packets",
+		Long: `Send ICMP (or ICMPv6) echo requests from node SRC to DST (a node name or an
+address), routed by SRC's routing table, and print the replies and a summary
+like ping. When no reply comes, say why: no route, no ARP/NDP answer from
+the next hop, or no echo reply. Exit status 0 only if a reply came.`,
+		Example: "  topo ping h1 h2 -c 3\n  topo ping --lab lab1 h1 10.0.2.10",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := needRoot("topo ping"); err != nil {
+				return err
+			}
+			name, err := pickLab(labName)
+			if err != nil {
+				return err
+			}
+			l, ns, err := labNode(name, args[0])
+			if err != nil {
+				return err
+			}
+			defer ns.Close()
+			dst, err := resolveTarget(l, args[1])
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "PING %s (%s) from %s\n", args[1], dst, args[0])
+			st, err := probe.Ping(ctx, ns, dst, probe.PingOptions{
+				Count: count, Timeout: timeout, Interval: interval,
+				OnReply: func(r probe.PingReply) { fmt.Fprintln(out, probe.FormatPingReply(r)) },
+			})
+			if err != nil {
+				return fmt.Errorf("%s -> %s: %w", args[0], args[1], err)
+			}
+			probe.FormatPingStats(out, st)
+			if st.Received == 0 {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&labName, "lab", "", "the lab (default: the only lab that is up)")
+	c.Flags().IntVarP(&count, "count", "c", 3, "number of echo requests (0: until interrupted)")
+	c.Flags().DurationVarP(&timeout, "timeout", "W", time.Second, "time to wait for each reply")
+	c.Flags().DurationVarP(&interval, "interval", "i", 200*time.Millisecond, "time between requests")
+	return c
+}

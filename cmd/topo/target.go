@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/topo-lab/topo/pkg/lab"
+	"github.com/topo-lab/topo/pkg/node"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// labNode opens the namespace of a node of a lab that is up.
+func labNode(labName, nodeName string) (*topology.Lab, *node.Namespace, error) {
+	l, err := lab.Applied(labName)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.Node(nodeName) == nil {
+		return nil, nil, fmt.Errorf("lab %s has no node %q", labName, nodeName)
+	}
+	ns, err := node.Open(topology.Namespace(labName, nodeName))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (run `topo up` to repair the lab)", err)
+	}
+	return l, ns, nil
+}
+
+// resolveTarget turns a node name or an address into an address.
+func resolveTarget(l *topology.Lab, s string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, nil
+	}
+	if l.Node(s) == nil {
+		return netip.Addr{}, fmt.Errorf("%q is neither an address nor a node of lab %s", s, l.Name)
+	}
+	a, ok := l.FirstAddress(s)
+	if !ok {
+		return netip.Addr{}, fmt.Errorf("node %s has no address", s)
+	}
+	return a, nil
+}
