@@ -172,3 +172,28 @@ func remountSys() {
 	}
 	_ = unix.Mount("sysfs", "/sys", "sysfs", flags, "")
 }
+
+// InThrowawayNetns runs fn on a fresh goroutine whose OS thread is
+// locked and moved into a new, unnamed network namespace (unshare
+// CLONE_NEWNET). Nothing names or mounts that namespace, so nothing
+// else can reach it, and the kernel frees it once the thread and the
+// sockets fn opened in it are gone. The thread is never unlocked: it
+// dies with the goroutine, so no other goroutine ever runs in the
+// throwaway namespace.
+//
+// fn may open netlink sockets in the namespace (netlink.NewHandle opens
+// them in the calling thread's namespace) and must close them before
+// it returns; it must not start goroutines that expect to run there.
+// Needs CAP_SYS_ADMIN; without it the error wraps EPERM.
+func InThrowawayNetns(fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with us
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("unshare network namespace: %w", err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
