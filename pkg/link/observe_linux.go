@@ -12,10 +12,12 @@ import (
 )
 
 // Observe reads what the kernel holds in ns: every interface but lo
-// (with its global and site scope addresses and, for bridges, STP
-// state), whether lo is up, the static routes of the main table, the
-// sysctls named by sysctlKeys and the namespace's inode. It makes one
-// link dump, one address dump and one route dump, each retried when
+// (with its global and site scope addresses, the impairment its qdiscs
+// apply and, for bridges, STP state), whether lo is up, the static
+// routes of the main table, the sysctls named by sysctlKeys and the
+// namespace's inode. It makes one
+// link dump, one address dump, one qdisc dump (plus a class dump per
+// htb root) and one route dump, each retried when
 // interrupted. Name is set to ns.Name; the caller may rename it to the
 // node. Callable from any goroutine (sysctls and STP use ns.Do).
 func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, error) {
@@ -86,6 +88,9 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 		}
 		bits, _ := ad.Mask.Size()
 		i.Addresses = append(i.Addresses, netip.PrefixFrom(ip, bits))
+	}
+	if err := observeImpairs(ns, byIndex); err != nil {
+		return nil, err
 	}
 	if o.Routes, err = staticRoutes(ns); err != nil {
 		return nil, err
