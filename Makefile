@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/topo
 PKGS    := ./...
 
-.PHONY: all build demo test test-deps vet fuzz bench clean
+.PHONY: all build demo test test-deps test-kernel vet fuzz bench clean
 
 all: build
 
@@ -38,6 +38,12 @@ test: test-deps
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./pkg/topology/
+
+# The traffic-control tests (TestNetem*, TestImpair*) on Debian 12's
+# stock kernel, booted under QEMU: this machine's kernel has no netem.
+# Fetches the kernel from Debian's mirrors once (test/kernel/.cache/).
+test-kernel:
+	GO=$(GO) ./test/kernel/run
 
 bench: build
 	./bench/run
