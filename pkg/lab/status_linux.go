@@ -43,6 +43,10 @@ type IfaceStatus struct {
 	MTU       int      `json:"mtu"`
 	State     string   `json:"state"`
 	Addresses []string `json:"addresses,omitempty"`
+	// Impair is the impairment the interface's qdiscs apply to the
+	// traffic leaving it, read back from the kernel ("rate 10mbit");
+	// empty for none.
+	Impair string `json:"impair,omitempty"`
 }
 
 // Status reads a lab that has state. It takes no lock: it only reads.
@@ -106,6 +110,9 @@ func ifaceStatus(o *topology.ObservedNode, peers map[string]string) []*IfaceStat
 		s := &IfaceStatus{Name: i.Name, Peer: peers[i.Name], MAC: i.MAC.String(), MTU: i.MTU, State: strings.ToLower(i.OperState)}
 		if !i.AdminUp {
 			s.State = "down"
+		}
+		if !i.Impair.IsZero() {
+			s.Impair = i.Impair.String()
 		}
 		addrs := append([]netip.Prefix(nil), i.Addresses...)
 		for _, a := range addrs {
