@@ -73,7 +73,7 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 		fmt.Fprintf(out, "  error: %s\n", s.Error)
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  NODE\tIFACE\tSTATE\tADDRESSES\tMAC\tMTU\tPEER")
+	fmt.Fprintln(tw, "  NODE\tIFACE\tSTATE\tADDRESSES\tMAC\tMTU\tPEER\tIMPAIR")
 	for _, n := range s.Nodes {
 		if !n.Present {
 			fmt.Fprintf(tw, "  %s\t-\tmissing\t\t\t\t\n", n.Name)
@@ -87,7 +87,7 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 			fmt.Fprintf(tw, "  %s\t-\t\t\t\t\t\n", name)
 		}
 		for _, i := range n.Ifaces {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\n", name, i.Name, i.State, strings.Join(i.Addresses, ","), i.MAC, i.MTU, i.Peer)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", name, i.Name, i.State, strings.Join(i.Addresses, ","), i.MAC, i.MTU, i.Peer, i.Impair)
 			name = ""
 		}
 		for _, r := range n.Routes {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/topo-lab/topo/pkg/lab"
+	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
@@ -49,7 +50,7 @@ On a lab that is already up, apply only what differs from the file.`,
 				if ctx.Err() != nil {
 					return fmt.Errorf("interrupted: lab %s is partly built; run `topo up %s` to finish it or `topo down %s` to remove it", desired.Name, args[0], desired.Name)
 				}
-				if errors.Is(err, lab.ErrNotOwned) {
+				if errors.Is(err, lab.ErrNotOwned) || errors.Is(err, link.ErrNoNetem) {
 					return err
 				}
 				return fmt.Errorf("%w\nlab %s is partly built: fix the cause and run `topo up %s` again, or `topo down %s`", err, desired.Name, args[0], desired.Name)

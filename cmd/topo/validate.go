@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/topo-lab/topo/pkg/link"
 )
 
 func validateCmd() *cobra.Command {
@@ -14,6 +15,10 @@ func validateCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := loadFile(args[0], cmd.ErrOrStderr())
 			if err != nil {
+				return err
+			}
+			// Root-free: only files say what the kernel lacks.
+			if err := link.CheckKernelFiles(l); err != nil {
 				return err
 			}
 			var hosts, switches int
