@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/probe"
 	"github.com/topo-lab/topo/pkg/topology"
+	"golang.org/x/sys/unix"
 )
 
 // ExpectResult is the verdict on one expectation of a lab file.
@@ -51,10 +53,100 @@ func AllPairs(l *topology.Lab) []probe.Pair {
 	return pairs
 }
 
-// CheckPairs probes the pairs from inside the lab's namespaces, in
-// parallel. The lab must be up. Needs root; any goroutine.
-func CheckPairs(ctx context.Context, labName string, pairs []probe.Pair, opts probe.ProberOptions) []probe.Result {
-	return probe.Check(ctx, probe.NamespaceOpener(labName, opts), pairs, probe.CheckOptions{})
+// entriesPerPair is how many neighbour entries one probed pair may add
+// to the kernel's table: the target learns the source, and a router on
+// the way learns both sides.
+const entriesPerPair = 3
+
+// minWave is the fewest entries a wave may add, however full the table.
+const minWave = 32
+
+// CheckPairs probes the pairs from inside the lab l's namespaces, in
+// parallel. The kernel's neighbour table is shared by every namespace
+// and refuses new entries when full (1024 by default), which would turn
+// into false "arp" failures; so when the pairs would need more entries
+// than it has room for, they are probed in waves, and the lab's hosts'
+// learned neighbour entries are flushed between waves. The lab must be
+// up. Needs root; any goroutine.
+func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) []probe.Result {
+	open := probe.NamespaceOpener(l.Name, opts)
+	waves := splitWaves(l, pairs, neighbourRoom(pairs)*3/4)
+	if len(waves) == 1 {
+		return probe.Check(ctx, open, pairs, probe.CheckOptions{})
+	}
+	hs := newHandles(l.Name)
+	defer hs.close()
+	hosts := Hosts(l)
+	results := make([]probe.Result, 0, len(pairs))
+	for i, w := range waves {
+		if i > 0 {
+			// Flush errors only cost room in the table; the probes
+			// themselves report what they see.
+			_ = parallel(ctx, len(hosts), func(i int) error {
+				ns, err := hs.get(hosts[i])
+				if err != nil {
+					return err
+				}
+				return node.FlushNeighbours(ns)
+			})
+		}
+		results = append(results, probe.Check(ctx, open, w, probe.CheckOptions{})...)
+	}
+	return results
+}
+
+// splitWaves cuts the pairs, in order, into waves that each add at
+// most room neighbour entries: one for a target on the source's own
+// subnet (it learns the source), entriesPerPair for a routed one.
+func splitWaves(l *topology.Lab, pairs []probe.Pair, room int) [][]probe.Pair {
+	room = max(room, minWave)
+	local := map[string][]netip.Prefix{}
+	for _, h := range Hosts(l) {
+		local[h] = l.Addresses(h)
+	}
+	var waves [][]probe.Pair
+	start, used := 0, 0
+	for i, p := range pairs {
+		cost := entriesPerPair
+		for _, a := range local[p.From] {
+			if a.Masked().Contains(p.To) {
+				cost = 1
+				break
+			}
+		}
+		if used+cost > room && i > start {
+			waves = append(waves, pairs[start:i])
+			start, used = i, 0
+		}
+		used += cost
+	}
+	return append(waves, pairs[start:])
+}
+
+// neighbourRoom is the room left in the neighbour tables of the
+// families the pairs use.
+func neighbourRoom(pairs []probe.Pair) int {
+	var v4, v6 bool
+	for _, p := range pairs {
+		v4, v6 = v4 || p.To.Is4(), v6 || p.To.Is6()
+	}
+	room := -1
+	for _, f := range []struct {
+		used   bool
+		family int
+	}{{v4, unix.AF_INET}, {v6, unix.AF_INET6}} {
+		if !f.used {
+			continue
+		}
+		r, err := node.NeighbourRoom(f.family)
+		if err != nil {
+			r = 1024 // the kernel's default
+		}
+		if room < 0 || r < room {
+			room = r
+		}
+	}
+	return room
 }
 
 // CheckExpectations probes each expectation of l (a lab that is up) and
@@ -73,7 +165,7 @@ func CheckExpectations(ctx context.Context, l *topology.Lab, opts probe.ProberOp
 		}
 		pairs[i] = probe.Pair{From: e.From, To: to, ToNode: toNode}
 	}
-	results := CheckPairs(ctx, l.Name, pairs, opts)
+	results := CheckPairs(ctx, l, pairs, opts)
 	out := make([]ExpectResult, len(results))
 	for i, r := range results {
 		out[i] = judge(l.Expect[i], r)

@@ -1,0 +1,83 @@
+package node
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// NeighbourRoom says how many more entries the kernel's neighbour table
+// of a family (unix.AF_INET: ARP, unix.AF_INET6: NDP) takes before it
+// refuses new ones. The table is one for all namespaces of the machine,
+// bounded by gc_thresh3 (1024 by default), and the kernel will not evict
+// an entry younger than 5 s to make room; so probing many pairs at once
+// must stay under this number. It only reads the root namespace's
+// settings. Any goroutine.
+func NeighbourRoom(family int) (int, error) {
+	thresh, stat := "/proc/sys/net/ipv4/neigh/default/gc_thresh3", "/proc/net/stat/arp_cache"
+	if family == unix.AF_INET6 {
+		thresh, stat = "/proc/sys/net/ipv6/neigh/default/gc_thresh3", "/proc/net/stat/ndisc_cache"
+	}
+	b, err := os.ReadFile(thresh)
+	if err != nil {
+		return 0, err
+	}
+	max, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", thresh, err)
+	}
+	used, err := neighbourEntries(stat)
+	if err != nil {
+		return 0, err
+	}
+	return max - used, nil
+}
+
+// neighbourEntries reads the table's entry count (first column, hex)
+// from /proc/net/stat/{arp,ndisc}_cache.
+func neighbourEntries(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	if !sc.Scan() {
+		return 0, fmt.Errorf("%s: no statistics", path)
+	}
+	fields := strings.Fields(sc.Text())
+	if len(fields) == 0 {
+		return 0, fmt.Errorf("%s: no statistics", path)
+	}
+	n, err := strconv.ParseUint(fields[0], 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return int(n), nil
+}
+
+// FlushNeighbours deletes the learned (not permanent) neighbour entries
+// of ns, IPv4 and IPv6, as `ip neigh flush all` would. Any goroutine;
+// no thread switches.
+func FlushNeighbours(ns *Namespace) error {
+	neighs, err := RetryDump(func() ([]netlink.Neigh, error) { return ns.NL.NeighList(0, netlink.FAMILY_ALL) })
+	if err != nil {
+		return fmt.Errorf("%s: list neighbours: %w", ns.Name, err)
+	}
+	for i := range neighs {
+		n := &neighs[i]
+		if n.State&(netlink.NUD_PERMANENT|netlink.NUD_NOARP) != 0 || n.IP.IsMulticast() {
+			continue
+		}
+		if err := ns.NL.NeighDel(n); err != nil && err != unix.ENOENT {
+			return fmt.Errorf("%s: delete neighbour %s: %w", ns.Name, n.IP, err)
+		}
+	}
+	return nil
+}
