@@ -71,7 +71,12 @@ func loadFile(path string, w io.Writer) (*topology.Lab, error) {
 	}
 	var probs topology.Problems
 	if errors.As(err, &probs) {
-		return nil, fmt.Errorf("%s is not valid (%d problems):\n%s", path, len(probs.Errors()), probs.Errors().Error())
+		n := len(probs.Errors())
+		noun := "problems"
+		if n == 1 {
+			noun = "problem"
+		}
+		return nil, fmt.Errorf("%s is not valid (%d %s):\n%s", path, n, noun, probs.Errors().Error())
 	}
 	return l, err
 }

@@ -46,6 +46,7 @@ func (b *builder) assignAddresses() {
 				continue
 			}
 			subnet, line, ok := u.subnetFor(v4)
+			explicitSubnet := ok
 			if !ok {
 				pool, has := pools[v4]
 				if !has {
@@ -53,7 +54,7 @@ func (b *builder) assignAddresses() {
 				}
 				if p, explicit := u.explicitSubnet(v4); explicit {
 					// Partly addressed by hand: the rest joins that subnet.
-					b.fill(u, p, u.line, used)
+					b.fill(u, p, u.line, used, false)
 					continue
 				}
 				subnet, ok = b.carve(pool, v4, &next, usedNets)
@@ -64,18 +65,24 @@ func (b *builder) assignAddresses() {
 				usedNets = append(usedNets, subnet)
 				line = b.raw.addressing.line
 			}
-			b.fill(u, subnet, line, used)
+			b.fill(u, subnet, line, used, explicitSubnet)
 		}
 	}
 }
 
 // fill gives the unit's unaddressed ends addresses from subnet.
-func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Addr]bool) {
+func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Addr]bool, strict bool) {
 	first, count := hostRange(subnet)
 	var need []*Endpoint
 	for _, e := range u.ends {
 		if !hasFamily(e.Addresses, subnet.Addr().Is4()) {
 			need = append(need, e)
+			continue
+		}
+		for _, p := range e.Addresses {
+			if strict && p.Addr().Is4() == subnet.Addr().Is4() && !subnet.Contains(p.Addr()) {
+				b.errorf(line, "put the address inside the subnet, or drop one of them", "%s: address %s is outside its LAN's subnet %s", e, p, subnet)
+			}
 		}
 	}
 	if len(need) == 0 {

@@ -297,6 +297,8 @@ func checkIfaceName(name string) string {
 func checkHostAddr(p netip.Prefix) string {
 	a := p.Addr()
 	switch {
+	case p.Bits() == 0:
+		return "has prefix length 0 (its subnet would be the whole Internet)"
 	case a.IsUnspecified():
 		return "is unspecified"
 	case a.IsMulticast():

@@ -119,13 +119,13 @@ func (d *differ) endExists(e Endpoint) bool {
 // otherwise bring each end's settings in line.
 func (d *differ) link(l, old *Link) {
 	if d.fresh[l.Ends[0].Node] || d.fresh[l.Ends[1].Node] {
-		d.add(Step{Op: OpCreateLink, Link: l, Why: whyNew(old, "namespace recreated")})
+		d.add(Step{Op: OpCreateLink, Link: l, Why: newOr(old != nil, "drift: namespace recreated")})
 		return
 	}
 	a, b := d.observedEnd(l.Ends[0]), d.observedEnd(l.Ends[1])
 	switch {
 	case a == nil && b == nil:
-		d.add(Step{Op: OpCreateLink, Link: l, Why: whyNew(old, "link missing")})
+		d.add(Step{Op: OpCreateLink, Link: l, Why: newOr(old != nil, "drift: link missing")})
 		return
 	case a == nil || b == nil || a.Kind != "veth" || b.Kind != "veth" || a.PeerIndex != b.Index || b.PeerIndex != a.Index:
 		// Half a pair, or ends paired elsewhere: remove what is left.
@@ -223,7 +223,7 @@ func (d *differ) nodeSettings(n *Node) {
 	d.routes(n, old, o)
 	d.sysctls(n, old, o)
 	if len(n.Exec) > 0 && (d.fresh[n.Name] || old == nil || !slices.Equal(old.Exec, n.Exec)) {
-		d.add(Step{Op: OpRunExec, Node: n.Name, Why: whyNew(old, "exec changed")})
+		d.add(Step{Op: OpRunExec, Node: n.Name, Why: newOr(old != nil && !d.fresh[n.Name], "changed: exec")})
 	}
 }
 
@@ -242,7 +242,8 @@ func (d *differ) routes(n, old *Node, o *ObservedNode) {
 	}
 	for _, r := range n.Routes {
 		if !have[key(r)] {
-			d.add(Step{Op: OpAddRoute, Node: n.Name, Route: r, Why: why(old != nil && hasRoute(old.Routes, r) && !d.fresh[n.Name], "route", "missing")})
+			reason := why(old != nil && hasRoute(old.Routes, r), "route", "missing")
+			d.add(Step{Op: OpAddRoute, Node: n.Name, Route: r, Why: newOr(old != nil && !d.fresh[n.Name], reason)})
 		}
 	}
 }
@@ -266,7 +267,8 @@ func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if cur, ok := o.Sysctls[k]; !ok || cur != want[k] {
-			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: want[k], Why: why(was != nil && was[k] == want[k] && !d.fresh[n.Name], "sysctl", o.Sysctls[k]+" -> "+want[k])})
+			reason := why(was != nil && was[k] == want[k], "sysctl", o.Sysctls[k]+" -> "+want[k])
+			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: want[k], Why: newOr(old != nil && !d.fresh[n.Name], reason)})
 		}
 	}
 	var gone []string
@@ -293,16 +295,11 @@ func why(unchangedInFile bool, what, detail string) string {
 	return "changed: " + what + " " + detail
 }
 
-func whyNew(old any, drift string) string {
-	switch v := old.(type) {
-	case *Link:
-		if v != nil {
-			return "drift: " + drift
-		}
-	case *Node:
-		if v != nil {
-			return "drift: " + drift
-		}
+// newOr is "new" for an object the last apply did not have, and
+// otherwise the given reason.
+func newOr(existed bool, reason string) string {
+	if existed {
+		return reason
 	}
 	return "new"
 }
