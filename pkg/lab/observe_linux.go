@@ -30,6 +30,11 @@ func observe(ctx context.Context, st *State, desired *topology.Lab, hs *handles)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
+		if errors.Is(err, node.ErrNotMounted) && st.owns(name) {
+			// An interrupted create left the file without a namespace:
+			// the node is missing (createNode clears the file).
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("node %s: %w", name, err)
 		}

@@ -35,6 +35,13 @@ type State struct {
 	SysctlOriginal map[string]map[string]string `json:"sysctlOriginal,omitempty"`
 }
 
+// owns reports whether the state records the node's namespace as
+// topo's (made, or being made).
+func (st *State) owns(nodeName string) bool {
+	_, ok := st.Namespaces[nodeName]
+	return ok
+}
+
 // ErrNoState means the lab has no state directory: it is not up.
 var ErrNoState = errors.New("lab is not up")
 

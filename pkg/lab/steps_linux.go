@@ -67,6 +67,10 @@ func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error
 // switch's bridge. The inode is recorded at once.
 func (x *executor) createNode(name string) error {
 	nsName := topology.Namespace(x.lab.Name, name)
+	// An interrupted create may have left the file without a namespace.
+	if err := node.DeleteLeftover(nsName); err != nil {
+		return err
+	}
 	inode, err := node.Create(nsName)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", ErrNotOwned, nsName, nsName)
@@ -126,6 +130,11 @@ func removeNode(lab, name string, inode uint64) error {
 	cur, err := node.Inode(nsName)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, node.ErrNotMounted):
+		// Left by an interrupted create of this (recorded) node.
+		if err := node.DeleteLeftover(nsName); err != nil {
+			return err
+		}
 	case err != nil:
 		return err
 	case inode != 0 && cur != inode:

@@ -13,6 +13,11 @@ import (
 // nsfsMagic is the filesystem magic of namespace files (NSFS_MAGIC).
 const nsfsMagic = 0x6e736673
 
+// ErrNotMounted means a namespace file exists but no namespace is
+// mounted on it: what a crash between creating the file and mounting
+// the namespace leaves behind.
+var ErrNotMounted = errors.New("no namespace is mounted on it")
+
 // Create makes a new named network namespace, bind-mounted at
 // NetnsDir/name like `ip netns add` does, with lo up inside, and
 // returns its nsfs inode.
@@ -69,13 +74,33 @@ func Inode(name string) (uint64, error) {
 		return 0, fmt.Errorf("namespace %s: %w", name, &fs.PathError{Op: "statfs", Path: path, Err: err})
 	}
 	if sfs.Type != nsfsMagic {
-		return 0, fmt.Errorf("namespace %s: %s exists but no namespace is mounted on it", name, path)
+		return 0, fmt.Errorf("namespace %s: %s exists but %w", name, path, ErrNotMounted)
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
 		return 0, fmt.Errorf("namespace %s: %w", name, &fs.PathError{Op: "stat", Path: path, Err: err})
 	}
 	return st.Ino, nil
+}
+
+// DeleteLeftover removes NetnsDir/name when it is a file with no
+// namespace mounted on it (see ErrNotMounted). It does nothing when the
+// file is absent or a namespace is mounted on it.
+func DeleteLeftover(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	_, err := Inode(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case errors.Is(err, ErrNotMounted):
+		if err := os.Remove(filepath.Join(NetnsDir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove leftover %s: %w", name, err)
+		}
+		return nil
+	}
+	return err
 }
 
 // Delete unmounts and removes NetnsDir/name. An absent namespace is
