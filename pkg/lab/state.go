@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/topo-lab/topo/pkg/topology"
@@ -132,6 +133,33 @@ func Labs() ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// pendingLab is what Up records before it applies plan: every node and
+// link that may exist afterwards (mergeLabs), but with each node's exec
+// commands as they last ran (none for a node the plan creates), so
+// that an apply that fails or is interrupted before they ran leaves
+// them for the next Up to run.
+func pendingLab(applied, desired *topology.Lab, plan *topology.Plan) *topology.Lab {
+	out := mergeLabs(applied, desired)
+	created := map[string]bool{}
+	for _, s := range plan.Steps {
+		if s.Op == topology.OpCreateNode {
+			created[s.Node] = true
+		}
+	}
+	for i, n := range out.Nodes {
+		var ran []string
+		if old := applied.Node(n.Name); old != nil && old.Kind == n.Kind && !created[n.Name] {
+			ran = old.Exec
+		}
+		if !slices.Equal(ran, n.Exec) {
+			c := *n
+			c.Exec = ran
+			out.Nodes[i] = &c
+		}
+	}
+	return out
 }
 
 // mergeLabs returns a lab holding every node and link of a and b (b's

@@ -48,8 +48,8 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	}
 	plan := topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal})
 	// Record the union first: whatever the apply reaches, nothing that
-	// may exist is forgotten.
-	st.Lab = mergeLabs(st.Lab, desired)
+	// may exist is forgotten (and exec commands not yet run stay due).
+	st.Lab = pendingLab(st.Lab, desired, plan)
 	if err := st.Save(); err != nil {
 		return plan, fmt.Errorf("save state: %w", err)
 	}
