@@ -63,10 +63,22 @@ func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error
 	return fn(ns)
 }
 
-// createNode makes the node's namespace (lo up), its hostname, and a
-// switch's bridge. The inode is recorded at once.
+// createNode makes the node's hostname, its namespace (lo up) and a
+// switch's bridge. The hostname comes first: once the namespace
+// exists, a resumed up sees the node as built and would not make it.
+// The inode is recorded at once.
 func (x *executor) createNode(name string) error {
 	nsName := topology.Namespace(x.lab.Name, name)
+	uts := UTSPath(x.lab.Name, name)
+	if err := os.MkdirAll(filepath.Dir(uts), 0o700); err != nil {
+		return err
+	}
+	if err := node.DeleteUTS(uts); err != nil { // a leftover of an interrupted run
+		return err
+	}
+	if err := node.CreateUTS(uts, name); err != nil {
+		return err
+	}
 	// An interrupted create may have left the file without a namespace.
 	if err := node.DeleteLeftover(nsName); err != nil {
 		return err
@@ -81,16 +93,6 @@ func (x *executor) createNode(name string) error {
 	x.mu.Lock()
 	x.st.Namespaces[name] = inode
 	x.mu.Unlock()
-	uts := UTSPath(x.lab.Name, name)
-	if err := os.MkdirAll(filepath.Dir(uts), 0o700); err != nil {
-		return err
-	}
-	if err := node.DeleteUTS(uts); err != nil { // a leftover of an interrupted run
-		return err
-	}
-	if err := node.CreateUTS(uts, name); err != nil {
-		return err
-	}
 	return x.withNS(name, func(ns *node.Namespace) error {
 		// Addresses are unique by validation, so duplicate address
 		// detection only delays IPv6 (a router's link-local address
