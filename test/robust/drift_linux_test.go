@@ -1,0 +1,112 @@
+package robust
+
+import (
+	"strings"
+	"testing"
+)
+
+// driftBody is three hosts in a line; h1 routes a subnet via h2.
+const driftBody = `hosts:
+  h1:
+    routes:
+      - {to: 10.99.0.0/16, via: 10.77.1.2}
+  h2: {}
+  h3: {}
+links:
+  - endpoints: [h1:eth0, h2:eth0]
+    addresses: [10.77.1.1/24, 10.77.1.2/24]
+  - endpoints: [h2:eth1, h3:eth0]
+    addresses: [10.77.2.2/24, 10.77.2.3/24]
+`
+
+// TestDrift changes the lab behind topo's back, one thing at a time:
+// each change shows in `topo status` (state "drifted", a drift line
+// naming it, in text and JSON) and in `topo plan` as exactly the steps
+// that repair it, and `topo up` repairs just that: the other
+// namespaces keep their inodes.
+func TestDrift(t *testing.T) {
+	l := newLab(t, "drift", driftBody)
+	l.up()
+	nodes := []string{"h1", "h2", "h3"}
+	for _, tc := range []struct {
+		desc  string
+		cmd   []string // what changes behind topo's back
+		steps []string // the plan that repairs it
+		names string   // what every drift line names
+		fresh string   // a node whose namespace the repair recreates
+	}{{
+		desc:  "veth deleted",
+		cmd:   []string{"ip", "-n", l.ns("h1"), "link", "del", "eth0"},
+		steps: []string{"+ link h1:eth0 <-> h2:eth0", "+ h1 route 10.99.0.0/16 via 10.77.1.2"},
+		names: "h1",
+	}, {
+		desc:  "address removed",
+		cmd:   []string{"ip", "-n", l.ns("h2"), "addr", "del", "10.77.2.2/24", "dev", "eth1"},
+		steps: []string{"+ h2:eth1 address 10.77.2.2/24"},
+		names: "h2:eth1",
+	}, {
+		desc:  "link set down",
+		cmd:   []string{"ip", "-n", l.ns("h3"), "link", "set", "eth0", "down"},
+		steps: []string{"~ h3:eth0 up"},
+		names: "h3:eth0",
+	}, {
+		desc:  "route deleted",
+		cmd:   []string{"ip", "-n", l.ns("h1"), "route", "del", "10.99.0.0/16"},
+		steps: []string{"+ h1 route 10.99.0.0/16 via 10.77.1.2"},
+		names: "h1 route",
+	}, {
+		desc:  "namespace deleted",
+		cmd:   []string{"ip", "netns", "del", l.ns("h3")},
+		steps: []string{"+ node h3", "+ link h2:eth1 <-> h3:eth0"},
+		names: "h3",
+		fresh: "h3",
+	}} {
+		t.Run(tc.desc, func(t *testing.T) {
+			inodes := map[string]uint64{}
+			for _, n := range nodes {
+				inodes[n] = nsInode(t, l.ns(n))
+			}
+			sh(t, tc.cmd[0], tc.cmd[1:]...)
+
+			s := l.status()
+			if s.State != "drifted" {
+				t.Errorf("status --json: state %q, want drifted", s.State)
+			}
+			var drift []string
+			for _, d := range s.Drift {
+				drift = append(drift, d)
+				if !strings.Contains(d, tc.names) {
+					t.Errorf("status --json: drift line %q does not name %q", d, tc.names)
+				}
+			}
+			sameSteps(t, "status --json drift", planSteps(strings.Join(drift, "\n")), tc.steps)
+			text := l.must("status", l.name).stdout
+			if !strings.Contains(text, ": drifted") || !strings.Contains(text, "drift (") {
+				t.Errorf("status does not show the drift:\n%s", text)
+			}
+			for _, d := range drift {
+				if !strings.Contains(text, d) {
+					t.Errorf("status text lacks the drift line %q:\n%s", d, text)
+				}
+			}
+			sameSteps(t, "plan", l.plan(), tc.steps)
+			sameSteps(t, "up", l.up(), tc.steps)
+
+			for _, n := range nodes {
+				got := nsInode(t, l.ns(n))
+				if n != tc.fresh && got != inodes[n] {
+					t.Errorf("repair replaced namespace %s (inode %d -> %d)", l.ns(n), inodes[n], got)
+				}
+			}
+			if s := l.status(); s.State != "up" || len(s.Drift) > 0 {
+				t.Errorf("after the repair: state %q, drift %v; want up, none", s.State, s.Drift)
+			}
+			if steps := l.plan(); len(steps) > 0 {
+				t.Errorf("after the repair the plan is not empty: %v", steps)
+			}
+			if r := l.topo("exec", "--lab", l.name, "h1", "--", "ping", "-c1", "-W2", "10.77.1.2"); r.code != 0 {
+				t.Errorf("h1 does not reach h2 after the repair:\n%v", r)
+			}
+		})
+	}
+}
