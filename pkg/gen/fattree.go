@@ -18,6 +18,7 @@ var fattree = shape{
 		Example: "4",
 		Summary: "k-ary fat tree, K even: 5K^2/4 switches with STP, K^3/4 hosts",
 	},
+	least: 2,
 	size: func(a []int) (int, int, error) {
 		k := a[0]
 		if k%2 != 0 {

@@ -52,6 +52,11 @@ type shape struct {
 	size func(args []int) (hosts, switches int, err error)
 	// build creates the nodes and links in Mininet's order.
 	build func(g *graph, args []int)
+	// least is the smallest value an argument may take (0 means 1), so
+	// the message for a too small one names the real bound; lessNote
+	// says why, after the number given.
+	least    int
+	lessNote string
 }
 
 // shapes lists every kind, in the order help text shows them.
@@ -150,10 +155,11 @@ func Generate(kind string, args []int, opts Options) ([]byte, error) {
 	if err := s.checkCount(len(args)); err != nil {
 		return nil, err
 	}
+	least := max(s.least, 1)
 	for i, a := range args {
-		if a < 1 {
-			return nil, usageErr(kind, "%s: %s must be at least 1, got %d, e.g. topo gen %s %s",
-				kind, s.Params[i], a, kind, s.Example)
+		if a < least {
+			return nil, usageErr(kind, "%s: %s must be at least %d, got %d%s, e.g. topo gen %s %s",
+				kind, s.Params[i], least, a, s.lessNote, kind, s.Example)
 		}
 	}
 	hosts, switches, err := s.size(args)

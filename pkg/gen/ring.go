@@ -11,10 +11,9 @@ var ring = shape{
 		Example: "4",
 		Summary: "switches s1..sN in a loop with STP, host hI on sI",
 	},
+	least:    3,
+	lessNote: " (a loop needs 3 switches; use linear for fewer)",
 	size: func(a []int) (int, int, error) {
-		if a[0] < 3 {
-			return 0, 0, usageErr("ring", "ring: N must be at least 3 to make a loop, got %d; use linear for fewer", a[0])
-		}
 		return a[0], a[0], nil
 	},
 	build: func(g *graph, a []int) {
