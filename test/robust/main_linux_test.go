@@ -8,7 +8,9 @@ package robust
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,7 +288,8 @@ func (l *labT) isComplete(when string, nodes int) {
 }
 
 // isGone fails the test if anything of the lab remains: a namespace
-// (in `ip netns list` or a file in /run/netns), the lab's state.
+// (in `ip netns list` or a file in /run/netns), the lab's state
+// directory or anything in it.
 func (l *labT) isGone(when string) {
 	l.t.Helper()
 	if left := namespacesWithPrefix(l.name + "-"); len(left) > 0 {
@@ -295,12 +298,14 @@ func (l *labT) isGone(when string) {
 	if left := netnsFiles(l.name + "-"); len(left) > 0 {
 		l.t.Errorf("%s: /run/netns still holds %v", when, left)
 	}
-	if entries, err := os.ReadDir(l.stateDir); err == nil && len(entries) > 0 {
+	dir := filepath.Join(l.stateDir, l.name)
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
 		var names []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		l.t.Errorf("%s: state directory %s still holds %v", when, l.stateDir, names)
+		filepath.WalkDir(dir, func(path string, _ fs.DirEntry, _ error) error {
+			names = append(names, path)
+			return nil
+		})
+		l.t.Errorf("%s: the lab's state remains (%v): %v", when, err, names)
 	}
 }
 

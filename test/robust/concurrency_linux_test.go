@@ -1,0 +1,118 @@
+package robust
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// treeLab is a 57-node lab (tree 2 7) named runID-tag.
+func treeLab(t *testing.T, tag string) *labT {
+	l := newLab(t, tag, "")
+	l.gen("tree", "2", "7")
+	return l
+}
+
+const waitMsg = "being changed by another topo; waiting"
+
+// TestConcurrentUpSameLab runs two `topo up` of one lab at once. While
+// a third holder has the lab's lock both say they wait; once it is
+// released they run one after the other: one builds, the other finds
+// nothing to do. Then the same without the held lock. Either way the
+// lab ends complete: status up, plan empty, one namespace per node.
+func TestConcurrentUpSameLab(t *testing.T) {
+	l := treeLab(t, "same")
+	release := l.holdLock()
+	a, b := l.start("up", l.file), l.start("up", l.file)
+	a.waitOutput(t, waitMsg)
+	b.waitOutput(t, waitMsg)
+	release()
+	ra, rb := a.wait(), b.wait()
+	if ra.code != 0 || rb.code != 0 {
+		t.Fatalf("concurrent ups:\n%v\n%v", ra, rb)
+	}
+	built := strings.Contains(ra.stdout, "is up:")
+	if built == strings.Contains(rb.stdout, "is up:") || !strings.Contains(ra.stdout+rb.stdout, "up to date") {
+		t.Errorf("want one up to build the lab and the other to find it up to date:\n%v\n%v", ra, rb)
+	}
+	l.isComplete("after two waiting ups", 57)
+
+	l.must("down", l.name)
+	a, b = l.start("up", l.file), l.start("up", l.file)
+	ra, rb = a.wait(), b.wait()
+	if ra.code != 0 || rb.code != 0 {
+		t.Fatalf("concurrent ups:\n%v\n%v", ra, rb)
+	}
+	l.isComplete("after two racing ups", 57)
+}
+
+// TestConcurrentUpTwoLabs builds two labs in one state directory at
+// the same time: neither waits for the other and both end complete.
+func TestConcurrentUpTwoLabs(t *testing.T) {
+	l1, l2 := treeLab(t, "par1"), treeLab(t, "par2")
+	l2.stateDir = l1.stateDir
+	a, b := l1.start("up", l1.file), l2.start("up", l2.file)
+	ra, rb := a.wait(), b.wait()
+	if ra.code != 0 || rb.code != 0 {
+		t.Fatalf("parallel ups of two labs:\n%v\n%v", ra, rb)
+	}
+	if strings.Contains(ra.stderr+rb.stderr, waitMsg) {
+		t.Errorf("one lab waited for the other:\n%v\n%v", ra, rb)
+	}
+	l1.isComplete("lab 1", 57)
+	l2.isComplete("lab 2", 57)
+}
+
+// TestDownAllDuringUp runs `topo down --all` while another lab is being
+// built, in the same (private) state directory: the lab that was up is
+// removed, and the one being built ends either complete or removed
+// whole — never half. Twice: once with down started as soon as the
+// building up holds its lab (down then waits for it and removes it),
+// once with both started at the same moment.
+func TestDownAllDuringUp(t *testing.T) {
+	for _, tc := range []struct {
+		desc          string
+		waitForState  bool
+		mustBeRemoved bool
+	}{
+		{"down once up holds the lab", true, true},
+		{"both at once", false, false},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			other := newLab(t, "other", pairBody)
+			l := treeLab(t, "built")
+			l.stateDir = other.stateDir
+			other.up()
+
+			p := l.start("up", l.file)
+			if tc.waitForState {
+				state := filepath.Join(l.stateDir, l.name, "state.json")
+				deadline := time.Now().Add(30 * time.Second)
+				for _, err := os.Stat(state); errors.Is(err, fs.ErrNotExist); _, err = os.Stat(state) {
+					if time.Now().After(deadline) {
+						t.Fatalf("up never wrote %s", state)
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+			down := l.topo("down", "--all")
+			r := p.wait()
+			if down.code != 0 || r.code != 0 {
+				t.Fatalf("down --all during up:\n%v\n%v", down, r)
+			}
+			other.isGone("the lab that was up, after down --all")
+			if _, err := os.Stat(filepath.Join(l.stateDir, l.name)); err == nil {
+				if tc.mustBeRemoved {
+					t.Errorf("down --all started after up took the lab, but left it:\n%v", down)
+				}
+				l.isComplete("the lab down --all did not take", 57)
+				l.must("down", l.name)
+			}
+			l.isGone("the lab being built")
+		})
+	}
+}
