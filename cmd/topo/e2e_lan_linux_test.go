@@ -797,14 +797,25 @@ func TestE2ELANGenSTP(t *testing.T) {
 
 func TestE2ELANGenBadArguments(t *testing.T) {
 	needBinary(t)
-	for _, args := range [][]string{
-		{"tree", "2"}, {"tree", "0", "2"}, {"fattree", "3"}, {"ring", "2"}, {"single", "0"},
-		{"linear", "x"}, {"mesh", "3"}, {"single", "2000"}, {"star"},
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tree", "2"}, "tree needs DEPTH and FANOUT"},
+		{[]string{"tree", "0", "2"}, "DEPTH must be at least 1"},
+		{[]string{"fattree", "3"}, "K must be even"},
+		{[]string{"fattree", "0"}, "K must be at least 2"},
+		{[]string{"ring", "2"}, "N must be at least 3"},
+		{[]string{"single", "0"}, "N must be at least 1"},
+		{[]string{"linear", "x"}, "N must be a whole number"},
+		{[]string{"mesh", "3"}, `unknown topology kind "mesh"`},
+		{[]string{"single", "2000"}, "at most 1024"},
+		{[]string{"star"}, "star needs N"},
 	} {
-		r := runTopo(t, t.TempDir(), nil, append([]string{"gen"}, args...)...)
+		r := runTopo(t, t.TempDir(), nil, append([]string{"gen"}, tc.args...)...)
 		msg := strings.TrimSpace(r.stderr)
-		if r.code == 0 || r.stdout != "" || msg == "" || strings.Contains(msg, "\n") || !strings.Contains(msg, args[0]) {
-			t.Errorf("gen %v: want exit non-zero, nothing on stdout and one line naming %s\n%v", args, args[0], r)
+		if r.code == 0 || r.stdout != "" || strings.Contains(msg, "\n") || !strings.Contains(msg, tc.want) {
+			t.Errorf("gen %v: want exit non-zero, nothing on stdout and one line saying %q\n%v", tc.args, tc.want, r)
 		}
 	}
 }
