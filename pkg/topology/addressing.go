@@ -89,6 +89,7 @@ func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Ad
 		return
 	}
 	var k int64
+	skipped := 0
 	for _, e := range need {
 		for {
 			if k >= count {
@@ -97,6 +98,14 @@ func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Ad
 			}
 			a, _ := addrAdd(first, big.NewInt(k))
 			k++
+			if checkHostAddr(netip.PrefixFrom(a, subnet.Bits())) != "" {
+				// e.g. ::1 when the subnet is ::/64; only ever a few.
+				if skipped++; skipped > 16 {
+					b.errorf(line, "choose a unicast subnet such as 10.0.0.0/24 or fd00::/64", "subnet %s has no addresses an interface can take", subnet)
+					return
+				}
+				continue
+			}
 			if !used[a] {
 				used[a] = true
 				e.Addresses = append(e.Addresses, netip.PrefixFrom(a, subnet.Bits()))
@@ -167,6 +176,10 @@ func (b *builder) pools() map[bool]netip.Prefix {
 			b.errorf(a.line, sprintf("write %s", p.Masked()), "addressing pool %s has host bits set", p)
 			continue
 		}
+		if p.Bits() == 0 {
+			b.errorf(a.line, "write e.g. addressing: {ipv4: 10.0.0.0/16, ipv6: \"fd00::/48\"}", "addressing pool %s covers every address", p)
+			continue
+		}
 		out[c.v4] = p
 	}
 	return out
@@ -230,6 +243,10 @@ func (u *unit) addSubnets(b *builder, texts []string, line int) {
 		}
 		if p != p.Masked() {
 			b.errorf(line, sprintf("write %s", p.Masked()), "subnet %s has host bits set", p)
+			continue
+		}
+		if p.Bits() == 0 {
+			b.errorf(line, "write a subnet such as 10.0.0.0/24 or \"fd00::/64\"", "subnet %s covers every address", p)
 			continue
 		}
 		if _, _, dup := u.subnetFor(p.Addr().Is4()); dup {

@@ -104,6 +104,11 @@ func ValidLabName(name string) bool {
 	return len(name) <= maxLabName && labNameRE.MatchString(name)
 }
 
+// ValidNodeName reports whether name can name a node.
+func ValidNodeName(name string) bool {
+	return len(name) <= maxNodeName && nodeNameRE.MatchString(name)
+}
+
 // yamlParserProblems are the messages of yaml.v3's parser (as opposed
 // to its scanner). yaml.v3 reports the line of a parser error counting
 // from 0, and leaves it out when that is 0, so such lines need one
@@ -139,7 +144,7 @@ func yamlErrorLine(err error, data []byte) int {
 			return lineOf(data, bytes.Index(data, []byte("*"+anchor)))
 		case text == "control characters are not allowed":
 			return lineOf(data, bytes.IndexFunc(data, func(r rune) bool {
-				return r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
+				return r < ' ' && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f
 			}))
 		}
 		return 1
@@ -153,7 +158,7 @@ func yamlErrorLine(err error, data []byte) int {
 // lineOf returns the line of byte offset i of data, or 0 when i < 0.
 func lineOf(data []byte, i int) int {
 	if i < 0 {
-		return 0
+		return 1 // not found: point at the file's start rather than nowhere
 	}
 	return bytes.Count(data[:i], []byte("\n")) + 1
 }
