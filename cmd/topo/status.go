@@ -72,6 +72,9 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 	if s.Error != "" {
 		fmt.Fprintf(out, "  error: %s\n", s.Error)
 	}
+	if len(s.Nodes) == 0 {
+		return
+	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NODE\tIFACE\tSTATE\tADDRESSES\tMAC\tMTU\tPEER\tIMPAIR")
 	for _, n := range s.Nodes {

@@ -46,8 +46,12 @@ func (st *State) owns(nodeName string) bool {
 // ErrNoState means the lab has no state directory: it is not up.
 var ErrNoState = errors.New("lab is not up")
 
+// ErrDamaged means a lab's state file is not what topo writes (cut
+// short, overwritten, from another version).
+var ErrDamaged = errors.New("state file is damaged")
+
 // LoadState reads a lab's state. A missing file wraps ErrNoState; a
-// damaged one returns an error saying so (never a panic).
+// damaged one wraps ErrDamaged and says what to do (never a panic).
 func LoadState(lab string) (*State, error) {
 	data, err := os.ReadFile(statePath(lab))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -58,15 +62,48 @@ func LoadState(lab string) (*State, error) {
 	}
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("state file %s is damaged (%v): run `topo down %s` to remove the lab", statePath(lab), err, lab)
+		return nil, damaged(lab, err.Error())
 	}
 	if st.Version != stateVersion || st.Lab == nil {
-		return nil, fmt.Errorf("state file %s has an unknown format: run `topo down %s` to remove the lab", statePath(lab), lab)
+		return nil, damaged(lab, fmt.Sprintf("unknown format version %d", st.Version))
+	}
+	if msg := st.check(lab); msg != "" {
+		return nil, damaged(lab, msg)
 	}
 	if st.Namespaces == nil {
 		st.Namespaces = map[string]uint64{}
 	}
 	return &st, nil
+}
+
+func damaged(lab, why string) error {
+	return fmt.Errorf("lab %s: %w: %s (%s): `topo down %s` removes the lab", lab, ErrDamaged, statePath(lab), why, lab)
+}
+
+// check returns what makes a decoded state unusable, or "": names that
+// are not names, links whose ends name no node of the lab.
+func (st *State) check(lab string) string {
+	if st.Lab.Name != lab {
+		return fmt.Sprintf("it names lab %q", st.Lab.Name)
+	}
+	nodes := map[string]bool{}
+	for _, n := range st.Lab.Nodes {
+		if n == nil || !topology.ValidNodeName(n.Name) {
+			return "a node without a valid name"
+		}
+		nodes[n.Name] = true
+	}
+	for _, l := range st.Lab.Links {
+		if l == nil || !nodes[l.Ends[0].Node] || !nodes[l.Ends[1].Node] {
+			return "a link between unknown nodes"
+		}
+	}
+	for name := range st.Namespaces {
+		if !topology.ValidNodeName(name) {
+			return fmt.Sprintf("a namespace of node %q", name)
+		}
+	}
+	return ""
 }
 
 // Save writes the state atomically: a temporary file in the same

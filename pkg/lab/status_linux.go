@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"sort"
 	"strings"
@@ -15,7 +16,9 @@ type LabStatus struct {
 	Name string `json:"name"`
 	File string `json:"file,omitempty"`
 	// State is "up" (matches what was applied), "drifted" (the kernel
-	// differs: see Drift) or "gone" (no namespace of the lab exists).
+	// differs: see Drift), "gone" (no namespace of the lab exists),
+	// "damaged" (the state file is damaged: see Error) or
+	// "error" (the lab could not be read: see Error).
 	State string        `json:"state"`
 	Nodes []*NodeStatus `json:"nodes"`
 	// Drift lists the differences between the kernel and the state last
@@ -52,6 +55,9 @@ type IfaceStatus struct {
 // Status reads a lab that has state. It takes no lock: it only reads.
 func Status(ctx context.Context, name string) (*LabStatus, error) {
 	st, err := LoadState(name)
+	if errors.Is(err, ErrDamaged) {
+		return &LabStatus{Name: name, State: "damaged", Error: err.Error()}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
