@@ -65,7 +65,7 @@ Running it again on a removed lab does nothing and succeeds.`,
 			var errs []error
 			for _, name := range names {
 				prog := newProgress(cmd.ErrOrStderr(), "down "+name)
-				existed, err := lab.Down(ctx, name, lab.Options{Wait: cmd.ErrOrStderr(), Progress: prog.update})
+				existed, err := lab.Down(ctx, name, lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr(), Progress: prog.update})
 				prog.finish()
 				switch {
 				case err != nil:

@@ -37,7 +37,7 @@ On a lab that is already up, apply only what differs from the file.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			opts := lab.Options{Wait: cmd.ErrOrStderr()}
+			opts := lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr()}
 			if verbose {
 				opts.Verbose = cmd.OutOrStdout()
 			}

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/topo-lab/topo/pkg/node"
@@ -17,6 +21,11 @@ import (
 // state. A lab that is not up is not an error (down is idempotent).
 // It returns whether there was a lab to remove.
 //
+// Without a usable state file (damaged, or missing), the namespace
+// records next to it say which namespaces are the lab's. A namespace
+// with a lab node's name that topo did not make (or that was replaced
+// since) is left alone, and opts.Notes says so.
+//
 // Needs root. Any goroutine. Namespaces not recorded as the lab's own
 // are never touched.
 func Down(ctx context.Context, name string, opts Options) (bool, error) {
@@ -25,8 +34,32 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 		return false, err
 	}
 	st, err := LoadState(name)
-	if errors.Is(err, ErrNoState) {
-		return false, lock.RemoveAndUnlock()
+	if errors.Is(err, ErrNoState) || errors.Is(err, ErrDamaged) {
+		why := "is missing"
+		if errors.Is(err, ErrDamaged) {
+			why = "is damaged"
+		}
+		rec, ok, rerr := recoverState(name, nil)
+		switch {
+		case rerr != nil:
+			lock.Unlock()
+			return false, fmt.Errorf("%w; reading the namespace records: %w", err, rerr)
+		case ok:
+			note(opts.Notes, "lab %s: the state file %s; removing the %d namespaces recorded in %s", name, why, len(rec.Namespaces), recordsDir(name))
+			st, err = rec, nil
+		case errors.Is(err, ErrNoState):
+			return false, removeState(lock, name)
+		default:
+			msg := "lab %s: the state file is damaged and no namespace is recorded: removing the state only"
+			if left := namesWithPrefix(node.NetnsDir, name+"-"); len(left) > 0 {
+				msg += fmt.Sprintf("; left alone (delete them with `ip netns del` if they are this lab's): %s", strings.Join(left, " "))
+			}
+			note(opts.Notes, msg, name)
+			return true, removeState(lock, name)
+		}
+	}
+	if err == nil {
+		err = fillFromRecords(st)
 	}
 	if err != nil {
 		lock.Unlock()
@@ -51,7 +84,14 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	var mu sync.Mutex
 	done := 0
 	err = parallel(ctx, len(nodes), func(i int) error {
-		if err := removeNode(name, nodes[i], st.Namespaces[nodes[i]]); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		err := removeNode(name, nodes[i], st.Namespaces[nodes[i]])
+		switch {
+		case errors.Is(err, ErrNotOwned):
+			// Not ours (any more): leave it, and the lab goes without it.
+			mu.Lock()
+			note(opts.Notes, "lab %s: node %s: %v", name, nodes[i], err)
+			mu.Unlock()
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return fmt.Errorf("node %s: %w", nodes[i], err)
 		}
 		mu.Lock()
@@ -66,5 +106,55 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 		lock.Unlock()
 		return true, fmt.Errorf("lab %s: %w (run `topo down %s` again)", name, err, name)
 	}
-	return true, lock.RemoveAndUnlock()
+	return true, removeState(lock, name)
+}
+
+// removeState deletes the lab's state directory (hostname namespaces
+// first: a mount point cannot be unlinked) and releases the lock.
+func removeState(lock *Lock, name string) error {
+	if err := deleteAllUTS(name); err != nil {
+		lock.Unlock()
+		return fmt.Errorf("lab %s: %w (run `topo down %s` again)", name, err, name)
+	}
+	return lock.RemoveAndUnlock()
+}
+
+// note writes one line to w, if not nil.
+func note(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
+
+// namesWithPrefix lists the entries of dir whose name starts with prefix.
+func namesWithPrefix(dir, prefix string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// deleteAllUTS removes every hostname namespace in the lab's state
+// directory, also those of nodes the state does not name (an
+// interrupted create, a damaged state), so the directory can go.
+func deleteAllUTS(lab string) error {
+	dir := filepath.Dir(UTSPath(lab, "x"))
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if err := node.DeleteUTS(filepath.Join(dir, e.Name())); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -47,7 +47,8 @@ func (st *State) owns(nodeName string) bool {
 var ErrNoState = errors.New("lab is not up")
 
 // ErrDamaged means a lab's state file is not what topo writes (cut
-// short, overwritten, from another version).
+// short, overwritten, from another version). Up rebuilds the state and
+// Down removes the lab from the namespace records (see records.go).
 var ErrDamaged = errors.New("state file is damaged")
 
 // LoadState reads a lab's state. A missing file wraps ErrNoState; a
@@ -77,7 +78,7 @@ func LoadState(lab string) (*State, error) {
 }
 
 func damaged(lab, why string) error {
-	return fmt.Errorf("lab %s: %w: %s (%s): `topo down %s` removes the lab", lab, ErrDamaged, statePath(lab), why, lab)
+	return fmt.Errorf("lab %s: %w: %s (%s): `topo up FILE` rebuilds it from the namespaces topo recorded, `topo down %s` removes the lab", lab, ErrDamaged, statePath(lab), why, lab)
 }
 
 // check returns what makes a decoded state unusable, or "": names that
@@ -161,10 +162,13 @@ func Labs() ([]string, error) {
 		if !e.IsDir() || !topology.ValidLabName(e.Name()) {
 			continue
 		}
-		// A directory without a state file holds no lab: an up that was
-		// refused before it made anything (a foreign namespace) leaves one.
+		// A directory without a state file or namespace records holds no
+		// lab: an up that was refused before it made anything (a foreign
+		// namespace) leaves one.
 		if _, err := os.Stat(statePath(e.Name())); err != nil {
-			continue
+			if recs, _ := recordedNamespaces(e.Name()); len(recs) == 0 {
+				continue
+			}
 		}
 		out = append(out, e.Name())
 	}

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
@@ -17,7 +18,7 @@ type LabStatus struct {
 	File string `json:"file,omitempty"`
 	// State is "up" (matches what was applied), "drifted" (the kernel
 	// differs: see Drift), "gone" (no namespace of the lab exists),
-	// "damaged" (the state file is damaged: see Error) or
+	// "damaged" (the state file is damaged or missing: see Error) or
 	// "error" (the lab could not be read: see Error).
 	State string        `json:"state"`
 	Nodes []*NodeStatus `json:"nodes"`
@@ -57,6 +58,11 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 	st, err := LoadState(name)
 	if errors.Is(err, ErrDamaged) {
 		return &LabStatus{Name: name, State: "damaged", Error: err.Error()}, nil
+	}
+	if errors.Is(err, ErrNoState) {
+		if recs, _ := recordedNamespaces(name); len(recs) > 0 {
+			return &LabStatus{Name: name, State: "damaged", Error: fmt.Sprintf("the state file %s is missing but %d namespaces are recorded in %s: `topo up FILE` rebuilds it, `topo down %s` removes the lab", statePath(name), len(recs), recordsDir(name), name)}, nil
+		}
 	}
 	if err != nil {
 		return nil, err

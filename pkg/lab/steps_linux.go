@@ -93,6 +93,9 @@ func (x *executor) createNode(name string) error {
 	x.mu.Lock()
 	x.st.Namespaces[name] = inode
 	x.mu.Unlock()
+	if err := recordNamespace(x.lab.Name, name, inode); err != nil {
+		return err
+	}
 	return x.withNS(name, func(ns *node.Namespace) error {
 		// Addresses are unique by validation, so duplicate address
 		// detection only delays IPv6 (a router's link-local address
@@ -148,6 +151,9 @@ func removeNode(lab, name string, inode uint64) error {
 		if err := node.Delete(nsName); err != nil {
 			return err
 		}
+	}
+	if err := forgetNamespace(lab, name); err != nil {
+		return err
 	}
 	return node.DeleteUTS(UTSPath(lab, name))
 }

@@ -19,6 +19,9 @@ type Options struct {
 	Wait io.Writer
 	// Progress is called after each step with steps done and total.
 	Progress func(done, total int)
+	// Notes receives what the user should know that is not an error: a
+	// damaged state rebuilt, a namespace left alone. nil for none.
+	Notes io.Writer
 }
 
 // Up converges the kernel to the desired lab: it locks the lab,
@@ -36,7 +39,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 		return nil, err
 	}
 	defer lock.Unlock()
-	st, err := loadOrNew(desired.Name)
+	st, err := loadOrNew(desired, opts.Notes)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +47,9 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	defer hs.close()
 	obs, err := observe(ctx, st, desired, hs)
 	if err != nil {
+		return nil, err
+	}
+	if err := syncRecords(st); err != nil {
 		return nil, err
 	}
 	plan := topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal})
@@ -70,7 +76,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 // PlanFor computes what Up would do, changing nothing. It takes no
 // lock, so a concurrent Up may make the answer stale.
 func PlanFor(ctx context.Context, desired *topology.Lab) (*topology.Plan, error) {
-	st, err := loadOrNew(desired.Name)
+	st, err := loadOrNew(desired, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -84,10 +90,32 @@ func PlanFor(ctx context.Context, desired *topology.Lab) (*topology.Plan, error)
 }
 
 // loadOrNew loads a lab's state, or starts an empty one for a new lab.
-func loadOrNew(name string) (*State, error) {
+// A damaged state file, or a missing one next to namespace records, is
+// rebuilt from the records (see recoverState), and notes says so.
+func loadOrNew(desired *topology.Lab, notes io.Writer) (*State, error) {
+	name := desired.Name
 	st, err := LoadState(name)
-	if errors.Is(err, ErrNoState) {
-		return &State{Lab: &topology.Lab{Name: name}, Namespaces: map[string]uint64{}}, nil
+	if err == nil {
+		return st, fillFromRecords(st)
 	}
-	return st, err
+	if !errors.Is(err, ErrNoState) && !errors.Is(err, ErrDamaged) {
+		return nil, err
+	}
+	why := "is missing"
+	if errors.Is(err, ErrDamaged) {
+		why = "is damaged"
+	}
+	rec, ok, rerr := recoverState(name, desired)
+	switch {
+	case rerr != nil:
+		return nil, fmt.Errorf("%w; reading the namespace records: %w", err, rerr)
+	case ok:
+		if notes != nil {
+			fmt.Fprintf(notes, "lab %s: the state file %s; rebuilding it from the %d namespaces recorded in %s\n", name, why, len(rec.Namespaces), recordsDir(name))
+		}
+		return rec, nil
+	case errors.Is(err, ErrDamaged) && notes != nil:
+		fmt.Fprintf(notes, "lab %s: the state file %s and no namespace is recorded; starting afresh\n", name, why)
+	}
+	return &State{Lab: &topology.Lab{Name: name}, Namespaces: map[string]uint64{}}, nil
 }
