@@ -62,6 +62,7 @@ func TestDrift(t *testing.T) {
 		fresh: "h3",
 	}} {
 		t.Run(tc.desc, func(t *testing.T) {
+			l := l.in(t)
 			inodes := map[string]uint64{}
 			for _, n := range nodes {
 				inodes[n] = nsInode(t, l.ns(n))

@@ -75,6 +75,7 @@ func TestInPlaceKeepsProcesses(t *testing.T) {
 		{"link state", pairBody + "    state: down\n"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
+			l := l.in(t)
 			for i, body := range []string{tc.body, pairBody} { // the change, and back
 				l.write(body)
 				if steps := l.up(); len(steps) == 0 && i == 0 {

@@ -162,6 +162,7 @@ func TestInterruptedUpSignal(t *testing.T) {
 	full := fullBuild(l)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
+			l := l.in(t)
 			var r result
 			// The signal must come once topo listens for it and before
 			// it is done: a held lock makes it wait (listening) until

@@ -123,6 +123,13 @@ func newLab(t *testing.T, tag, body string) *labT {
 	return l
 }
 
+// in returns the lab as seen from a subtest: failures go to t.
+func (l *labT) in(t *testing.T) *labT {
+	c := *l
+	c.t = t
+	return &c
+}
+
 // write replaces the lab's file with "name: LAB" followed by body.
 func (l *labT) write(body string) {
 	l.t.Helper()

@@ -1,0 +1,228 @@
+package robust
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOwnershipForeignNamespace: a namespace with a lab node's name
+// that topo did not make is refused with a message naming it and
+// saying what to do, and neither up nor down touches it.
+func TestOwnershipForeignNamespace(t *testing.T) {
+	l := newLab(t, "foreign", pairBody)
+	foreign := l.ns("h1")
+	inode := addForeign(t, foreign)
+	r := l.topo("up", l.file)
+	if r.code == 0 {
+		t.Fatalf("up over a foreign namespace succeeded:\n%v", r)
+	}
+	for _, want := range []string{foreign, "not created by topo", "ip netns del " + foreign} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("up does not say %q:\n%v", want, r)
+		}
+	}
+	if got := nsInode(t, foreign); got != inode {
+		t.Errorf("up replaced namespace %s", foreign)
+	}
+	if left := netnsFiles(l.ns("h2")); len(left) > 0 {
+		t.Errorf("a refused up built %v", left)
+	}
+	if r := l.topo("down", l.name); r.code != 0 {
+		t.Errorf("down after a refused up:\n%v", r)
+	}
+	if got := nsInode(t, foreign); got != inode {
+		t.Errorf("down touched namespace %s", foreign)
+	}
+}
+
+// TestDownAllLeavesForeign: `down --all` removes topo's labs and
+// nothing else — not a namespace named like a node the lab does not
+// have, not one named like a node of a lab that does not exist, not
+// one that replaced a lab's namespace behind topo's back (down says it
+// left that one alone, and still removes the rest of the lab).
+func TestDownAllLeavesForeign(t *testing.T) {
+	l := newLab(t, "all", pairBody)
+	l.up()
+	sh(t, "ip", "netns", "del", l.ns("h2"))
+	foreign := map[string]uint64{}
+	for _, name := range []string{l.ns("h2"), l.ns("h3"), runID + "-nolab-h1"} {
+		foreign[name] = addForeign(t, name)
+	}
+	r := l.topo("down", "--all")
+	if r.code != 0 {
+		t.Fatalf("down --all:\n%v", r)
+	}
+	if !strings.Contains(r.stderr, l.ns("h2")) || !strings.Contains(r.stderr, "left alone") {
+		t.Errorf("down --all does not say it left %s alone:\n%v", l.ns("h2"), r)
+	}
+	for name, inode := range foreign {
+		if got := nsInode(t, name); got != inode {
+			t.Errorf("down --all replaced or removed foreign namespace %s", name)
+		}
+	}
+	if left := netnsFiles(l.ns("h1")); len(left) > 0 {
+		t.Errorf("down --all left the lab's own namespace: %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(l.stateDir, l.name)); err == nil {
+		t.Errorf("down --all left the lab's state")
+	}
+}
+
+// TestStateFiles: the state directory is 0700, the state file and the
+// namespace records 0600, and no temporary file is left behind.
+func TestStateFiles(t *testing.T) {
+	l := newLab(t, "modes", pairBody)
+	l.up()
+	l.write(strings.Replace(pairBody, "10.77.1.1/24", "10.77.1.11/24", 1))
+	l.up()
+	dir := filepath.Join(l.stateDir, l.name)
+	for path, want := range map[string]os.FileMode{
+		dir:                              os.ModeDir | 0o700,
+		filepath.Join(dir, "state.json"): 0o600,
+		filepath.Join(dir, "ns"):         os.ModeDir | 0o700,
+		filepath.Join(dir, "ns", "h1"):   0o600,
+		filepath.Join(dir, "ns", "h2"):   0o600,
+		filepath.Join(dir, "uts"):        os.ModeDir | 0o700,
+		filepath.Join(dir, "hosts"):      0o644, // bind-mounted over /etc/hosts for topo exec
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if got := fi.Mode() & (os.ModeDir | os.ModePerm); got != want {
+			t.Errorf("%s: mode %v, want %v", path, got, want)
+		}
+	}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", path)
+		}
+		return nil
+	})
+}
+
+// damagedStates are contents a state file must never be trusted with:
+// none may make topo panic, and each is reported as damaged.
+var damagedStates = []struct{ desc, content string }{
+	{"garbage", "this is not json\n"},
+	{"empty", ""},
+	{"cut short", `{"version": 1, "lab": {"name": "LAB", "nodes": [{"name": "h1", "ki`},
+	{"null", "null"},
+	{"no lab", `{"version": 1}`},
+	{"other version", `{"version": 99, "lab": {"name": "LAB"}}`},
+	{"null node", `{"version": 1, "lab": {"name": "LAB", "nodes": [null]}}`},
+	{"path as node", `{"version": 1, "lab": {"name": "LAB", "nodes": [{"name": "../../x", "kind": "host"}]}, "namespaces": {"../../x": 1}}`},
+	{"dangling link", `{"version": 1, "lab": {"name": "LAB", "nodes": [{"name": "h1", "kind": "host"}], "links": [{"ends": [{"node": "h1", "interface": "eth0"}, {"node": "zz", "interface": "eth0"}]}]}}`},
+	{"other lab", `{"version": 1, "lab": {"name": "otherlab", "nodes": []}}`},
+}
+
+// damage replaces the lab's state file with content ("LAB" becomes the
+// lab's name).
+func (l *labT) damage(content string) {
+	l.t.Helper()
+	path := filepath.Join(l.stateDir, l.name, "state.json")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(content, "LAB", l.name)), 0o600); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// noPanic fails the test if a topo command crashed.
+func noPanic(t *testing.T, r result) {
+	t.Helper()
+	if strings.Contains(r.stderr, "panic:") || strings.Contains(r.stderr, "goroutine ") || r.code == 2 {
+		t.Fatalf("topo crashed:\n%v", r)
+	}
+}
+
+// TestDamagedState damages the state file of a lab that is up in each
+// of the ways in damagedStates: status reports the lab as "damaged" and
+// says what to do; plan works; then, in turn, either up rebuilds the
+// state (from the namespace records and the file) and the lab is
+// complete again, with the same namespaces, or down removes exactly the
+// lab's namespaces — one replaced behind topo's back stays.
+func TestDamagedState(t *testing.T) {
+	l := newLab(t, "damaged", pairBody)
+	for i, tc := range damagedStates {
+		t.Run(tc.desc, func(t *testing.T) {
+			l := l.in(t)
+			l.up()
+			inodes := map[string]uint64{"h1": nsInode(t, l.ns("h1")), "h2": nsInode(t, l.ns("h2"))}
+			l.damage(tc.content)
+
+			s := l.status()
+			if s.State != "damaged" || !strings.Contains(s.Error, "state.json") || !strings.Contains(s.Error, "topo down "+l.name) || !strings.Contains(s.Error, "topo up") {
+				t.Errorf("status --json of a damaged lab: state %q, error %q; want damaged, naming the file and what to do", s.State, s.Error)
+			}
+			r := l.topo("status")
+			noPanic(t, r)
+			if r.code != 0 || !strings.Contains(r.stdout, l.name+": damaged") {
+				t.Errorf("status of a damaged lab:\n%v", r)
+			}
+			r = l.topo("plan", l.file)
+			noPanic(t, r)
+			if r.code != 0 {
+				t.Errorf("plan of a damaged lab:\n%v", r)
+			}
+			if i%2 == 0 {
+				r := l.topo("up", l.file)
+				noPanic(t, r)
+				if r.code != 0 || !strings.Contains(r.stderr, "damaged") {
+					t.Fatalf("up of a damaged lab: want success and a note:\n%v", r)
+				}
+				l.isComplete("up of a damaged lab", 2)
+				for n, inode := range inodes {
+					if got := nsInode(t, l.ns(n)); got != inode {
+						t.Errorf("up of a damaged lab replaced namespace %s", l.ns(n))
+					}
+				}
+				l.must("down", l.name)
+			} else {
+				sh(t, "ip", "netns", "del", l.ns("h2"))
+				foreign := addForeign(t, l.ns("h2"))
+				r := l.topo("down", l.name)
+				noPanic(t, r)
+				if r.code != 0 {
+					t.Fatalf("down of a damaged lab:\n%v", r)
+				}
+				if got := nsInode(t, l.ns("h2")); got != foreign {
+					t.Errorf("down of a damaged lab touched the foreign namespace %s", l.ns("h2"))
+				}
+				sh(t, "ip", "netns", "del", l.ns("h2"))
+			}
+			l.isGone("after " + tc.desc)
+		})
+	}
+}
+
+// TestMissingState deletes the state file of a lab that is up: status
+// reports the lab as damaged, up rebuilds the state from the namespace
+// records and the file (same namespaces), and down removes the lab.
+func TestMissingState(t *testing.T) {
+	l := newLab(t, "missing", pairBody)
+	state := filepath.Join(l.stateDir, l.name, "state.json")
+	for _, then := range []string{"up", "down"} {
+		t.Run(then, func(t *testing.T) {
+			l := l.in(t)
+			l.up()
+			inode := nsInode(t, l.ns("h1"))
+			if err := os.Remove(state); err != nil {
+				t.Fatal(err)
+			}
+			if s := l.status(); s.State != "damaged" || !strings.Contains(s.Error, "missing") {
+				t.Errorf("status without a state file: state %q, error %q; want damaged, missing", s.State, s.Error)
+			}
+			if then == "up" {
+				l.up()
+				l.isComplete("up without a state file", 2)
+				if got := nsInode(t, l.ns("h1")); got != inode {
+					t.Errorf("up without a state file replaced namespace %s", l.ns("h1"))
+				}
+			}
+			l.must("down", l.name)
+			l.isGone("down")
+		})
+	}
+}
