@@ -18,16 +18,16 @@ func TestBucketFor(t *testing.T) {
 		minBufferTimeNs   uint64
 		wantQueueReadBack int
 	}{
-		{desc: "10mbit: 10ms burst, 64KiB floor on the queue", rate: 10e6, mtu: 1500,
-			burst: 12500, limit: 12500 + 2*65536},
+		{desc: "10mbit: 50ms burst, 128KiB floor on the queue", rate: 10e6, mtu: 1500,
+			burst: 62500, limit: 62500 + 2*65536},
 		{desc: "1gbit: 50ms of queue beats the floor", rate: 1e9, mtu: 1500,
-			burst: 1250000, limit: 1250000 + 6250000},
-		{desc: "1mbit: burst is at least one full packet", rate: 1e6, mtu: 1500,
+			burst: 6250000, limit: 6250000 + 6250000},
+		{desc: "200kbit: burst is at least one full packet", rate: 200e3, mtu: 1500,
 			burst: 1514, limit: 1514 + 2*65536},
 		{desc: "queue of 100 packets", rate: 10e6, queue: 100, mtu: 1500,
-			burst: 12500, limit: 151400, wantQueueReadBack: 100},
+			burst: 62500, limit: 151400, wantQueueReadBack: 100},
 		{desc: "jumbo frames", rate: 10e6, queue: 10, mtu: 9000,
-			burst: 12500, limit: 90140, wantQueueReadBack: 10},
+			burst: 62500, limit: 90140, wantQueueReadBack: 10},
 		{desc: "mtu 0 counts as 1500", rate: 800, queue: 1,
 			burst: 1514, limit: 1514, htb: true, wantQueueReadBack: 1},
 		{desc: "10tbit clamps to 32 bits", rate: 1e13, mtu: 1500,

@@ -11,10 +11,11 @@ import (
 )
 
 // Handle majors of topo's egress trees. Two of each, alternated: a
-// new tree is built under the major the current root does not use and
-// grafted at the root in one request, which the kernel does atomically
-// even when the kind changes (tbf -> htb), and which destroys the old
-// tree. `tc qdisc show` prints them as 7470: and so on.
+// tree of another kind than the one in place is built under the major
+// the current root does not use and grafted at the root in one
+// request, which the kernel does atomically and which destroys the old
+// tree. A tree of the same kind is changed in place, keeping its
+// handles. `tc qdisc show` prints them as 7470: and so on.
 const (
 	rootMajorA, rootMajorB = 0x7470, 0x7471
 	leafMajorA, leafMajorB = 0x7472, 0x7473
@@ -22,16 +23,17 @@ const (
 	htbClassMinor = 1
 )
 
-// SetImpair gives the traffic leaving iface in ns the impairment m by
-// replacing the interface's root qdisc with topo's tree for m (see
-// shape.go: tbf for a rate, netem for the rest, htb with netem below
-// it for both). nil or zero removes topo's root qdisc (tbf, htb or
-// netem), leaving the kernel default; "not found" is success. Setting
-// the same m twice is harmless.
+// SetImpair gives the traffic leaving iface in ns the impairment m with
+// topo's qdisc tree for m (see shape.go: tbf for a rate, netem for the
+// rest, htb with netem below it for both). A root of the same kind is
+// changed in place; another is replaced in one graft. nil or zero
+// removes the root qdisc when it is one topo makes (tbf, htb or netem),
+// leaving the kernel default; "not found" is success. Setting the same
+// m twice is harmless.
 //
 // When m needs netem and the kernel has none, it changes nothing and
-// returns an error wrapping ErrNoNetem. If a later step of the htb tree
-// fails, the half-built tree is removed again. Callable from any
+// returns an error wrapping ErrNoNetem. If a later step of a new htb
+// tree fails, the half-built tree is removed again. Callable from any
 // goroutine; all requests go through ns.NL, no thread switches.
 func SetImpair(ns *node.Namespace, iface string, m *topology.Impairment) error {
 	where := ns.Name + ":" + iface
@@ -39,67 +41,133 @@ func SetImpair(ns *node.Namespace, iface string, m *topology.Impairment) error {
 	if err != nil {
 		return fmt.Errorf("impair %s: %w", where, err)
 	}
-	root, err := rootQdisc(ns, l)
+	qs, err := node.RetryDump(func() ([]netlink.Qdisc, error) { return ns.NL.QdiscList(l) })
 	if err != nil {
-		return fmt.Errorf("impair %s: %w", where, err)
+		return fmt.Errorf("impair %s: list qdiscs: %w", where, err)
+	}
+	t := tree{ns: ns, where: where, idx: l.Attrs().Index, qs: qs}
+	for _, q := range qs {
+		if a := q.Attrs(); a.Parent == netlink.HANDLE_ROOT && a.Handle != 0 && a.LinkIndex == t.idx {
+			t.root = q
+		}
 	}
 	if m.IsZero() {
-		if err := deleteRoot(ns, root); err != nil {
+		if err := deleteRoot(ns, t.root); err != nil {
 			return fmt.Errorf("impair %s: remove qdisc: %w", where, err)
 		}
 		return nil
 	}
+	var nm *netemParams
 	if m.NeedsNetem() {
 		if ok, why := HaveNetem(); !ok {
 			return fmt.Errorf("impair %s: %s: %w", where, why, ErrNoNetem)
 		}
-	}
-	var nm *netemParams
-	if m.NeedsNetem() {
 		p, err := netemFor(m)
 		if err != nil {
 			return fmt.Errorf("impair %s: %w", where, err)
 		}
 		nm = &p
 	}
-	major, leaf := uint16(rootMajorA), uint16(leafMajorA)
-	if root != nil {
-		if mj, _ := netlink.MajorMinor(root.Attrs().Handle); mj == rootMajorA {
-			major, leaf = rootMajorB, leafMajorB
-		}
-	}
-	idx := l.Attrs().Index
 	if m.Rate == 0 {
-		return replace(ns, where, netemQdisc(idx, netlink.MakeHandle(major, 0), netlink.HANDLE_ROOT, *nm))
+		return t.setNetemRoot(*nm)
 	}
 	b := bucketFor(m.Rate, m.Queue, l.Attrs().MTU)
 	if nm == nil && !b.HTB {
-		return replace(ns, where, &netlink.Tbf{
-			QdiscAttrs: netlink.QdiscAttrs{LinkIndex: idx, Handle: netlink.MakeHandle(major, 0), Parent: netlink.HANDLE_ROOT},
+		return t.replace(&netlink.Tbf{
+			QdiscAttrs: netlink.QdiscAttrs{LinkIndex: t.idx, Handle: t.handleFor("tbf"), Parent: netlink.HANDLE_ROOT},
 			Rate:       b.RateBytes,
 			Buffer:     b.Buffer,
 			Limit:      b.Limit,
 		})
 	}
-	return setHTB(ns, where, idx, major, leaf, b, nm)
+	return t.setHTB(b, nm)
 }
 
-// setHTB grafts an htb root whose one class (also its default) limits
-// to b's rate, then puts netem (if nm is set) below the class. Until
-// the class exists, the few packets sent meanwhile pass unshaped.
-func setHTB(ns *node.Namespace, where string, idx int, major, leaf uint16, b tokenBucket, nm *netemParams) (err error) {
-	h := netlink.NewHtb(netlink.QdiscAttrs{LinkIndex: idx, Handle: netlink.MakeHandle(major, 0), Parent: netlink.HANDLE_ROOT})
-	h.Defcls = htbClassMinor
-	if err := replace(ns, where, h); err != nil {
-		return err
+// tree is one interface's egress qdiscs as SetImpair found them.
+type tree struct {
+	ns    *node.Namespace
+	where string // ns:iface, for errors
+	idx   int
+	qs    []netlink.Qdisc
+	root  netlink.Qdisc // nil for the kernel's default
+}
+
+// handleFor is the root handle for a tree whose root is of kind: the
+// current root's when it has that kind (a change in place), else the
+// topo major the current root does not use.
+func (t *tree) handleFor(kind string) uint32 {
+	if t.root == nil {
+		return netlink.MakeHandle(rootMajorA, 0)
 	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, deleteRoot(ns, h))
+	if t.root.Type() == kind {
+		return t.root.Attrs().Handle
+	}
+	if major, _ := netlink.MajorMinor(t.root.Attrs().Handle); major == rootMajorA {
+		return netlink.MakeHandle(rootMajorB, 0)
+	}
+	return netlink.MakeHandle(rootMajorA, 0)
+}
+
+// setNetemRoot makes netem the root. Replacing a tree that holds a
+// netem below its root takes two steps (remove, then add): a kernel
+// refuses a duplicating netem next to another netem on one device, even
+// for the instant before the graft.
+func (t *tree) setNetemRoot(p netemParams) error {
+	if t.root != nil && t.root.Type() != "netem" {
+		for _, q := range t.qs {
+			if q.Type() == "netem" {
+				if err := deleteRoot(t.ns, t.root); err != nil {
+					return fmt.Errorf("impair %s: remove qdisc: %w", t.where, err)
+				}
+				t.root = nil
+				break
+			}
 		}
-	}()
+	}
+	if n, ok := t.root.(*netlink.Netem); ok && needsFreshNetem(n, p) {
+		if err := deleteRoot(t.ns, t.root); err != nil {
+			return fmt.Errorf("impair %s: remove qdisc: %w", t.where, err)
+		}
+		t.root = nil
+	}
+	return t.replace(netemQdisc(t.idx, t.handleFor("netem"), netlink.HANDLE_ROOT, p))
+}
+
+// needsFreshNetem reports whether netem n cannot be changed in place
+// to p: a change request leaves out a zero corruption or reordering
+// probability, and the kernel then keeps the old value, so turning one
+// off takes a new qdisc.
+func needsFreshNetem(n *netlink.Netem, p netemParams) bool {
+	return n.CorruptProb != 0 && p.Corrupt == 0 || n.ReorderProb != 0 && p.Reorder == 0
+}
+
+// setHTB makes (or changes in place) an htb root whose one class, also
+// its default, limits to b's rate, with netem (if nm is set) as the
+// class's leaf; without nm, the class keeps the kernel's default leaf.
+// While a new tree's class is being made, the few packets sent pass
+// unshaped.
+func (t *tree) setHTB(b tokenBucket, nm *netemParams) (err error) {
+	handle := t.handleFor("htb")
+	major, _ := netlink.MajorMinor(handle)
+	leafMajor := uint16(leafMajorA)
+	if major == rootMajorB {
+		leafMajor = leafMajorB
+	}
+	if _, inPlace := t.root.(*netlink.Htb); !inPlace {
+		h := netlink.NewHtb(netlink.QdiscAttrs{LinkIndex: t.idx, Handle: handle, Parent: netlink.HANDLE_ROOT})
+		h.Defcls = htbClassMinor
+		if err := t.replace(h); err != nil {
+			return err
+		}
+		t.root, t.qs = h, nil
+		defer func() {
+			if err != nil {
+				err = errors.Join(err, deleteRoot(t.ns, h))
+			}
+		}()
+	}
 	class := &netlink.HtbClass{
-		ClassAttrs: netlink.ClassAttrs{LinkIndex: idx, Handle: netlink.MakeHandle(major, htbClassMinor), Parent: h.Handle},
+		ClassAttrs: netlink.ClassAttrs{LinkIndex: t.idx, Handle: netlink.MakeHandle(major, htbClassMinor), Parent: handle},
 		Rate:       b.RateBytes,
 		Ceil:       b.RateBytes,
 		Buffer:     b.Buffer,
@@ -108,13 +176,31 @@ func setHTB(ns *node.Namespace, where string, idx int, major, leaf uint16, b tok
 		// kernel warns above 200000.
 		Quantum: uint32(min(max(b.RateBytes/10, uint64(b.Burst)), 200000)),
 	}
-	if err := ns.NL.ClassReplace(class); err != nil {
-		return fmt.Errorf("impair %s: htb class: %w", where, err)
+	if err := t.ns.NL.ClassReplace(class); err != nil {
+		return fmt.Errorf("impair %s: htb class: %w", t.where, err)
 	}
-	if nm == nil {
+	var leaf netlink.Qdisc
+	for _, q := range t.qs {
+		if q.Attrs().Parent == class.Handle && q.Type() == "netem" {
+			leaf = q
+		}
+	}
+	switch {
+	case nm == nil && leaf != nil:
+		if err := t.ns.NL.QdiscDel(leaf); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("impair %s: remove netem: %w", t.where, err)
+		}
 		return nil
+	case nm == nil:
+		return nil
+	case leaf != nil && !needsFreshNetem(leaf.(*netlink.Netem), *nm):
+		return t.replace(netemQdisc(t.idx, leaf.Attrs().Handle, class.Handle, *nm))
+	case leaf != nil:
+		if err := t.ns.NL.QdiscDel(leaf); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("impair %s: remove netem: %w", t.where, err)
+		}
 	}
-	return replace(ns, where, netemQdisc(idx, netlink.MakeHandle(leaf, 0), class.Handle, *nm))
+	return t.replace(netemQdisc(t.idx, netlink.MakeHandle(leafMajor, 0), class.Handle, *nm))
 }
 
 func netemQdisc(idx int, handle, parent uint32, p netemParams) *netlink.Netem {
@@ -131,17 +217,18 @@ func netemQdisc(idx int, handle, parent uint32, p netemParams) *netlink.Netem {
 	}
 }
 
-// replace creates or replaces q. A kernel without q's kind answers
-// ENOENT ("unknown qdisc kind"); for netem that wraps ErrNoNetem.
-func replace(ns *node.Namespace, where string, q netlink.Qdisc) error {
-	err := ns.NL.QdiscReplace(q)
+// replace creates or replaces q (in place when a qdisc with q's handle
+// and kind exists). A kernel without q's kind answers ENOENT ("unknown
+// qdisc kind"); for netem that wraps ErrNoNetem.
+func (t *tree) replace(q netlink.Qdisc) error {
+	err := t.ns.NL.QdiscReplace(q)
 	switch {
 	case err == nil:
 		return nil
 	case q.Type() == "netem" && isMissingKind(err):
-		return fmt.Errorf("impair %s: this kernel has no netem qdisc (sch_netem): %w", where, ErrNoNetem)
+		return fmt.Errorf("impair %s: this kernel has no netem qdisc (sch_netem): %w", t.where, ErrNoNetem)
 	}
-	return fmt.Errorf("impair %s: %s qdisc: %w", where, q.Type(), err)
+	return fmt.Errorf("impair %s: %s qdisc: %w", t.where, q.Type(), err)
 }
 
 // isMissingKind reports whether a qdisc request failed because the
@@ -153,21 +240,6 @@ func isMissingKind(err error) bool {
 
 // topoKinds are the root qdiscs SetImpair makes, and so may remove.
 var topoKinds = map[string]bool{"tbf": true, "htb": true, "netem": true}
-
-// rootQdisc returns the interface's root qdisc, or nil for the
-// kernel's default (handle 0, such as a veth's noqueue).
-func rootQdisc(ns *node.Namespace, l netlink.Link) (netlink.Qdisc, error) {
-	qs, err := node.RetryDump(func() ([]netlink.Qdisc, error) { return ns.NL.QdiscList(l) })
-	if err != nil {
-		return nil, fmt.Errorf("list qdiscs: %w", err)
-	}
-	for _, q := range qs {
-		if a := q.Attrs(); a.Parent == netlink.HANDLE_ROOT && a.Handle != 0 && a.LinkIndex == l.Attrs().Index {
-			return q, nil
-		}
-	}
-	return nil, nil
-}
 
 // deleteRoot removes root when it is one of topo's kinds; nil, another
 // kind or one already gone is success.
