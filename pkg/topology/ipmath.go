@@ -35,7 +35,9 @@ func hostRange(p netip.Prefix) (first netip.Addr, count int64) {
 	p = p.Masked()
 	host := p.Addr().BitLen() - p.Bits()
 	switch {
-	case p.Addr().Is4() && host <= 1:
+	case host <= 1:
+		// IPv4 /31 and /32 (RFC 3021), IPv6 /127 (RFC 6164) and /128:
+		// point-to-point, every address is a host's.
 		return p.Addr(), int64(1) << host
 	case host >= 62:
 		first, _ = addrAdd(p.Addr(), big.NewInt(1))
