@@ -34,9 +34,12 @@ test-deps:
 
 # The whole suite: unit tests (no root needed) and integration tests
 # that build real labs (root), plus a bounded fuzz run of the loader.
+# Packages run one at a time (-p 1): the kernel's neighbour table is one
+# for the whole machine (1024 entries), and the probing tests of two
+# packages at once would fill it and fail each other.
 test: test-deps
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -p 1 -count=1 -timeout 20m $(PKGS)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./pkg/topology/
 
 # The traffic-control tests (TestNetem*, TestImpair*) on Debian 12's

@@ -3,8 +3,11 @@ package lab
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
+	"sync"
 
+	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/probe"
 	"github.com/topo-lab/topo/pkg/topology"
@@ -69,14 +72,17 @@ const minWave = 32
 // learned neighbour entries are flushed between waves. The lab must be
 // up. Needs root; any goroutine.
 func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) []probe.Result {
+	hs := newHandles(l.Name)
+	defer hs.close()
+	hosts := Hosts(l)
+	if macs := hostMACs(ctx, hs, hosts); len(macs) > 0 {
+		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
+	}
 	open := probe.NamespaceOpener(l.Name, opts)
 	waves := splitWaves(l, pairs, neighbourRoom(pairs)*3/4)
 	if len(waves) == 1 {
 		return probe.Check(ctx, open, pairs, probe.CheckOptions{})
 	}
-	hs := newHandles(l.Name)
-	defer hs.close()
-	hosts := Hosts(l)
 	results := make([]probe.Result, 0, len(pairs))
 	for i, w := range waves {
 		if i > 0 {
@@ -93,6 +99,34 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		results = append(results, probe.Check(ctx, open, w, probe.CheckOptions{})...)
 	}
 	return results
+}
+
+// hostMACs reads from the kernel which hardware address each address
+// of the lab's hosts lives at, so that probes can ask each next hop
+// directly instead of broadcasting to the whole LAN for every pair. A
+// host that cannot be read is left out (its next hops get broadcasts).
+func hostMACs(ctx context.Context, hs *handles, hosts []string) map[netip.Addr]net.HardwareAddr {
+	var mu sync.Mutex
+	macs := map[netip.Addr]net.HardwareAddr{}
+	_ = parallel(ctx, len(hosts), func(i int) error {
+		ns, err := hs.get(hosts[i])
+		if err != nil {
+			return err
+		}
+		o, err := link.Observe(ns, nil)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ifc := range o.Ifaces {
+			for _, p := range ifc.Addresses {
+				macs[p.Addr()] = ifc.MAC
+			}
+		}
+		return nil
+	})
+	return macs
 }
 
 // splitWaves cuts the pairs, in order, into waves that each add at

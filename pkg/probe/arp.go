@@ -13,15 +13,19 @@ import (
 // broadcast is the Ethernet broadcast address.
 var broadcast = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
-// arpRequest builds a broadcast ARP who-has for target, asked by src
-// from ifi (RFC 826).
-func arpRequest(ifi Interface, src, target netip.Addr) ([]byte, error) {
+// arpRequest builds an ARP who-has for target, asked by src from ifi
+// (RFC 826): broadcast, or sent straight to dst when it is given (a
+// unicast poll, which the owner answers just the same, RFC 1122 2.3.2.1).
+func arpRequest(ifi Interface, src, target netip.Addr, dst net.HardwareAddr) ([]byte, error) {
 	if !src.Is4() || !target.Is4() {
 		return nil, fmt.Errorf("arp request %s from %s: both must be IPv4", target, src)
 	}
+	if dst == nil {
+		dst = broadcast
+	}
 	eth := layers.Ethernet{
 		SrcMAC:       ifi.MAC,
-		DstMAC:       broadcast,
+		DstMAC:       dst,
 		EthernetType: layers.EthernetTypeARP,
 	}
 	s4, t4 := src.As4(), target.As4()

@@ -76,7 +76,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestARPRequestFrame(t *testing.T) {
-	f, err := arpRequest(Interface{MAC: ourMAC}, ours4, peer4)
+	f, err := arpRequest(Interface{MAC: ourMAC}, ours4, peer4, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestARPRequestFrame(t *testing.T) {
 }
 
 func TestNeighborSolicitationFrame(t *testing.T) {
-	f, err := neighborSolicitation(Interface{MAC: ourMAC}, ours6, netip.MustParseAddr("fd00::12:3456"))
+	f, err := neighborSolicitation(Interface{MAC: ourMAC}, ours6, netip.MustParseAddr("fd00::12:3456"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestNeighborSolicitationFrame(t *testing.T) {
 		ns.Options[0].Type != layers.ICMPv6OptSourceAddress || !bytes.Equal(ns.Options[0].Data, ourMAC) {
 		t.Fatalf("bad neighbour solicitation: %v", pkt)
 	}
-	if _, err := arpRequest(Interface{MAC: ourMAC}, ours6, peer6); err == nil {
+	if _, err := arpRequest(Interface{MAC: ourMAC}, ours6, peer6, nil); err == nil {
 		t.Fatal("arpRequest accepted IPv6")
 	}
 }
@@ -175,7 +175,7 @@ func TestEcho(t *testing.T) {
 		other.ip4 = netip.MustParseAddr("10.0.0.7")
 		other.mac = net.HardwareAddr{2, 0, 0, 0, 0, 7}
 		f, _ := echoFrame(Interface{MAC: ourMAC}, EchoRequest{Src: ours4, Dst: other.ip4, NextHop: other.mac, ID: 0x1234, Seq: 7, Payload: []byte("topo-cookie-0123")})
-		arp, _ := arpRequest(Interface{MAC: ourMAC}, ours4, other.ip4)
+		arp, _ := arpRequest(Interface{MAC: ourMAC}, ours4, other.ip4, nil)
 		return append(other.answer(f), other.answer(arp)...)
 	}
 	for _, tc := range []struct {
@@ -334,8 +334,8 @@ func TestCloseUnblocksWaiters(t *testing.T) {
 func TestDecodeIgnores(t *testing.T) {
 	req4 := mustEchoFrame(t, echoReq(peer4, 1))
 	req6 := mustEchoFrame(t, echoReq(peer6, 1))
-	arpReq, _ := arpRequest(Interface{MAC: ourMAC}, ours4, peer4)
-	ns, _ := neighborSolicitation(Interface{MAC: ourMAC}, ours6, peer6)
+	arpReq, _ := arpRequest(Interface{MAC: ourMAC}, ours4, peer4, nil)
+	ns, _ := neighborSolicitation(Interface{MAC: ourMAC}, ours6, peer6, nil)
 	for _, tc := range []struct {
 		desc  string
 		frame []byte

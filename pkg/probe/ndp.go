@@ -17,14 +17,19 @@ func solicitedNode(target netip.Addr) (netip.Addr, net.HardwareAddr) {
 	return netip.AddrFrom16(a), net.HardwareAddr{0x33, 0x33, 0xff, t[13], t[14], t[15]}
 }
 
-// neighborSolicitation builds a multicast neighbour solicitation for
-// target, sent by src from ifi with its link-layer address as option
-// (RFC 4861 4.3), so the target can answer without resolving us.
-func neighborSolicitation(ifi Interface, src, target netip.Addr) ([]byte, error) {
+// neighborSolicitation builds a neighbour solicitation for target, sent
+// by src from ifi with its link-layer address as option (RFC 4861 4.3),
+// so the target can answer without resolving us: to target's
+// solicited-node group, or, when dst is given, straight to dst and
+// target as in neighbour unreachability detection (RFC 4861 7.2.2).
+func neighborSolicitation(ifi Interface, src, target netip.Addr, dst net.HardwareAddr) ([]byte, error) {
 	if !src.Is6() || !target.Is6() || src.Is4In6() || target.Is4In6() {
 		return nil, fmt.Errorf("neighbour solicitation for %s from %s: both must be IPv6", target, src)
 	}
 	group, groupMAC := solicitedNode(target)
+	if dst != nil {
+		group, groupMAC = target, dst
+	}
 	eth := layers.Ethernet{SrcMAC: ifi.MAC, DstMAC: groupMAC, EthernetType: layers.EthernetTypeIPv6}
 	ip := layers.IPv6{
 		Version:    6,

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,10 @@ type ProberOptions struct {
 	// Size is the echo data length in bytes (at least 8); default 56,
 	// like ping.
 	Size int
+	// MACOf, when set, gives the hardware address a next hop is expected
+	// at, so its ARP/NDP request goes there alone instead of to every
+	// host of the LAN (see Client.ResolveAt); nil for unknown.
+	MACOf func(netip.Addr) net.HardwareAddr
 }
 
 // Prober sends probes from one namespace, the way its kernel would
@@ -147,7 +152,11 @@ func (p *Prober) resolve(ctx context.Context, c *Client, src, addr netip.Addr) (
 	p.mu.Unlock()
 	if !ok {
 		rctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
-		nc.n, nc.err = c.Resolve(rctx, src, addr)
+		var at net.HardwareAddr
+		if p.opts.MACOf != nil {
+			at = p.opts.MACOf(addr)
+		}
+		nc.n, nc.err = c.ResolveAt(rctx, src, addr, at)
 		cancel()
 		if nc.err != nil && ReasonOf(nc.err) != ReasonARP {
 			// Not a verdict about the neighbour: let the next caller retry.

@@ -29,6 +29,15 @@ type Neighbor struct {
 // hardware address (loopback) it returns an all-zero MAC at once.
 // Callable from any goroutine.
 func (c *Client) Resolve(ctx context.Context, src, target netip.Addr) (Neighbor, error) {
+	return c.ResolveAt(ctx, src, target, nil)
+}
+
+// ResolveAt is Resolve with the request sent straight to the hardware
+// address the target is expected at (nil: broadcast, or multicast for
+// IPv6). It spares every other host on the LAN a request they would
+// only drop, which matters when thousands of pairs are probed; the
+// verdict is the same, since only the owner of target answers either.
+func (c *Client) ResolveAt(ctx context.Context, src, target netip.Addr, at net.HardwareAddr) (Neighbor, error) {
 	src, target = src.Unmap(), target.Unmap()
 	op := "arp"
 	if target.Is6() {
@@ -43,9 +52,9 @@ func (c *Client) Resolve(ctx context.Context, src, target netip.Addr) (Neighbor,
 	var frame []byte
 	var err error
 	if target.Is4() {
-		frame, err = arpRequest(c.ifi, src, target)
+		frame, err = arpRequest(c.ifi, src, target, at)
 	} else {
-		frame, err = neighborSolicitation(c.ifi, src, target)
+		frame, err = neighborSolicitation(c.ifi, src, target, at)
 	}
 	if err != nil {
 		return fail(ReasonError, err)
