@@ -72,6 +72,13 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 	if s.Error != "" {
 		fmt.Fprintf(out, "  error: %s\n", s.Error)
 	}
+	if s.State == "gone" {
+		file := s.File
+		if file == "" {
+			file = "FILE"
+		}
+		fmt.Fprintf(out, "  none of its namespaces exists (a reboot?): `topo up %s` rebuilds it, `topo down %s` forgets it\n", file, s.Name)
+	}
 	if len(s.Nodes) == 0 {
 		return
 	}
