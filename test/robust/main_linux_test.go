@@ -404,8 +404,10 @@ func rootLinks() []string {
 	return names
 }
 
-// newRootLinks returns the links of after that are not in before,
-// leaving out veths whose peer is in a namespace of another run.
+// newRootLinks returns the links of after that are not in before and
+// whose peer is in one of this run's namespaces: what topo would leave
+// in the root namespace by mistake. Other links that come and go are
+// other people's (tests and benchmarks share this machine).
 func newRootLinks(before, after []string) []string {
 	had := map[string]bool{}
 	for _, n := range before {
@@ -420,10 +422,9 @@ func newRootLinks(before, after []string) []string {
 		if err != nil {
 			continue
 		}
-		if m := regexp.MustCompile(`link-netns (\S+)`).FindSubmatch(out); m != nil && !strings.HasPrefix(string(m[1]), runID) {
-			continue
+		if m := regexp.MustCompile(`link-netns (\S+)`).FindSubmatch(out); m != nil && strings.HasPrefix(string(m[1]), runID) {
+			added = append(added, n)
 		}
-		added = append(added, n)
 	}
 	return added
 }
