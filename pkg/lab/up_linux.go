@@ -70,6 +70,9 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := st.Save(); err != nil {
 		applyErr = errors.Join(applyErr, fmt.Errorf("save state: %w", err))
 	}
+	if applyErr == nil {
+		waitSpanningTree(ctx, desired, plan, hs, opts.Wait)
+	}
 	return plan, applyErr
 }
 
