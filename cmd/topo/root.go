@@ -64,8 +64,22 @@ func needRoot(what string) error {
 }
 
 // loadFile loads a topology file, printing warnings to w.
+// A path of "-" reads standard input (the file must then name its lab).
 func loadFile(path string, w io.Writer) (*topology.Lab, error) {
-	l, warnings, err := topology.Load(path)
+	var (
+		l        *topology.Lab
+		warnings topology.Problems
+		err      error
+	)
+	if path == "-" {
+		data, rerr := io.ReadAll(io.LimitReader(os.Stdin, topology.MaxFileSize+1))
+		if rerr != nil {
+			return nil, fmt.Errorf("read standard input: %w", rerr)
+		}
+		l, warnings, err = topology.Parse("<stdin>", data)
+	} else {
+		l, warnings, err = topology.Load(path)
+	}
 	for _, p := range warnings {
 		fmt.Fprintln(w, p.String())
 	}
@@ -86,7 +100,7 @@ func loadFile(path string, w io.Writer) (*topology.Lab, error) {
 func pickLab(name string) (string, error) {
 	if name != "" {
 		if !topology.ValidLabName(name) {
-			return "", fmt.Errorf("%q is not a lab name", name)
+			return "", labNameError(name)
 		}
 		return name, nil
 	}
@@ -101,4 +115,10 @@ func pickLab(name string) (string, error) {
 		return labs[0], nil
 	}
 	return "", fmt.Errorf("several labs are up (%s): name one with --lab", strings.Join(labs, ", "))
+}
+
+// labNameError says that an argument is not a lab name, what one is,
+// and where to find the labs.
+func labNameError(arg string) error {
+	return fmt.Errorf("%q is not a lab name: lab names are lower-case letters, digits and '-', at most 32 (`topo status` lists the labs that are up)", arg)
 }

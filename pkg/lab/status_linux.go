@@ -89,7 +89,7 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 	}
 	plan := topology.Diff(st.Lab, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal})
 	for _, s := range plan.Steps {
-		ls.Drift = append(ls.Drift, s.String())
+		ls.Drift = append(ls.Drift, s.Text())
 	}
 	switch {
 	case len(obs.Nodes) == 0 && len(st.Lab.Nodes) > 0:

@@ -8,7 +8,7 @@ import (
 func TestAddressChecks(t *testing.T) {
 	tests := []struct {
 		desc, src, want string
-		line             int
+		line            int
 	}{
 		{
 			desc: "prefix length 0",

@@ -93,7 +93,7 @@ func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Ad
 	for _, e := range need {
 		for {
 			if k >= count {
-				b.errorf(line, "choose a larger subnet", "subnet %s is too small: it has room for %d hosts and more need an address", subnet, count)
+				b.errorf(line, "choose a larger subnet", "subnet %s is too small: it has room for %d hosts, and %d need an address", subnet, count, len(need))
 				return
 			}
 			a, _ := addrAdd(first, big.NewInt(k))

@@ -53,7 +53,7 @@ func (b *builder) labName(file string) {
 	if name == "" {
 		name = DefaultLabName(file)
 		if !ValidLabName(name) {
-			b.errorf(1, "add a line such as \"name: lab1\"", "the lab needs a name: the file name %q is not one (lower-case letters, digits and '-', at most %d)", name, maxLabName)
+			b.errorf(1, "add a line such as \"name: lab1\"", "the lab needs a name: %q does not make one (lower-case letters, digits and '-', at most %d)", name, maxLabName)
 			return
 		}
 	} else if !ValidLabName(name) {

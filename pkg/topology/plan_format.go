@@ -7,8 +7,26 @@ import (
 )
 
 // String renders a step as one line of `topo plan`: a sign (+ create,
-// - remove, ~ change, ! run), the object, and why.
+// - remove, ~ change, ! run), the object, and why in parentheses,
+// aligned in a column.
 func (s Step) String() string {
+	what := s.object()
+	if s.Why != "" {
+		return fmt.Sprintf("%-44s (%s)", what, s.Why)
+	}
+	return what
+}
+
+// Text is String without the column padding, for JSON and logs.
+func (s Step) Text() string {
+	if s.Why != "" {
+		return s.object() + " (" + s.Why + ")"
+	}
+	return s.object()
+}
+
+// object names what the step does to which object.
+func (s Step) object() string {
 	var what string
 	switch s.Op {
 	case OpCreateNode:
@@ -47,9 +65,6 @@ func (s Step) String() string {
 		what = "! " + s.Node + " run exec commands"
 	default:
 		what = string(s.Op) + " " + s.Node
-	}
-	if s.Why != "" {
-		return fmt.Sprintf("%-44s (%s)", what, s.Why)
 	}
 	return what
 }
