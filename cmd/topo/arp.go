@@ -50,6 +50,9 @@ Exit status 1 when nobody answered.`,
 			out := cmd.OutOrStdout()
 			if err != nil {
 				fmt.Fprintf(out, "%s from %s: no answer for %s (%v)\n", proto, args[0], addr, err)
+				if note := neighbourTableNote(); note != "" {
+					fmt.Fprintln(cmd.ErrOrStderr(), note)
+				}
 				return exitError{1}
 			}
 			fmt.Fprintf(out, "%s from %s:%s: %s is at %s (%.3f ms)\n", proto, nodeName, n.Iface, addr, n.MAC, float64(n.RTT.Microseconds())/1000)

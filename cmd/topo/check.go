@@ -150,6 +150,14 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		fmt.Fprintf(out, "%s (%d pairs in %.2fs)\n", probe.Summary(res), len(res), time.Since(start).Seconds())
 	}
 	if failed > 0 {
+		for _, r := range res {
+			if r.Reason == probe.ReasonARP {
+				if note := neighbourTableNote(); note != "" {
+					fmt.Fprintln(os.Stderr, note)
+				}
+				break
+			}
+		}
 		return exitError{1}
 	}
 	return nil

@@ -54,6 +54,11 @@ the next hop, or no echo reply. Exit status 0 only if a reply came.`,
 				OnReply: func(r probe.PingReply) { fmt.Fprintln(out, probe.FormatPingReply(r)) },
 			})
 			if err != nil {
+				if probe.ReasonOf(err) == probe.ReasonARP {
+					if note := neighbourTableNote(); note != "" {
+						fmt.Fprintln(cmd.ErrOrStderr(), note)
+					}
+				}
 				return fmt.Errorf("%s -> %s: %w", args[0], args[1], err)
 			}
 			probe.FormatPingStats(out, st)

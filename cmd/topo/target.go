@@ -7,6 +7,7 @@ import (
 	"github.com/topo-lab/topo/pkg/lab"
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
+	"golang.org/x/sys/unix"
 )
 
 // labNode opens the namespace of a node of a lab that is up.
@@ -38,4 +39,20 @@ func resolveTarget(l *topology.Lab, s string) (netip.Addr, error) {
 		return netip.Addr{}, fmt.Errorf("node %s has no address", s)
 	}
 	return a, nil
+}
+
+// neighbourTableNote returns a sentence to print after ARP/NDP failures when
+// the kernel's neighbour table, shared by every namespace of the
+// machine, is full: then "arp" says more about the machine than about
+// the lab.
+func neighbourTableNote() string {
+	for _, f := range []struct {
+		family int
+		name   string
+	}{{unix.AF_INET, "ipv4"}, {unix.AF_INET6, "ipv6"}} {
+		if room, err := node.NeighbourRoom(f.family); err == nil && room <= 0 {
+			return fmt.Sprintf("note: the kernel's %s neighbour table is full (it is shared by every namespace on this machine), so ARP/NDP answers cannot be stored: wait a few seconds, or raise net.%s.neigh.default.gc_thresh3", f.name, f.name)
+		}
+	}
+	return ""
 }
