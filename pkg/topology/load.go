@@ -64,6 +64,10 @@ func Parse(file string, data []byte) (*Lab, Problems, error) {
 		r.errorf(lineOf(data, i), "save the file as plain UTF-8 text", "file contains a NUL byte: it is not a text file")
 		return nil, nil, r.probs
 	}
+	if i := itemsBeyond(data, maxItems); i >= 0 {
+		r.errorf(lineOf(data, i), "split the lab, or generate it with topo gen (auto addressing keeps files small)", "file has more than %d lines, list items and entries: too large to read", maxItems)
+		return nil, nil, r.probs
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		r.errorf(yamlErrorLine(err, data), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
