@@ -42,7 +42,7 @@ Running it again on a removed lab does nothing and succeeds.`,
 				names = []string{l.Name}
 			case len(args) == 1:
 				if !topology.ValidLabName(args[0]) {
-					return fmt.Errorf("%q is not a lab name (to use a file, write topo down -f %s)", args[0], args[0])
+					return fmt.Errorf("%w; to take the lab name from a file, write topo down -f %s", labNameError(args[0]), args[0])
 				}
 				names = args
 			default:

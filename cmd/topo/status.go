@@ -31,7 +31,7 @@ func statusCmd() *cobra.Command {
 				}
 				names = labs
 			} else if !topology.ValidLabName(names[0]) {
-				return fmt.Errorf("%q is not a lab name", names[0])
+				return labNameError(names[0])
 			}
 			var all []*lab.LabStatus
 			for _, name := range names {
