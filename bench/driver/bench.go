@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/topo-lab/topo/bench/internal/genfile"
+)
+
+// bench holds what every measurement needs and what the cleanup must
+// undo.
+type bench struct {
+	topo, floor string
+	id          string // unique prefix of every lab and namespace
+	runs        int
+	work        string
+	r           *runner
+	jail        *jail
+	linksBefore string
+	sysctls     map[string]string
+	labs        map[string]bool // labs that may be up
+	problems    []string        // safety findings, printed and failing the run
+	errors      []string        // measurements that could not be made
+	findings    []string        // what the measurements found wrong (pairs that failed)
+	say         func(format string, a ...any)
+}
+
+func (b *bench) problem(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	b.problems = append(b.problems, msg)
+	b.say("SAFETY: %s", msg)
+}
+
+func (b *bench) finding(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	b.findings = append(b.findings, msg)
+	b.say("FINDING: %s", msg)
+}
+
+func (b *bench) fail(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	b.errors = append(b.errors, msg)
+	b.say("ERROR: %s", msg)
+}
+
+// gen writes `topo gen KIND ARGS --name LAB` to a file, plus expect
+// lines when given, and returns the path.
+func (b *bench) gen(lab string, expect []string, kind string, args ...string) (string, *genfile.Lab, error) {
+	argv := append(append([]string{"gen", kind}, args...), "--name", lab)
+	b.r.note("topo " + strings.Join(argv, " ") + " > " + lab + ".yaml")
+	out, err := exec.Command(b.topo, argv...).Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("topo %s: %w", strings.Join(argv, " "), err)
+	}
+	if len(expect) > 0 {
+		out = append(out, []byte("expect:\n"+strings.Join(expect, ""))...)
+	}
+	path := filepath.Join(b.work, lab+".yaml")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		return "", nil, err
+	}
+	l, err := genfile.Load(path)
+	return path, l, err
+}
+
+func (b *bench) up(path, lab string) result {
+	b.labs[lab] = true
+	return b.r.run("topo up "+lab+".yaml", nil, b.topo, "up", path)
+}
+
+func (b *bench) down(lab string) result {
+	res := b.r.run("topo down "+lab, nil, b.topo, "down", lab)
+	if res.err == nil {
+		delete(b.labs, lab)
+	}
+	return res
+}
+
+// downAll takes down every lab the bench may have left up.
+func (b *bench) downAll() {
+	for lab := range b.labs {
+		if out, err := exec.Command(b.topo, "down", lab).CombinedOutput(); err != nil {
+			b.problem("topo down %s: %v: %s", lab, err, strings.TrimSpace(string(out)))
+			continue
+		}
+		delete(b.labs, lab)
+	}
+}
+
+// mininet runs mn once, inside the jail, and then makes sure nothing
+// of it is left: processes, root-namespace links, raised sysctls.
+func (b *bench) mininet(topo, test string) result {
+	args := []string{"--switch", "lxbr", "--controller", "none", "--topo", topo, "--test", test}
+	res := b.r.run("mn "+strings.Join(args, " "), b.jail.wrap, "mn", args...)
+	if res.err == nil && !strings.Contains(res.out, "*** Done") {
+		res.err = fmt.Errorf("mn %s: no '*** Done' in its output", strings.Join(args, " "))
+	}
+	if n := b.jail.empty(); n > 0 {
+		b.say("  (killed %d processes Mininet left in its cgroup)", n)
+	}
+	removed, err := removeMininetLeftovers(b.linksBefore)
+	if len(removed) > 0 {
+		b.problem("Mininet left %d links in the root namespace (removed): %s", len(removed), strings.Join(removed, " "))
+	}
+	if err != nil {
+		b.problem("removing Mininet's leftover links: %v", err)
+	}
+	if err := restoreSysctls(b.sysctls); err != nil {
+		b.problem("restoring the sysctls Mininet raised: %v", err)
+	}
+	return res
+}
+
+var (
+	receivedRe = regexp.MustCompile(`\((\d+)/(\d+) received\)`)
+	expectRe   = regexp.MustCompile(`Expectations: (\d+) of (\d+) hold`)
+	upSummary  = regexp.MustCompile(`\(([^()]*to create[^()]*)\)`)
+)
+
+// received parses "(ok/total received)" from Mininet's or topo's
+// pingall-style result line, or topo's "Expectations: ok of total
+// hold".
+func received(out string) (ok, total int, found bool) {
+	m := receivedRe.FindStringSubmatch(out)
+	if m == nil {
+		m = expectRe.FindStringSubmatch(out)
+	}
+	if m == nil {
+		return 0, 0, false
+	}
+	ok, _ = strconv.Atoi(m[1])
+	total, _ = strconv.Atoi(m[2])
+	return ok, total, true
+}
+
+// pingLoop is Mininet's method from outside: one `ip netns exec SRC
+// ping -c1 -W1 DST` per ordered pair of hosts, one after the other.
+func (b *bench) pingLoop(lab string, l *genfile.Lab) (time.Duration, int, int) {
+	addrs := l.HostAddrs()
+	b.r.note(fmt.Sprintf("for every ordered pair of hosts: ip netns exec %s-hX ping -c1 -W1 ADDR-OF-hY   (%d pairs, one after the other)", lab, len(l.Hosts)*(len(l.Hosts)-1)))
+	start := time.Now()
+	ok, total := 0, 0
+	for _, src := range l.Hosts {
+		for _, dst := range l.Hosts {
+			if src == dst {
+				continue
+			}
+			total++
+			cmd := exec.Command("ip", "netns", "exec", lab+"-"+src, "ping", "-c1", "-W1", addrs[dst].String())
+			if cmd.Run() == nil {
+				ok++
+			}
+		}
+	}
+	return time.Since(start), ok, total
+}
+
+// samplePairs returns n distinct random ordered pairs of hosts as
+// expect: lines, from a fixed seed so every run checks the same pairs.
+func samplePairs(hosts []string, n int) []string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	seen := map[[2]int]bool{}
+	var lines []string
+	for len(lines) < n && len(seen) < len(hosts)*(len(hosts)-1) {
+		a, z := rng.IntN(len(hosts)), rng.IntN(len(hosts))
+		if a == z || seen[[2]int{a, z}] {
+			continue
+		}
+		seen[[2]int{a, z}] = true
+		lines = append(lines, fmt.Sprintf("  - {from: %s, to: %s}\n", hosts[a], hosts[z]))
+	}
+	return lines
+}
+
+// settleAfter waits for the kernel to free what the last run made.
+func (b *bench) settleAfter(base int) {
+	if d, n := settle(base+14, 120*time.Second); d > 5*time.Second {
+		b.say("  (waited %.1fs for the kernel to free namespaces; %d held, %d before)", d.Seconds(), n, base)
+	}
+}
