@@ -105,9 +105,6 @@ func TestDrift(t *testing.T) {
 			if steps := l.plan(); len(steps) > 0 {
 				t.Errorf("after the repair the plan is not empty: %v", steps)
 			}
-			if r := l.topo("exec", "--lab", l.name, "h1", "--", "ping", "-c1", "-W2", "10.77.1.2"); r.code != 0 {
-				t.Errorf("h1 does not reach h2 after the repair:\n%v", r)
-			}
 		})
 	}
 }
