@@ -6,54 +6,30 @@ import (
 	"io/fs"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/topo-lab/topo/internal/testns"
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
-	"github.com/vishvananda/netlink"
 )
 
-// TestMain checks that the tests leave the root namespace's links as
-// they found them.
-func TestMain(m *testing.M) {
-	before := rootLinks()
-	code := m.Run()
-	if after := rootLinks(); !slices.Equal(before, after) {
-		fmt.Fprintf(os.Stderr, "root namespace links changed: before %v, after %v\n", before, after)
-		code = 1
-	}
-	os.Exit(code)
-}
-
-func rootLinks() []string {
-	ls, err := node.RetryDump(netlink.LinkList)
-	if err != nil {
-		return []string{"error: " + err.Error()}
-	}
-	var names []string
-	for _, l := range ls {
-		names = append(names, l.Attrs().Name)
-	}
-	slices.Sort(names)
-	return names
-}
+// TestMain fails the run when the tests leave in the root namespace a
+// link into one of their namespaces.
+func TestMain(m *testing.M) { testns.Main(m, testns.Prefix()) }
 
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and veths")
-	}
+	testns.NeedRoot(t, "creates network namespaces and veths")
 }
 
 // newNS creates a namespace unique to this test process, removed with
 // its processes at cleanup.
 func newNS(t *testing.T, suffix string) *node.Namespace {
 	t.Helper()
-	name := fmt.Sprintf("tk%d%s", os.Getpid()%100000, suffix)
+	name := testns.Name(suffix)
 	ino, err := node.Create(name)
 	if err != nil {
 		t.Fatalf("Create(%s): %v", name, err)

@@ -14,50 +14,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
+	"github.com/topo-lab/topo/internal/testns"
 )
 
-// TestMain checks that the tests leave the root namespace's links as
-// they found them.
-func TestMain(m *testing.M) {
-	before := rootLinks()
-	code := m.Run()
-	if after := rootLinks(); !slices.Equal(before, after) {
-		fmt.Fprintf(os.Stderr, "root namespace links changed: before %v, after %v\n", before, after)
-		code = 1
-	}
-	os.Exit(code)
-}
-
-func rootLinks() []string {
-	ls, err := RetryDump(netlink.LinkList)
-	if err != nil {
-		return []string{"error: " + err.Error()}
-	}
-	var names []string
-	for _, l := range ls {
-		names = append(names, l.Attrs().Name)
-	}
-	slices.Sort(names)
-	return names
-}
+// TestMain fails the run when the tests leave in the root namespace a
+// link into one of their namespaces.
+func TestMain(m *testing.M) { testns.Main(m, testns.Prefix()) }
 
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-}
-
-// testName is a name unique to this test process.
-func testName(suffix string) string {
-	return fmt.Sprintf("tk%d%s", os.Getpid()%100000, suffix)
+	testns.NeedRoot(t, "creates network namespaces")
 }
 
 // newNS creates a namespace removed (with its processes) at cleanup.
 func newNS(t *testing.T, suffix string) (*Namespace, uint64) {
 	t.Helper()
-	name := testName(suffix)
+	name := testns.Name(suffix)
 	ino, err := Create(name)
 	if err != nil {
 		t.Fatalf("Create(%s): %v", name, err)
@@ -103,7 +75,7 @@ func TestCreateInodeDelete(t *testing.T) {
 
 func TestCreateExistingIsNotAdopted(t *testing.T) {
 	needRoot(t)
-	name := testName("x")
+	name := testns.Name("x")
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
 		t.Skipf("ip netns add: %v %s", err, out)
 	}
@@ -126,7 +98,7 @@ func TestInodeOfPlainFile(t *testing.T) {
 	if err := prepareNetnsDir(); err != nil {
 		t.Fatal(err)
 	}
-	name := testName("f")
+	name := testns.Name("f")
 	p := filepath.Join(NetnsDir, name)
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
