@@ -20,6 +20,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/topo-lab/topo/internal/e2e"
+	"github.com/topo-lab/topo/internal/testns"
 	"time"
 
 	"github.com/topo-lab/topo/pkg/lab"
@@ -27,18 +30,18 @@ import (
 
 // lanStatus is `topo status LAB --json` of the lab.
 func lanStatus(l *labT) *lab.LabStatus {
-	l.t.Helper()
-	r := l.must("status", l.name, "--json")
+	l.T.Helper()
+	r := l.Must("status", l.Name, "--json")
 	var all []*lab.LabStatus
-	if err := json.Unmarshal([]byte(r.stdout), &all); err != nil {
-		l.t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &all); err != nil {
+		l.T.Fatalf("status --json: %v\n%s", err, r.Stdout)
 	}
 	for _, s := range all {
-		if s.Name == l.name {
+		if s.Name == l.Name {
 			return s
 		}
 	}
-	l.t.Fatalf("status --json has no lab %s:\n%s", l.name, r.stdout)
+	l.T.Fatalf("status --json has no lab %s:\n%s", l.Name, r.Stdout)
 	return nil
 }
 
@@ -114,8 +117,8 @@ var dmesgTimeRE = regexp.MustCompile(`^\[\s*(\d+\.\d+)\]`)
 // bootSeconds time): that table is shared by every namespace on the
 // machine, and tests of other packages running at the same time can
 // fill it. Such a failure is reported, not retried.
-func neighbourNote(r result, since float64) string {
-	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "arp") {
+func neighbourNote(r e2e.Result, since float64) string {
+	if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, "arp") {
 		return ""
 	}
 	out, err := exec.Command("dmesg").Output()
@@ -145,20 +148,20 @@ func neighbourNote(r result, since float64) string {
 
 // probe runs topo and returns its result and the note neighbourNote
 // gives for it.
-func (l *labT) probe(args ...string) (result, string) {
-	l.t.Helper()
+func (l *labT) probe(args ...string) (e2e.Result, string) {
+	l.T.Helper()
 	since := bootSeconds()
-	r := l.topo(args...)
+	r := l.Topo(args...)
 	return r, neighbourNote(r, since)
 }
 
 // mustCheck runs `topo check ARGS...` and fails the test unless it exits
 // 0 and prints want.
-func (l *labT) mustCheck(want string, args ...string) result {
-	l.t.Helper()
+func (l *labT) mustCheck(want string, args ...string) e2e.Result {
+	l.T.Helper()
 	r, note := l.probe(append([]string{"check"}, args...)...)
-	if r.code != 0 || !strings.Contains(r.stdout, want) {
-		l.t.Fatalf("check: want exit 0 and %q\n%s%v", want, note, r)
+	if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+		l.T.Fatalf("check: want exit 0 and %q\n%s%v", want, note, r)
 	}
 	return r
 }
@@ -166,12 +169,12 @@ func (l *labT) mustCheck(want string, args ...string) result {
 // checkJSON runs `topo check LAB --all --json` and returns the pairs by
 // "from->to_node" (for a node with several addresses: one that was
 // reached if any was, else the first), the result and its neighbourNote.
-func (l *labT) checkJSON() (map[string]checkResult, result, string) {
-	l.t.Helper()
-	r, note := l.probe("check", l.name, "--all", "--json")
+func (l *labT) checkJSON() (map[string]checkResult, e2e.Result, string) {
+	l.T.Helper()
+	r, note := l.probe("check", l.Name, "--all", "--json")
 	var list []checkResult
-	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
-		l.t.Fatalf("check --json: %v\n%v", err, r)
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil {
+		l.T.Fatalf("check --json: %v\n%v", err, r)
 	}
 	out := map[string]checkResult{}
 	for _, c := range list {
@@ -185,17 +188,17 @@ func (l *labT) checkJSON() (map[string]checkResult, result, string) {
 
 // lineOf is the 1-based line of the lab's file holding text.
 func (l *labT) lineOf(file, text string) int {
-	l.t.Helper()
+	l.T.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	for i, line := range strings.Split(string(data), "\n") {
 		if strings.Contains(line, text) {
 			return i + 1
 		}
 	}
-	l.t.Fatalf("%s has no line with %q", file, text)
+	l.T.Fatalf("%s has no line with %q", file, text)
 	return 0
 }
 
@@ -209,7 +212,7 @@ type bridgePort struct {
 func bridgePorts(t *testing.T, ns string) []bridgePort {
 	t.Helper()
 	var ports []bridgePort
-	if err := json.Unmarshal([]byte(sh(t, "bridge", "-j", "-n", ns, "link")), &ports); err != nil {
+	if err := json.Unmarshal([]byte(e2e.Sh(t, "bridge", "-j", "-n", ns, "link")), &ports); err != nil {
 		t.Fatalf("bridge -j -n %s link: %v", ns, err)
 	}
 	return ports
@@ -271,7 +274,7 @@ func waitSTP(t *testing.T, l *labT, shape stpShape, within time.Duration) []stri
 		states := map[string]int{}
 		total := 0
 		for _, sw := range shape.switches {
-			for _, p := range bridgePorts(t, l.ns(sw)) {
+			for _, p := range bridgePorts(t, l.NS(sw)) {
 				total++
 				states[p.State]++
 				if p.State == "blocking" {
@@ -300,7 +303,7 @@ func stpSteady(t *testing.T, l *labT, shape stpShape, was []string) {
 	t.Helper()
 	var now []string
 	for _, sw := range shape.switches {
-		for _, p := range bridgePorts(t, l.ns(sw)) {
+		for _, p := range bridgePorts(t, l.NS(sw)) {
 			if p.State != "forwarding" && p.State != "blocking" {
 				t.Errorf("after the check, %s:%s is %s", sw, p.Name, p.State)
 			}
@@ -339,21 +342,21 @@ links:
   - endpoints: [s1, s2]
   - endpoints: [h3, s2]
 `)
-	before := rootLinks()
-	l.up()
-	if added := newRootLinks(before, rootLinks()); len(added) > 0 {
+	before := e2e.RootLinks(t)
+	l.Up()
+	if added := e2e.AddedRootLinks(t, before); len(added) > 0 {
 		t.Errorf("up made links in the root namespace: %v", added)
 	}
 
 	// Each switch is a bridge in its own namespace, with ports named
 	// after the far end: h1-eth0 for host h1's eth0, s2 for switch s2.
 	for sw, want := range map[string][]string{"s1": {"h1-eth0", "h2-eth0", "s2"}, "s2": {"h3-eth0", "s1"}} {
-		bridges := strings.Fields(sh(t, "ip", "-n", l.ns(sw), "-o", "link", "show", "type", "bridge"))
+		bridges := strings.Fields(e2e.Sh(t, "ip", "-n", l.NS(sw), "-o", "link", "show", "type", "bridge"))
 		if len(bridges) < 2 || bridges[1] != "br0:" {
-			t.Errorf("%s: want one bridge br0, ip link show type bridge says %v", l.ns(sw), bridges)
+			t.Errorf("%s: want one bridge br0, ip link show type bridge says %v", l.NS(sw), bridges)
 		}
 		var ports []string
-		for _, p := range bridgePorts(t, l.ns(sw)) {
+		for _, p := range bridgePorts(t, l.NS(sw)) {
 			ports = append(ports, p.Name)
 		}
 		sort.Strings(ports)
@@ -371,10 +374,10 @@ links:
 	// One LAN over both switches, addressed from s1's subnet.
 	wantAddrs(t, s, map[string][]string{"h1:eth0": {"10.81.0.1/24"}, "h2:eth0": {"10.81.0.2/24"}, "h3:eth0": {"10.81.0.3/24"}})
 
-	l.mustCheck(pairsWant(3), l.name)
+	l.mustCheck(pairsWant(3), l.Name)
 	for _, dst := range []string{"h2", "h3"} { // same switch, other switch
-		r, note := l.probe("ping", "--lab", l.name, "h1", dst, "-c", "2")
-		if r.code != 0 || !strings.Contains(r.stdout, "2 received") || !strings.Contains(r.stdout, "ttl=64") {
+		r, note := l.probe("ping", "--lab", l.Name, "h1", dst, "-c", "2")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "2 received") || !strings.Contains(r.Stdout, "ttl=64") {
 			t.Errorf("ping h1 %s: want 2 replies with ttl=64\n%s%v", dst, note, r)
 		}
 	}
@@ -383,19 +386,19 @@ links:
 func TestE2ELANSTPTriangle(t *testing.T) {
 	t.Parallel()
 	l := newLab(t, "stp3", "")
-	l.file = l.writeRenamed("../../examples/stp-loop.yaml")
-	l.up()
+	l.File = l.WriteRenamed("../../examples/stp-loop.yaml")
+	l.Up()
 	shape := stpShapeOf(lanStatus(l))
 	if len(shape.switches) != 3 || shape.ports != 9 || shape.blocking != 1 {
 		t.Fatalf("stp-loop: %+v, want 3 switches, 9 ports, one link too many", shape)
 	}
 	blocking := waitSTP(t, l, shape, 30*time.Second)
-	l.mustCheck(pairsWant(3), l.name, "--all")
+	l.mustCheck(pairsWant(3), l.Name, "--all")
 	stpSteady(t, l, shape, blocking)
 }
 
 func TestE2ELANLoopWithoutSTPWarns(t *testing.T) {
-	needBinary(t)
+	e2e.NeedBinary(t)
 	data, err := os.ReadFile("../../examples/stp-loop.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -408,9 +411,9 @@ func TestE2ELANLoopWithoutSTPWarns(t *testing.T) {
 	if err := os.WriteFile(file, []byte(loop), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runTopo(t, t.TempDir(), nil, "validate", file)
-	out := r.stdout + r.stderr
-	if r.code != 0 || !strings.Contains(out, "warning") || !strings.Contains(out, "loop") ||
+	r := e2e.Run(t, t.TempDir(), nil, "validate", file)
+	out := r.Stdout + r.Stderr
+	if r.Code != 0 || !strings.Contains(out, "warning") || !strings.Contains(out, "loop") ||
 		!regexp.MustCompile(`loop\.yaml:\d+: warning`).MatchString(out) {
 		t.Errorf("validate of a loop without stp: want exit 0 and a warning with file:line about the loop\n%v", r)
 	}
@@ -439,7 +442,7 @@ links:
       - {node: h4}
     subnet: 10.84.0.0/29
 `)
-		l.up()
+		l.Up()
 		// File order, explicit addresses skipped: h2 holds .1 by hand.
 		wantAddrs(t, lanStatus(l), map[string][]string{
 			"h1:eth0": {"10.82.0.2/24"},
@@ -476,7 +479,7 @@ links:
   - endpoints: [h2, s1]
   - endpoints: [r1, h3]
 `)
-		l.up()
+		l.Up()
 		s := lanStatus(l)
 		// A /24 and a /64 per LAN or point-to-point link, in file order.
 		wantAddrs(t, s, map[string][]string{
@@ -500,22 +503,22 @@ links:
 		}
 		// Every host to every address of every other: r1 has 4
 		// addresses, h1..h3 2 each: 3*4 + 3*2*2 + 3*2 = 30.
-		l.mustCheck("0% dropped (30/30 received)", l.name)
+		l.mustCheck("0% dropped (30/30 received)", l.Name)
 
 		// The same file never renumbers: again, and after down and up.
 		want, _ := json.Marshal(s)
-		r := l.must("up", l.file)
-		if steps := planSteps(r.stdout); len(steps) > 0 || !strings.Contains(r.stdout, "nothing to change") {
+		r := l.Must("up", l.File)
+		if steps := e2e.PlanSteps(r.Stdout); len(steps) > 0 || !strings.Contains(r.Stdout, "nothing to change") {
 			t.Errorf("second up changed something:\n%v", r)
 		}
 		if got, _ := json.Marshal(lanStatus(l)); string(got) != string(want) {
 			t.Errorf("status changed after a second up:\n%s\nwant\n%s", got, want)
 		}
-		if r := l.must("plan", l.file); len(planSteps(r.stdout)) > 0 {
+		if r := l.Must("plan", l.File); len(e2e.PlanSteps(r.Stdout)) > 0 {
 			t.Errorf("plan after up is not empty:\n%v", r)
 		}
-		l.must("down", l.name)
-		l.up()
+		l.Must("down", l.Name)
+		l.Up()
 		before := lanAddrs(s)
 		if after := lanAddrs(lanStatus(l)); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Errorf("addresses after down and up: %v\nwant %v", after, before)
@@ -525,18 +528,18 @@ links:
 
 func TestE2ELANRouter(t *testing.T) {
 	l := newLab(t, "router", "")
-	l.file = l.writeRenamed("../../examples/three-subnets.yaml")
-	l.up()
+	l.File = l.WriteRenamed("../../examples/three-subnets.yaml")
+	l.Up()
 
-	r := l.mustCheck("3 of 3 hold", l.file)
-	if !strings.Contains(r.stdout, "ttl 63") {
+	r := l.mustCheck("3 of 3 hold", l.File)
+	if !strings.Contains(r.Stdout, "ttl 63") {
 		t.Errorf("check of the file's expectations shows no ttl 63:\n%v", r)
 	}
 	// Every host to every address of every other: r1 has 3 interfaces
 	// with IPv4 and IPv6, h1..h4 one: 4*6 + 4*3*2 + 4*2 = 56.
-	l.mustCheck("0% dropped (56/56 received)", l.name, "--all")
-	r, note := l.probe("ping", "--lab", l.name, "h1", "h3", "-c", "1")
-	if r.code != 0 || !strings.Contains(r.stdout, "ttl=63") {
+	l.mustCheck("0% dropped (56/56 received)", l.Name, "--all")
+	r, note := l.probe("ping", "--lab", l.Name, "h1", "h3", "-c", "1")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "ttl=63") {
 		t.Errorf("ping h1 h3: want a reply with ttl=63 (one router)\n%s%v", note, r)
 	}
 
@@ -556,21 +559,21 @@ func TestE2ELANRouter(t *testing.T) {
 			t.Errorf("h1 has no IPv6 default route: %v", n.Routes)
 		}
 	}
-	r, note = l.probe("ping", "--lab", l.name, "h1", v6, "-c", "1")
-	if r.code != 0 || !strings.Contains(r.stdout, "ttl=63") {
+	r, note = l.probe("ping", "--lab", l.Name, "h1", v6, "-c", "1")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "ttl=63") {
 		t.Errorf("ping h1 %s: want a reply with hop limit 63\n%s%v", v6, note, r)
 	}
 
 	// A wrong TTL in an expectation fails the check: the TTL is compared.
-	data, err := os.ReadFile(l.file)
+	data, err := os.ReadFile(l.File)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong := filepath.Join(l.dir, "wrong-ttl.yaml")
+	wrong := filepath.Join(l.Dir, "wrong-ttl.yaml")
 	if err := os.WriteFile(wrong, []byte(strings.Replace(string(data), "{from: h1, to: h3, ttl: 63}", "{from: h1, to: h3, ttl: 64}", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := l.topo("check", wrong); r.code == 0 || !strings.Contains(r.stdout, "2 of 3 hold") {
+	if r := l.Topo("check", wrong); r.Code == 0 || !strings.Contains(r.Stdout, "2 of 3 hold") {
 		t.Errorf("check with a wrong ttl: want exit 1 and \"2 of 3 hold\"\n%v", r)
 	}
 }
@@ -612,7 +615,7 @@ links:
 	}} {
 		t.Run(tc.desc, func(t *testing.T) {
 			l := newLab(t, "gw", tc.body)
-			wantInvalid(t, l, l.lineOf(l.file, tc.at), tc.want)
+			wantInvalid(t, l, l.lineOf(l.File, tc.at), tc.want)
 		})
 	}
 }
@@ -621,18 +624,18 @@ links:
 // pointing at file:line with want, and build nothing.
 func wantInvalid(t *testing.T, l *labT, line int, want string) {
 	t.Helper()
-	at := filepath.Base(l.file) + ":" + strconv.Itoa(line) + ":"
+	at := filepath.Base(l.File) + ":" + strconv.Itoa(line) + ":"
 	for _, verb := range []string{"validate", "up"} {
-		r := l.topo(verb, l.file)
-		out := r.stdout + r.stderr
-		if r.code == 0 || !strings.Contains(out, at) || !strings.Contains(out, want) {
+		r := l.Topo(verb, l.File)
+		out := r.Stdout + r.Stderr
+		if r.Code == 0 || !strings.Contains(out, at) || !strings.Contains(out, want) {
 			t.Errorf("%s: want a failure at %s saying %q\n%v", verb, at, want, r)
 		}
 	}
-	if left := namespacesWithPrefix(l.name + "-"); len(left) > 0 {
+	if left := e2e.NamespacesWithPrefix(l.Name + "-"); len(left) > 0 {
 		t.Errorf("an invalid file made namespaces: %v", left)
 	}
-	stateDirEmpty(t, l.stateDir)
+	stateDirEmpty(t, l.StateDir)
 }
 
 func TestE2ELANLinkState(t *testing.T) {
@@ -650,17 +653,17 @@ links:
     addresses: [10.88.0.1/24, 10.88.0.2/24]
 `
 	l := newLab(t, "lstate", lanBody)
-	l.up()
+	l.Up()
 	nodes := []string{"h1", "h2", "h3", "h4", "s1"}
 	inodes := map[string]uint64{}
 	for _, n := range nodes {
-		inodes[n] = nsInode(t, l.ns(n))
+		inodes[n] = testns.Inode(t, l.NS(n))
 	}
 	unchanged := func(when string) {
 		t.Helper()
 		for _, n := range nodes {
-			if got := nsInode(t, l.ns(n)); got != inodes[n] {
-				t.Errorf("%s: namespace %s was rebuilt (inode %d -> %d)", when, l.ns(n), inodes[n], got)
+			if got := testns.Inode(t, l.NS(n)); got != inodes[n] {
+				t.Errorf("%s: namespace %s was rebuilt (inode %d -> %d)", when, l.NS(n), inodes[n], got)
 			}
 		}
 	}
@@ -680,8 +683,8 @@ links:
 	reasons := func(when string) {
 		t.Helper()
 		pairs, r, note := l.checkJSON()
-		if r.code != 1 {
-			t.Errorf("%s: check --all exits %d, want 1", when, r.code)
+		if r.Code != 1 {
+			t.Errorf("%s: check --all exits %d, want 1", when, r.Code)
 		}
 		if c := pairs["h2->h1"]; c.Reached || c.Reason != "arp" {
 			t.Errorf("%s: h2 -> h1: %+v, want reason arp\n%s", when, c, note)
@@ -702,7 +705,7 @@ links:
 			}
 		}
 		for _, p := range [][2]string{{"h2", "h1"}, {"h4", "h3"}} {
-			if r, note := l.probe("ping", "--lab", l.name, p[0], p[1], "-c", "1"); r.code != 0 {
+			if r, note := l.probe("ping", "--lab", l.Name, p[0], p[1], "-c", "1"); r.Code != 0 {
 				t.Errorf("%s: ping %s %s:\n%s%v", when, p[0], p[1], note, r)
 			}
 		}
@@ -710,46 +713,46 @@ links:
 	allReach("after up")
 
 	// At run time, by one end; back up by the other end.
-	l.must("link", "--lab", l.name, "h1:eth0", "down")
-	l.must("link", "--lab", l.name, "h3:eth0", "down")
+	l.Must("link", "--lab", l.Name, "h1:eth0", "down")
+	l.Must("link", "--lab", l.Name, "h3:eth0", "down")
 	endState("after topo link down", "down", "h1:eth0", "s1:h1-eth0", "h3:eth0", "h4:eth0")
 	endState("after topo link down", "up", "h2:eth0", "s1:h2-eth0")
-	r := l.topo("ping", "--lab", l.name, "h2", "h1", "-c", "1")
-	if r.code == 0 || !strings.Contains(r.stderr, "arp") {
+	r := l.Topo("ping", "--lab", l.Name, "h2", "h1", "-c", "1")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "arp") {
 		t.Errorf("ping h2 h1 over a link that is down: want a failure naming arp\n%v", r)
 	}
 	reasons("after topo link down")
-	l.must("link", "--lab", l.name, "s1:h1-eth0", "up")
-	l.must("link", "--lab", l.name, "h4:eth0", "up")
+	l.Must("link", "--lab", l.Name, "s1:h1-eth0", "up")
+	l.Must("link", "--lab", l.Name, "h4:eth0", "up")
 	endState("after topo link up", "up", "h1:eth0", "s1:h1-eth0", "h3:eth0", "h4:eth0")
 	allReach("after topo link up")
 	unchanged("after topo link")
-	if r := l.topo("link", "--lab", l.name, "h1:eth9", "down"); r.code == 0 || !strings.Contains(r.stderr, "h1:eth9") {
+	if r := l.Topo("link", "--lab", l.Name, "h1:eth9", "down"); r.Code == 0 || !strings.Contains(r.Stderr, "h1:eth9") {
 		t.Errorf("link on an end that does not exist: want a failure naming h1:eth9\n%v", r)
 	}
 
 	// Declaratively: state: down in the file, then the file again.
 	down := strings.Replace(lanBody, "  - endpoints: [h1, s1]\n", "  - endpoints: [h1, s1]\n    state: down\n", 1)
 	down = strings.Replace(down, "    addresses: [10.88.0.1/24, 10.88.0.2/24]\n", "    addresses: [10.88.0.1/24, 10.88.0.2/24]\n    state: down\n", 1)
-	l.write(down)
+	l.Write(down)
 	want := []string{"~ h1:eth0 down", "~ s1:h1-eth0 down", "~ h3:eth0 down", "~ h4:eth0 down"}
-	sameSteps(t, "plan of state: down", planSteps(l.must("plan", l.file).stdout), want)
-	sameSteps(t, "up of state: down", l.up(), want)
+	e2e.SameSteps(t, "plan of state: down", e2e.PlanSteps(l.Must("plan", l.File).Stdout), want)
+	e2e.SameSteps(t, "up of state: down", l.Up(), want)
 	endState("after state: down", "down", "h1:eth0", "s1:h1-eth0", "h3:eth0", "h4:eth0")
 	reasons("after state: down")
-	l.write(lanBody)
+	l.Write(lanBody)
 	want = []string{"~ h1:eth0 up", "~ s1:h1-eth0 up", "~ h3:eth0 up", "~ h4:eth0 up"}
-	sameSteps(t, "plan of state: up", planSteps(l.must("plan", l.file).stdout), want)
-	sameSteps(t, "up of state: up", l.up(), want)
+	e2e.SameSteps(t, "plan of state: up", e2e.PlanSteps(l.Must("plan", l.File).Stdout), want)
+	e2e.SameSteps(t, "up of state: up", l.Up(), want)
 	allReach("after state: up")
 	unchanged("after state: down and up")
 }
 
 func TestE2ELANGenTree(t *testing.T) {
 	l := newLab(t, "tree", "")
-	yaml := l.must("gen", "tree", "2", "4", "--name", l.name).stdout
-	r := l.topoIn(strings.NewReader(yaml), "up", "/dev/stdin")
-	if r.code != 0 {
+	yaml := l.Must("gen", "tree", "2", "4", "--name", l.Name).Stdout
+	r := l.TopoIn(strings.NewReader(yaml), "up", "/dev/stdin")
+	if r.Code != 0 {
 		t.Fatalf("up /dev/stdin: %v", r)
 	}
 	kinds := map[string]int{}
@@ -762,18 +765,18 @@ func TestE2ELANGenTree(t *testing.T) {
 	if kinds["host"] != 16 || kinds["switch"] != 5 {
 		t.Errorf("tree 2 4: %v, want 16 hosts and 5 switches", kinds)
 	}
-	l.mustCheck("0% dropped (240/240 received)", l.name)
+	l.mustCheck("0% dropped (240/240 received)", l.Name)
 }
 
 // upGen brings up `topo gen ARGS...` as the lab and returns its status.
 func upGen(t *testing.T, tag string, args ...string) (*labT, *lab.LabStatus) {
 	t.Helper()
 	l := newLab(t, tag, "")
-	r := l.must(append(append([]string{"gen"}, args...), "--name", l.name)...)
-	if err := os.WriteFile(l.file, []byte(r.stdout), 0o644); err != nil {
+	r := l.Must(append(append([]string{"gen"}, args...), "--name", l.Name)...)
+	if err := os.WriteFile(l.File, []byte(r.Stdout), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l.up()
+	l.Up()
 	return l, lanStatus(l)
 }
 
@@ -801,7 +804,7 @@ func TestE2ELANGenShapes(t *testing.T) {
 			if h := hostsIn(s); h != tc.hosts {
 				t.Errorf("%d hosts, want %d", h, tc.hosts)
 			}
-			l.mustCheck(pairsWant(tc.hosts), l.name)
+			l.mustCheck(pairsWant(tc.hosts), l.Name)
 		})
 	}
 }
@@ -829,14 +832,14 @@ func TestE2ELANGenSTP(t *testing.T) {
 				t.Fatalf("%v: %+v, want %d links more than a tree", tc.args, shape, tc.blocking)
 			}
 			blocking := waitSTP(t, l, shape, 45*time.Second)
-			l.mustCheck(pairsWant(tc.hosts), l.name)
+			l.mustCheck(pairsWant(tc.hosts), l.Name)
 			stpSteady(t, l, shape, blocking)
 		})
 	}
 }
 
 func TestE2ELANGenBadArguments(t *testing.T) {
-	needBinary(t)
+	e2e.NeedBinary(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -852,9 +855,9 @@ func TestE2ELANGenBadArguments(t *testing.T) {
 		{[]string{"single", "2000"}, "at most 1024"},
 		{[]string{"star"}, "star needs N"},
 	} {
-		r := runTopo(t, t.TempDir(), nil, append([]string{"gen"}, tc.args...)...)
-		msg := strings.TrimSpace(r.stderr)
-		if r.code == 0 || r.stdout != "" || strings.Contains(msg, "\n") || !strings.Contains(msg, tc.want) {
+		r := e2e.Run(t, t.TempDir(), nil, append([]string{"gen"}, tc.args...)...)
+		msg := strings.TrimSpace(r.Stderr)
+		if r.Code == 0 || r.Stdout != "" || strings.Contains(msg, "\n") || !strings.Contains(msg, tc.want) {
 			t.Errorf("gen %v: want exit non-zero, nothing on stdout and one line saying %q\n%v", tc.args, tc.want, r)
 		}
 	}
@@ -904,7 +907,7 @@ func TestE2ELANInvalid(t *testing.T) {
 	}} {
 		t.Run(tc.desc, func(t *testing.T) {
 			l := newLab(t, "badlan", tc.body)
-			wantInvalid(t, l, l.lineOf(l.file, tc.at), tc.want)
+			wantInvalid(t, l, l.lineOf(l.File, tc.at), tc.want)
 		})
 	}
 }

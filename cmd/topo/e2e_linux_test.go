@@ -13,23 +13,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/topo-lab/topo/internal/e2e"
+	"github.com/topo-lab/topo/internal/testns"
 	"github.com/topo-lab/topo/pkg/lab"
 	"github.com/topo-lab/topo/pkg/topology"
 )
-
-// pairBody is two hosts joined by one veth pair.
-const pairBody = `hosts:
-  h1: {}
-  h2: {}
-links:
-  - endpoints: [h1:eth0, h2:eth0]
-    addresses: [10.77.1.1/24, 10.77.1.2/24]
-`
 
 // stateDirEmpty fails the test when topo left anything in its state
 // directory.
@@ -48,17 +40,6 @@ func stateDirEmpty(t *testing.T, dir string) {
 	}
 }
 
-func sameSteps(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	g := append([]string(nil), got...)
-	w := append([]string(nil), want...)
-	sort.Strings(g)
-	sort.Strings(w)
-	if strings.Join(g, "\n") != strings.Join(w, "\n") {
-		t.Errorf("%s: steps\n  %s\nwant\n  %s", what, strings.Join(g, "\n  "), strings.Join(w, "\n  "))
-	}
-}
-
 func TestE2EUpBuilds(t *testing.T) {
 	l := newLab(t, "build", `switches:
   s1: {}
@@ -73,21 +54,20 @@ links:
   - endpoints: [h2:eth1, s1]
     addresses: [10.77.5.2/24]
 `)
-	before := rootLinks()
-	l.up()
-	after := rootLinks()
-	if added := newRootLinks(before, after); len(added) > 0 {
+	before := e2e.RootLinks(t)
+	l.Up()
+	if added := e2e.AddedRootLinks(t, before); len(added) > 0 {
 		t.Errorf("up made links in the root namespace: %v", added)
 	}
 	have := map[string]bool{}
-	for _, n := range namespaces() {
+	for _, n := range e2e.Namespaces() {
 		have[n] = true
 	}
 	for _, n := range []string{"h1", "h2", "s1"} {
-		if !have[l.ns(n)] {
-			t.Fatalf("ip netns list has no %s: %v", l.ns(n), namespaces())
+		if !have[l.NS(n)] {
+			t.Fatalf("ip netns list has no %s: %v", l.NS(n), e2e.Namespaces())
 		}
-		if lo := ifaces(t, l.ns(n))["lo"]; !lo.up() {
+		if lo := ifaces(t, l.NS(n))["lo"]; !lo.up() {
 			t.Errorf("%s: lo is not up: %+v", n, lo)
 		}
 	}
@@ -96,61 +76,61 @@ links:
 		"h2": {"eth0": "10.77.1.2/24", "eth1": "10.77.5.2/24"},
 	}
 	for n, ifs := range want {
-		br := brAddr(t, l.ns(n))
+		br := brAddr(t, l.NS(n))
 		for name, addr := range ifs {
 			line, ok := br[name]
 			if !ok {
-				t.Errorf("%s has no %s: %v", l.ns(n), name, br)
+				t.Errorf("%s has no %s: %v", l.NS(n), name, br)
 				continue
 			}
 			if !strings.Contains(line, " "+addr+" ") && !strings.HasSuffix(line, " "+addr) {
-				t.Errorf("%s %s: ip -br addr says %q, want %s", l.ns(n), name, line, addr)
+				t.Errorf("%s %s: ip -br addr says %q, want %s", l.NS(n), name, line, addr)
 			}
 			if !strings.HasPrefix(line, "UP ") {
-				t.Errorf("%s %s: not up: %q", l.ns(n), name, line)
+				t.Errorf("%s %s: not up: %q", l.NS(n), name, line)
 			}
 		}
 	}
 	// The switch holds a bridge with the two host links as its ports.
-	if ports := strings.Count(sh(t, "ip", "-d", "-n", l.ns("s1"), "link"), "bridge_slave"); ports != 2 {
-		t.Errorf("switch s1 has %d bridge ports, want 2:\n%s", ports, sh(t, "ip", "-d", "-n", l.ns("s1"), "link"))
+	if ports := strings.Count(e2e.Sh(t, "ip", "-d", "-n", l.NS("s1"), "link"), "bridge_slave"); ports != 2 {
+		t.Errorf("switch s1 has %d bridge ports, want 2:\n%s", ports, e2e.Sh(t, "ip", "-d", "-n", l.NS("s1"), "link"))
 	}
-	r := l.topo("exec", "--lab", l.name, "h1", "--", "ping", "-c1", "-W2", "10.77.5.2")
-	if r.code != 0 {
+	r := l.Topo("exec", "--lab", l.Name, "h1", "--", "ping", "-c1", "-W2", "10.77.5.2")
+	if r.Code != 0 {
 		t.Errorf("h1 does not reach h2 through switch s1: %v", r)
 	}
 }
 
 func TestE2EReupIsIdempotent(t *testing.T) {
-	l := newLab(t, "reup", pairBody)
-	l.up()
-	inode := nsInode(t, l.ns("h1"))
-	r := l.must("up", l.file)
-	if !strings.Contains(r.stdout, "up to date, nothing to change") {
+	l := newLab(t, "reup", e2e.PairBody)
+	l.Up()
+	inode := testns.Inode(t, l.NS("h1"))
+	r := l.Must("up", l.File)
+	if !strings.Contains(r.Stdout, "up to date, nothing to change") {
 		t.Errorf("second up: want \"up to date, nothing to change\":\n%v", r)
 	}
-	if steps := planSteps(r.stdout); len(steps) > 0 {
+	if steps := e2e.PlanSteps(r.Stdout); len(steps) > 0 {
 		t.Errorf("second up applied steps: %v", steps)
 	}
-	r = l.must("plan", l.file)
-	if !strings.Contains(r.stdout, "nothing to change") || len(planSteps(r.stdout)) > 0 {
+	r = l.Must("plan", l.File)
+	if !strings.Contains(r.Stdout, "nothing to change") || len(e2e.PlanSteps(r.Stdout)) > 0 {
 		t.Errorf("plan after up: want nothing to change:\n%v", r)
 	}
-	if got := nsInode(t, l.ns("h1")); got != inode {
-		t.Errorf("re-up replaced namespace %s (inode %d -> %d)", l.ns("h1"), inode, got)
+	if got := testns.Inode(t, l.NS("h1")); got != inode {
+		t.Errorf("re-up replaced namespace %s (inode %d -> %d)", l.NS("h1"), inode, got)
 	}
 }
 
 func TestE2EIncremental(t *testing.T) {
-	l := newLab(t, "incr", pairBody)
-	l.up()
-	inodes := map[string]uint64{"h1": nsInode(t, l.ns("h1")), "h2": nsInode(t, l.ns("h2"))}
+	l := newLab(t, "incr", e2e.PairBody)
+	l.Up()
+	inodes := map[string]uint64{"h1": testns.Inode(t, l.NS("h1")), "h2": testns.Inode(t, l.NS("h2"))}
 	sleepers := map[string]sleeper{"h1": l.startSleeper("h1"), "h2": l.startSleeper("h2")}
 	unchanged := func(when string) {
 		t.Helper()
 		for n, ino := range inodes {
-			if got := nsInode(t, l.ns(n)); got != ino {
-				t.Errorf("%s: namespace %s was replaced (inode %d -> %d)", when, l.ns(n), ino, got)
+			if got := testns.Inode(t, l.NS(n)); got != ino {
+				t.Errorf("%s: namespace %s was replaced (inode %d -> %d)", when, l.NS(n), ino, got)
 			}
 			got, alive := sleepers[n].netns()
 			if !alive {
@@ -159,32 +139,32 @@ func TestE2EIncremental(t *testing.T) {
 				t.Errorf("%s: the process started in %s is in namespace %d, want %d", when, n, got, ino)
 			}
 		}
-		if a := brAddr(t, l.ns("h1"))["eth0"]; !strings.Contains(a, "10.77.1.1/24") {
+		if a := brAddr(t, l.NS("h1"))["eth0"]; !strings.Contains(a, "10.77.1.1/24") {
 			t.Errorf("%s: h1 eth0 lost its address: %q", when, a)
 		}
 	}
 
 	// A new host h3 and a link from h2 to it.
-	l.write(strings.Replace(pairBody, "  h2: {}\n", "  h2: {}\n  h3: {}\n", 1) + `  - endpoints: [h2:eth1, h3:eth0]
+	l.Write(strings.Replace(e2e.PairBody, "  h2: {}\n", "  h2: {}\n  h3: {}\n", 1) + `  - endpoints: [h2:eth1, h3:eth0]
     addresses: [10.77.2.1/24, 10.77.2.2/24]
 `)
-	planned := planSteps(l.must("plan", l.file).stdout)
-	steps := l.up()
-	sameSteps(t, "plan of the addition", planned, []string{"+ node h3", "+ link h2:eth1 <-> h3:eth0"})
-	sameSteps(t, "up of the addition", steps, []string{"+ node h3", "+ link h2:eth1 <-> h3:eth0"})
+	planned := e2e.PlanSteps(l.Must("plan", l.File).Stdout)
+	steps := l.Up()
+	e2e.SameSteps(t, "plan of the addition", planned, []string{"+ node h3", "+ link h2:eth1 <-> h3:eth0"})
+	e2e.SameSteps(t, "up of the addition", steps, []string{"+ node h3", "+ link h2:eth1 <-> h3:eth0"})
 	unchanged("after adding h3")
-	if a := brAddr(t, l.ns("h3"))["eth0"]; !strings.Contains(a, "10.77.2.2/24") {
+	if a := brAddr(t, l.NS("h3"))["eth0"]; !strings.Contains(a, "10.77.2.2/24") {
 		t.Errorf("h3 eth0: %q, want 10.77.2.2/24", a)
 	}
-	if a := brAddr(t, l.ns("h2"))["eth1"]; !strings.Contains(a, "10.77.2.1/24") {
+	if a := brAddr(t, l.NS("h2"))["eth1"]; !strings.Contains(a, "10.77.2.1/24") {
 		t.Errorf("h2 eth1: %q, want 10.77.2.1/24", a)
 	}
-	if r := l.topo("exec", "--lab", l.name, "h3", "--", "ping", "-c1", "-W2", "10.77.2.1"); r.code != 0 {
+	if r := l.Topo("exec", "--lab", l.Name, "h3", "--", "ping", "-c1", "-W2", "10.77.2.1"); r.Code != 0 {
 		t.Errorf("new h3 does not reach h2: %v", r)
 	}
 
-	l.write(pairBody)
-	steps = l.up()
+	l.Write(e2e.PairBody)
+	steps = l.Up()
 	if !contains(steps, "- node h3") {
 		t.Errorf("removal: no \"- node h3\" step in %v", steps)
 	}
@@ -194,13 +174,13 @@ func TestE2EIncremental(t *testing.T) {
 		}
 	}
 	unchanged("after removing h3")
-	if left := namespacesWithPrefix(l.ns("h3")); len(left) > 0 {
+	if left := e2e.NamespacesWithPrefix(l.NS("h3")); len(left) > 0 {
 		t.Errorf("namespace of removed h3 remains: %v", left)
 	}
-	if _, ok := brAddr(t, l.ns("h2"))["eth1"]; ok {
+	if _, ok := brAddr(t, l.NS("h2"))["eth1"]; ok {
 		t.Errorf("h2 still has eth1 after its link was removed")
 	}
-	if r := l.must("plan", l.file); len(planSteps(r.stdout)) > 0 {
+	if r := l.Must("plan", l.File); len(e2e.PlanSteps(r.Stdout)) > 0 {
 		t.Errorf("plan after removal is not empty:\n%v", r)
 	}
 }
@@ -217,16 +197,16 @@ func contains(list []string, s string) bool {
 // sysctl reads a sysctl inside a namespace.
 func sysctl(t *testing.T, ns, key string) string {
 	t.Helper()
-	return strings.TrimSpace(sh(t, "ip", "netns", "exec", ns, "sysctl", "-n", key))
+	return strings.TrimSpace(e2e.Sh(t, "ip", "netns", "exec", ns, "sysctl", "-n", key))
 }
 
 func TestE2EInPlaceChanges(t *testing.T) {
-	l := newLab(t, "inplace", pairBody)
-	l.up()
-	inodes := map[string]uint64{"h1": nsInode(t, l.ns("h1")), "h2": nsInode(t, l.ns("h2"))}
+	l := newLab(t, "inplace", e2e.PairBody)
+	l.Up()
+	inodes := map[string]uint64{"h1": testns.Inode(t, l.NS("h1")), "h2": testns.Inode(t, l.NS("h2"))}
 
-	h1 := func(extra string) string { // pairBody with h1's body replaced
-		return strings.Replace(pairBody, "  h1: {}\n", "  h1:\n"+extra, 1)
+	h1 := func(extra string) string { // e2e.PairBody with h1's body replaced
+		return strings.Replace(e2e.PairBody, "  h1: {}\n", "  h1:\n"+extra, 1)
 	}
 	for _, tc := range []struct {
 		desc  string
@@ -235,31 +215,31 @@ func TestE2EInPlaceChanges(t *testing.T) {
 		check func(t *testing.T)
 	}{{
 		desc:  "address",
-		body:  strings.Replace(pairBody, "10.77.1.1/24", "10.77.1.11/24", 1),
+		body:  strings.Replace(e2e.PairBody, "10.77.1.1/24", "10.77.1.11/24", 1),
 		steps: []string{"- h1:eth0 address 10.77.1.1/24", "+ h1:eth0 address 10.77.1.11/24"},
 		check: func(t *testing.T) {
-			if got := ifaces(t, l.ns("h1"))["eth0"].addrs(); strings.Join(got, " ") != "10.77.1.11/24" {
+			if got := ifaces(t, l.NS("h1"))["eth0"].addrs(); strings.Join(got, " ") != "10.77.1.11/24" {
 				t.Errorf("h1 eth0 addresses %v, want [10.77.1.11/24]", got)
 			}
 		},
 	}, {
 		desc:  "mtu",
-		body:  pairBody + "    mtu: 1400\n",
+		body:  e2e.PairBody + "    mtu: 1400\n",
 		steps: []string{"~ h1:eth0 mtu 1400", "~ h2:eth0 mtu 1400"},
 		check: func(t *testing.T) {
 			for _, n := range []string{"h1", "h2"} {
-				if got := ifaces(t, l.ns(n))["eth0"].MTU; got != 1400 {
+				if got := ifaces(t, l.NS(n))["eth0"].MTU; got != 1400 {
 					t.Errorf("%s eth0 mtu %d, want 1400", n, got)
 				}
 			}
 		},
 	}, {
 		desc: "mac",
-		body: strings.Replace(pairBody, "[h1:eth0, h2:eth0]\n    addresses: [10.77.1.1/24, 10.77.1.2/24]",
+		body: strings.Replace(e2e.PairBody, "[h1:eth0, h2:eth0]\n    addresses: [10.77.1.1/24, 10.77.1.2/24]",
 			"\n      - {node: h1, interface: eth0, addresses: [10.77.1.1/24], mac: \"02:00:00:77:01:01\"}\n      - {node: h2, interface: eth0, addresses: [10.77.1.2/24]}", 1),
 		steps: []string{"~ h1:eth0 mac 02:00:00:77:01:01"},
 		check: func(t *testing.T) {
-			if got := ifaces(t, l.ns("h1"))["eth0"].MAC; got != "02:00:00:77:01:01" {
+			if got := ifaces(t, l.NS("h1"))["eth0"].MAC; got != "02:00:00:77:01:01" {
 				t.Errorf("h1 eth0 mac %s, want 02:00:00:77:01:01", got)
 			}
 		},
@@ -268,7 +248,7 @@ func TestE2EInPlaceChanges(t *testing.T) {
 		body:  h1("    routes:\n      - {to: 10.99.0.0/16, via: 10.77.1.2}\n"),
 		steps: []string{"+ h1 route 10.99.0.0/16 via 10.77.1.2"},
 		check: func(t *testing.T) {
-			if got := sh(t, "ip", "-n", l.ns("h1"), "route", "show", "10.99.0.0/16"); !strings.Contains(got, "via 10.77.1.2") {
+			if got := e2e.Sh(t, "ip", "-n", l.NS("h1"), "route", "show", "10.99.0.0/16"); !strings.Contains(got, "via 10.77.1.2") {
 				t.Errorf("h1 route 10.99.0.0/16: %q, want via 10.77.1.2", got)
 			}
 		},
@@ -277,7 +257,7 @@ func TestE2EInPlaceChanges(t *testing.T) {
 		body:  h1("    sysctls: {net.ipv4.icmp_echo_ignore_all: \"1\"}\n"),
 		steps: []string{"~ h1 sysctl net.ipv4.icmp_echo_ignore_all = 1"},
 		check: func(t *testing.T) {
-			if got := sysctl(t, l.ns("h1"), "net.ipv4.icmp_echo_ignore_all"); got != "1" {
+			if got := sysctl(t, l.NS("h1"), "net.ipv4.icmp_echo_ignore_all"); got != "1" {
 				t.Errorf("h1 net.ipv4.icmp_echo_ignore_all = %s, want 1", got)
 			}
 		},
@@ -286,10 +266,10 @@ func TestE2EInPlaceChanges(t *testing.T) {
 		body:  h1("    forward: true\n"),
 		steps: []string{"~ h1 sysctl net.ipv4.ip_forward = 1", "~ h1 sysctl net.ipv6.conf.all.forwarding = 1"},
 		check: func(t *testing.T) {
-			if got := sysctl(t, l.ns("h1"), "net.ipv4.ip_forward"); got != "1" {
+			if got := sysctl(t, l.NS("h1"), "net.ipv4.ip_forward"); got != "1" {
 				t.Errorf("h1 net.ipv4.ip_forward = %s, want 1", got)
 			}
-			if got := sysctl(t, l.ns("h1"), "net.ipv6.conf.all.forwarding"); got != "1" {
+			if got := sysctl(t, l.NS("h1"), "net.ipv6.conf.all.forwarding"); got != "1" {
 				t.Errorf("h1 net.ipv6.conf.all.forwarding = %s, want 1", got)
 			}
 		},
@@ -298,81 +278,81 @@ func TestE2EInPlaceChanges(t *testing.T) {
 		body:  h1("    forward: false\n"),
 		steps: []string{"~ h1 sysctl net.ipv4.ip_forward = 0", "~ h1 sysctl net.ipv6.conf.all.forwarding = 0"},
 		check: func(t *testing.T) {
-			if got := sysctl(t, l.ns("h1"), "net.ipv4.ip_forward"); got != "0" {
+			if got := sysctl(t, l.NS("h1"), "net.ipv4.ip_forward"); got != "0" {
 				t.Errorf("h1 net.ipv4.ip_forward = %s, want 0", got)
 			}
 		},
 	}, {
 		desc:  "state down",
-		body:  pairBody + "    state: down\n",
+		body:  e2e.PairBody + "    state: down\n",
 		steps: []string{"~ h1:eth0 down", "~ h2:eth0 down"},
 		check: func(t *testing.T) {
 			for _, n := range []string{"h1", "h2"} {
-				if i := ifaces(t, l.ns(n))["eth0"]; i.up() {
+				if i := ifaces(t, l.NS(n))["eth0"]; i.up() {
 					t.Errorf("%s eth0 is up (%v), want down", n, i.Flags)
 				}
 			}
 		},
 	}} {
 		t.Run(tc.desc, func(t *testing.T) {
-			l.write(tc.body)
-			sameSteps(t, "plan", planSteps(l.must("plan", l.file).stdout), tc.steps)
-			sameSteps(t, "up", l.up(), tc.steps)
+			l.Write(tc.body)
+			e2e.SameSteps(t, "plan", e2e.PlanSteps(l.Must("plan", l.File).Stdout), tc.steps)
+			e2e.SameSteps(t, "up", l.Up(), tc.steps)
 			tc.check(t)
 			for n, ino := range inodes {
-				if got := nsInode(t, l.ns(n)); got != ino {
-					t.Errorf("namespace %s was replaced (inode %d -> %d)", l.ns(n), ino, got)
+				if got := testns.Inode(t, l.NS(n)); got != ino {
+					t.Errorf("namespace %s was replaced (inode %d -> %d)", l.NS(n), ino, got)
 				}
 			}
-			if r := l.must("plan", l.file); len(planSteps(r.stdout)) > 0 {
+			if r := l.Must("plan", l.File); len(e2e.PlanSteps(r.Stdout)) > 0 {
 				t.Errorf("plan after up is not empty:\n%v", r)
 			}
 		})
 		// "forward false" follows "forward true": keep h1 forwarding so
 		// the next case has something to turn off.
 		if tc.desc != "forward true" {
-			l.write(pairBody)
-			l.up()
+			l.Write(e2e.PairBody)
+			l.Up()
 		}
 	}
 }
 
 func TestE2EExec(t *testing.T) {
-	l := newLab(t, "exec", pairBody)
-	l.up()
-	if r := l.must("exec", "h1", "--", "hostname"); strings.TrimSpace(r.stdout) != "h1" {
-		t.Errorf("hostname in h1: %q", r.stdout)
+	l := newLab(t, "exec", e2e.PairBody)
+	l.Up()
+	if r := l.Must("exec", "h1", "--", "hostname"); strings.TrimSpace(r.Stdout) != "h1" {
+		t.Errorf("hostname in h1: %q", r.Stdout)
 	}
-	if r := l.must("exec", "--lab", l.name, "h2", "--", "hostname"); strings.TrimSpace(r.stdout) != "h2" {
-		t.Errorf("hostname in h2: %q", r.stdout)
+	if r := l.Must("exec", "--lab", l.Name, "h2", "--", "hostname"); strings.TrimSpace(r.Stdout) != "h2" {
+		t.Errorf("hostname in h2: %q", r.Stdout)
 	}
-	r := l.topo("exec", "h1", "--", "ping", "-c1", "-W2", "h2")
-	if r.code != 0 {
+	r := l.Topo("exec", "h1", "--", "ping", "-c1", "-W2", "h2")
+	if r.Code != 0 {
 		t.Errorf("ping h2 from h1: %v", r)
-	} else if !strings.Contains(r.stdout, "10.77.1.2") {
+	} else if !strings.Contains(r.Stdout, "10.77.1.2") {
 		t.Errorf("h2 did not resolve to 10.77.1.2:\n%v", r)
 	}
-	if r := l.topo("exec", "h1", "--", "sh", "-c", "exit 3"); r.code != 3 {
+	if r := l.Topo("exec", "h1", "--", "sh", "-c", "exit 3"); r.Code != 3 {
 		t.Errorf("exit status: %v, want 3", r)
 	}
-	if r := l.topoIn(strings.NewReader("hi\n"), "exec", "h1", "--", "cat"); r.code != 0 || r.stdout != "hi\n" {
+	if r := l.TopoIn(strings.NewReader("hi\n"), "exec", "h1", "--", "cat"); r.Code != 0 || r.Stdout != "hi\n" {
 		t.Errorf("stdin through exec: %v, want stdout \"hi\\n\"", r)
 	}
 }
 
 func TestE2EStatusAndDrift(t *testing.T) {
-	l := newLab(t, "status", strings.Replace(pairBody, "[h1:eth0, h2:eth0]\n    addresses: [10.77.1.1/24, 10.77.1.2/24]",
+	l := newLab(t, "status", strings.Replace(e2e.PairBody, "[h1:eth0, h2:eth0]\n    addresses: [10.77.1.1/24, 10.77.1.2/24]",
 		"\n      - {node: h1, interface: eth0, addresses: [10.77.1.1/24], mac: \"02:00:00:77:02:01\"}\n      - {node: h2, interface: eth0, addresses: [10.77.1.2/24]}\n    mtu: 1450", 1))
-	l.up()
+	l.Up()
 	status := func() *lab.LabStatus {
 		t.Helper()
-		r := l.must("status", "--json")
+		r := l.Must("status", "--json")
 		var all []*lab.LabStatus
-		if err := json.Unmarshal([]byte(r.stdout), &all); err != nil {
-			t.Fatalf("status --json: %v\n%s", err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &all); err != nil {
+			t.Fatalf("status --json: %v\n%s", err, r.Stdout)
 		}
-		if len(all) != 1 || all[0].Name != l.name {
-			t.Fatalf("status --json: want exactly lab %s:\n%s", l.name, r.stdout)
+		if len(all) != 1 || all[0].Name != l.Name {
+			t.Fatalf("status --json: want exactly lab %s:\n%s", l.Name, r.Stdout)
 		}
 		return all[0]
 	}
@@ -382,7 +362,7 @@ func TestE2EStatusAndDrift(t *testing.T) {
 	}
 	want := map[string]string{"h1": "10.77.1.1/24", "h2": "10.77.1.2/24"}
 	for _, n := range s.Nodes {
-		if !n.Present || n.Namespace != l.ns(n.Name) {
+		if !n.Present || n.Namespace != l.NS(n.Name) {
 			t.Errorf("node %s: present %v, namespace %s", n.Name, n.Present, n.Namespace)
 		}
 		var eth0 *lab.IfaceStatus
@@ -398,7 +378,7 @@ func TestE2EStatusAndDrift(t *testing.T) {
 		if !contains(eth0.Addresses, want[n.Name]) || eth0.MTU != 1450 || eth0.State != "up" {
 			t.Errorf("node %s eth0: %+v; want address %s, mtu 1450, state up", n.Name, eth0, want[n.Name])
 		}
-		if kernel := ifaces(t, l.ns(n.Name))["eth0"].MAC; eth0.MAC != kernel {
+		if kernel := ifaces(t, l.NS(n.Name))["eth0"].MAC; eth0.MAC != kernel {
 			t.Errorf("node %s eth0: status mac %s, kernel %s", n.Name, eth0.MAC, kernel)
 		}
 		if n.Name == "h1" && eth0.MAC != "02:00:00:77:02:01" {
@@ -408,26 +388,26 @@ func TestE2EStatusAndDrift(t *testing.T) {
 	if len(s.Nodes) != 2 {
 		t.Errorf("status lists %d nodes, want 2", len(s.Nodes))
 	}
-	text := l.must("status").stdout
-	for _, w := range []string{"lab " + l.name + ": up", "10.77.1.1/24", "02:00:00:77:02:01", "1450"} {
+	text := l.Must("status").Stdout
+	for _, w := range []string{"lab " + l.Name + ": up", "10.77.1.1/24", "02:00:00:77:02:01", "1450"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("status text lacks %q:\n%s", w, text)
 		}
 	}
 
 	// Drift: an interface taken down behind topo's back.
-	sh(t, "ip", "-n", l.ns("h1"), "link", "set", "eth0", "down")
+	e2e.Sh(t, "ip", "-n", l.NS("h1"), "link", "set", "eth0", "down")
 	s = status()
 	if s.State != "drifted" || len(s.Drift) == 0 || !strings.Contains(strings.Join(s.Drift, "\n"), "h1:eth0") {
 		t.Errorf("after ip link set down: state %q, drift %v; want drifted, naming h1:eth0", s.State, s.Drift)
 	}
-	if text := l.must("status").stdout; !strings.Contains(text, "drift") || !strings.Contains(text, ": drifted") {
+	if text := l.Must("status").Stdout; !strings.Contains(text, "drift") || !strings.Contains(text, ": drifted") {
 		t.Errorf("status text does not show the drift:\n%s", text)
 	}
-	planned := planSteps(l.must("plan", l.file).stdout)
-	sameSteps(t, "plan of the repair", planned, []string{"~ h1:eth0 up"})
-	l.up()
-	if !ifaces(t, l.ns("h1"))["eth0"].up() {
+	planned := e2e.PlanSteps(l.Must("plan", l.File).Stdout)
+	e2e.SameSteps(t, "plan of the repair", planned, []string{"~ h1:eth0 up"})
+	l.Up()
+	if !ifaces(t, l.NS("h1"))["eth0"].up() {
 		t.Errorf("up did not bring h1 eth0 back up")
 	}
 	if s = status(); s.State != "up" || len(s.Drift) > 0 {
@@ -436,11 +416,11 @@ func TestE2EStatusAndDrift(t *testing.T) {
 }
 
 func TestE2EDown(t *testing.T) {
-	l := newLab(t, "down", pairBody)
-	labDir := filepath.Join(l.stateDir, l.name)
+	l := newLab(t, "down", e2e.PairBody)
+	labDir := filepath.Join(l.StateDir, l.Name)
 	isDown := func(when string) {
 		t.Helper()
-		if left := namespacesWithPrefix(l.name + "-"); len(left) > 0 {
+		if left := e2e.NamespacesWithPrefix(l.Name + "-"); len(left) > 0 {
 			t.Errorf("%s: namespaces remain: %v", when, left)
 		}
 		if _, err := os.Stat(labDir); !errors.Is(err, fs.ErrNotExist) {
@@ -448,11 +428,11 @@ func TestE2EDown(t *testing.T) {
 		}
 	}
 
-	l.up()
+	l.Up()
 	s1, s2 := l.startSleeper("h1"), l.startSleeper("h2")
 	// Plain down, one lab up: takes it.
-	r := l.must("down")
-	if !strings.Contains(r.stdout, "lab "+l.name+" is down") {
+	r := l.Must("down")
+	if !strings.Contains(r.Stdout, "lab "+l.Name+" is down") {
 		t.Errorf("down: %v", r)
 	}
 	for _, s := range []sleeper{s1, s2} {
@@ -462,16 +442,16 @@ func TestE2EDown(t *testing.T) {
 	}
 	isDown("after down")
 	// Again, by name and plain: both succeed and change nothing.
-	if r := l.topo("down", l.name); r.code != 0 {
+	if r := l.Topo("down", l.Name); r.Code != 0 {
 		t.Errorf("second down: %v", r)
 	}
-	if r := l.topo("down"); r.code != 0 {
+	if r := l.Topo("down"); r.Code != 0 {
 		t.Errorf("plain down with no lab: %v", r)
 	}
 	isDown("after second down")
 
-	l.up()
-	if r := l.must("down", "-f", l.file); !strings.Contains(r.stdout, "lab "+l.name+" is down") {
+	l.Up()
+	if r := l.Must("down", "-f", l.File); !strings.Contains(r.Stdout, "lab "+l.Name+" is down") {
 		t.Errorf("down -f: %v", r)
 	}
 	isDown("after down -f")
@@ -479,6 +459,9 @@ func TestE2EDown(t *testing.T) {
 
 // wantRE is a `# want LINE: TEXT` comment in an invalid file.
 var wantRE = regexp.MustCompile(`(?m)^# want (\d+): (.*)$`)
+
+// nameLineRE matches the name line of a topology file.
+var nameLineRE = regexp.MustCompile(`(?m)^name:.*$`)
 
 func TestE2EInvalidFiles(t *testing.T) {
 	files, err := filepath.Glob("testdata/invalid-*.yaml")
@@ -493,8 +476,8 @@ func TestE2EInvalidFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			// "name: LAB" becomes this test's lab; other names stay.
-			data = []byte(strings.Replace(string(data), "name: LAB\n", "name: "+l.name+"\n", 1))
-			path := filepath.Join(l.dir, filepath.Base(src))
+			data = []byte(strings.Replace(string(data), "name: LAB\n", "name: "+l.Name+"\n", 1))
+			path := filepath.Join(l.Dir, filepath.Base(src))
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -502,17 +485,17 @@ func TestE2EInvalidFiles(t *testing.T) {
 			if len(wants) == 0 {
 				t.Fatalf("%s has no `# want LINE: TEXT` comment", src)
 			}
-			labName := l.name
+			labName := l.Name
 			if m := nameLineRE.FindString(string(data)); m != "" {
 				labName = strings.TrimSpace(strings.TrimPrefix(m, "name:"))
 			}
 			for _, verb := range []string{"validate", "up"} {
-				r := l.topo(verb, path)
-				if r.code == 0 {
+				r := l.Topo(verb, path)
+				if r.Code == 0 {
 					t.Errorf("%s succeeded on an invalid file:\n%v", verb, r)
 					continue
 				}
-				out := r.stdout + r.stderr
+				out := r.Stdout + r.Stderr
 				for _, w := range wants {
 					at := filepath.Base(path) + ":" + w[1] + ":"
 					if !strings.Contains(out, at) {
@@ -526,16 +509,16 @@ func TestE2EInvalidFiles(t *testing.T) {
 					t.Errorf("%s: want all %d problems reported at once\n%v", verb, len(wants), r)
 				}
 			}
-			if left := namespacesWithPrefix(labName + "-"); len(left) > 0 {
+			if left := e2e.NamespacesWithPrefix(labName + "-"); len(left) > 0 {
 				t.Errorf("an invalid file made namespaces: %v", left)
 			}
-			stateDirEmpty(t, l.stateDir)
+			stateDirEmpty(t, l.StateDir)
 		})
 	}
 }
 
 func TestE2ENotRoot(t *testing.T) {
-	l := newLab(t, "noroot", pairBody)
+	l := newLab(t, "noroot", e2e.PairBody)
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		t.Skip("skipped: setpriv (util-linux) is not installed")
 	}
@@ -549,67 +532,67 @@ func TestE2ENotRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "lab.yaml")
-	data, _ := os.ReadFile(l.file)
+	data, _ := os.ReadFile(l.File)
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	asNobody := func(args ...string) result {
-		argv := append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", topoBin}, args...)
+	asNobody := func(args ...string) e2e.Result {
+		argv := append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", e2e.Bin()}, args...)
 		cmd := exec.Command("setpriv", argv...)
-		cmd.Env = append(os.Environ(), "TOPO_STATE_DIR="+l.stateDir)
+		cmd.Env = append(os.Environ(), "TOPO_STATE_DIR="+l.StateDir)
 		var out, errb strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()
-		r := result{args: args, stdout: out.String(), stderr: errb.String()}
+		r := e2e.Result{Args: args, Stdout: out.String(), Stderr: errb.String()}
 		if ee, ok := err.(*exec.ExitError); ok {
-			r.code = ee.ExitCode()
+			r.Code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatalf("setpriv: %v", err)
 		}
 		return r
 	}
 	r := asNobody("up", file)
-	if r.code == 0 {
+	if r.Code == 0 {
 		t.Fatalf("up as nobody succeeded:\n%v", r)
 	}
-	msg := strings.TrimSpace(r.stderr)
+	msg := strings.TrimSpace(r.Stderr)
 	if strings.Contains(msg, "\n") || !(strings.Contains(msg, "root") || strings.Contains(msg, "CAP_NET_ADMIN")) {
 		t.Errorf("up as nobody: want one line mentioning root or CAP_NET_ADMIN:\n%v", r)
 	}
-	if left := namespacesWithPrefix(l.name + "-"); len(left) > 0 {
+	if left := e2e.NamespacesWithPrefix(l.Name + "-"); len(left) > 0 {
 		t.Errorf("up as nobody made namespaces: %v", left)
 	}
-	stateDirEmpty(t, l.stateDir)
+	stateDirEmpty(t, l.StateDir)
 	r = asNobody("validate", file)
-	if r.code != 0 || !strings.Contains(r.stdout, "is valid") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "is valid") {
 		t.Errorf("validate as nobody:\n%v", r)
 	}
 }
 
 func TestE2ENotOwned(t *testing.T) {
-	l := newLab(t, "owned", pairBody)
-	foreign := l.ns("h1")
-	sh(t, "ip", "netns", "add", foreign)
+	l := newLab(t, "owned", e2e.PairBody)
+	foreign := l.NS("h1")
+	e2e.Sh(t, "ip", "netns", "add", foreign)
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", foreign).Run() })
-	inode := nsInode(t, foreign)
-	r := l.topo("up", l.file)
-	if r.code == 0 {
+	inode := testns.Inode(t, foreign)
+	r := l.Topo("up", l.File)
+	if r.Code == 0 {
 		t.Fatalf("up over a foreign namespace succeeded:\n%v", r)
 	}
-	if !strings.Contains(r.stderr, foreign) || !strings.Contains(r.stderr, "not created by topo") {
+	if !strings.Contains(r.Stderr, foreign) || !strings.Contains(r.Stderr, "not created by topo") {
 		t.Errorf("up: want a message naming %s as not topo's:\n%v", foreign, r)
 	}
-	if got := nsInode(t, foreign); got != inode {
+	if got := testns.Inode(t, foreign); got != inode {
 		t.Errorf("namespace %s was replaced (inode %d -> %d)", foreign, inode, got)
 	}
 	// A refused up leaves no lab behind for status, exec or down to find.
-	if r := l.topo("status"); r.code != 0 || strings.Contains(r.stdout, l.name) {
+	if r := l.Topo("status"); r.Code != 0 || strings.Contains(r.Stdout, l.Name) {
 		t.Errorf("status after a refused up:\n%v", r)
 	}
-	if r := l.topo("down", l.name); r.code != 0 {
+	if r := l.Topo("down", l.Name); r.Code != 0 {
 		t.Errorf("down after a refused up:\n%v", r)
 	}
-	if got := nsInode(t, foreign); got != inode {
+	if got := testns.Inode(t, foreign); got != inode {
 		t.Errorf("down touched namespace %s (inode %d -> %d)", foreign, inode, got)
 	}
 }
@@ -624,10 +607,10 @@ func examples(t *testing.T) []string {
 }
 
 func TestE2EExamplesValidate(t *testing.T) {
-	needBinary(t)
+	e2e.NeedBinary(t)
 	for _, f := range examples(t) {
-		r := runTopo(t, t.TempDir(), nil, "validate", f)
-		if r.code != 0 || !strings.Contains(r.stdout, "is valid") {
+		r := e2e.Run(t, t.TempDir(), nil, "validate", f)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "is valid") {
 			t.Errorf("%s:\n%v", f, r)
 		}
 	}
@@ -641,18 +624,18 @@ func TestE2EExamplesUp(t *testing.T) {
 		base := strings.TrimSuffix(filepath.Base(src), ".yaml")
 		t.Run(base, func(t *testing.T) {
 			l := newLab(t, "ex-"+base, "")
-			l.file = l.writeRenamed(src)
-			desired, _, err := topology.Load(l.file)
+			l.File = l.WriteRenamed(src)
+			desired, _, err := topology.Load(l.File)
 			if err != nil {
 				t.Fatal(err)
 			}
-			l.up()
+			l.Up()
 			for _, e := range desired.Expect {
 				e := e
 				t.Run(e.From+"->"+e.To, func(t *testing.T) { checkExpect(t, l, base, e) })
 			}
-			l.must("down", l.name)
-			if left := namespacesWithPrefix(l.name + "-"); len(left) > 0 {
+			l.Must("down", l.Name)
+			if left := e2e.NamespacesWithPrefix(l.Name + "-"); len(left) > 0 {
 				t.Errorf("down left %v", left)
 			}
 		})
@@ -672,23 +655,23 @@ const ipv6DADBug = "BUG: IPv6 forwarded by a router fails for ~2s after up: the 
 
 // checkExpect pings for one expect: entry of an example via topo exec.
 func checkExpect(t *testing.T, l *labT, example string, e *topology.Expectation) {
-	args := []string{"exec", "--lab", l.name, e.From, "--", "ping", "-c1", "-W2", e.To}
-	r := l.topo(args...)
+	args := []string{"exec", "--lab", l.Name, e.From, "--", "ping", "-c1", "-W2", e.To}
+	r := l.Topo(args...)
 	// The kernel's neighbour tables are shared by every namespace on the
 	// machine; when other runs overflow them, sendmsg fails with ENOBUFS.
 	// Only that failure is retried.
-	for try := 1; r.code != 0 && strings.Contains(r.stderr, "No buffer space available") && try < 3; try++ {
+	for try := 1; r.Code != 0 && strings.Contains(r.Stderr, "No buffer space available") && try < 3; try++ {
 		t.Logf("attempt %d hit a full neighbour table, retrying:\n%v", try, r)
-		r = l.topo(args...)
+		r = l.Topo(args...)
 	}
 	failed := ""
 	switch {
-	case e.Reach && r.code != 0:
+	case e.Reach && r.Code != 0:
 		failed = "want reachable"
-	case !e.Reach && r.code == 0:
+	case !e.Reach && r.Code == 0:
 		failed = "want unreachable"
 	case e.Reach && e.TTL != 0:
-		if m := pingTTLRE.FindStringSubmatch(r.stdout); m == nil || m[1] != strconv.Itoa(e.TTL) {
+		if m := pingTTLRE.FindStringSubmatch(r.Stdout); m == nil || m[1] != strconv.Itoa(e.TTL) {
 			failed = "want ttl " + strconv.Itoa(e.TTL)
 		}
 	}

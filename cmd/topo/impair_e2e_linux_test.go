@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/topo-lab/topo/internal/e2e"
+	"github.com/topo-lab/topo/internal/testns"
 	"github.com/topo-lab/topo/pkg/lab"
 	"github.com/topo-lab/topo/pkg/link"
 )
@@ -39,37 +41,37 @@ func tput(t *testing.T) string {
 // measure sends TCP from node `from` to addr (in node `to`) for about
 // three seconds and returns the receiver's goodput in Mbit/s.
 func (l *labT) measure(bin, from, to, addr string) float64 {
-	l.t.Helper()
-	recv := exec.Command(topoBin, "exec", "--lab", l.name, to, "--", bin, "recv", addr+":5201")
-	recv.Env = append(os.Environ(), "TOPO_STATE_DIR="+l.stateDir)
+	l.T.Helper()
+	recv := exec.Command(e2e.Bin(), "exec", "--lab", l.Name, to, "--", bin, "recv", addr+":5201")
+	recv.Env = append(os.Environ(), "TOPO_STATE_DIR="+l.StateDir)
 	stdout, err := recv.StdoutPipe()
 	if err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	var stderr strings.Builder
 	recv.Stderr = &stderr
 	if err := recv.Start(); err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	defer recv.Process.Kill()
 	lines := bufio.NewScanner(stdout)
 	if !lines.Scan() || lines.Text() != "ready" {
 		recv.Wait()
-		l.t.Fatalf("receiver in %s did not start: %s", to, stderr.String())
+		l.T.Fatalf("receiver in %s did not start: %s", to, stderr.String())
 	}
-	l.must("exec", "--lab", l.name, from, "--", bin, "send", addr+":5201", "3s")
+	l.Must("exec", "--lab", l.Name, from, "--", bin, "send", addr+":5201", "3s")
 	if !lines.Scan() {
 		recv.Wait()
-		l.t.Fatalf("receiver in %s printed no result: %s", to, stderr.String())
+		l.T.Fatalf("receiver in %s printed no e2e.Result: %s", to, stderr.String())
 	}
 	f := strings.Fields(lines.Text())
 	if err := recv.Wait(); err != nil || len(f) != 2 {
-		l.t.Fatalf("receiver in %s: %v, output %q, stderr %s", to, err, lines.Text(), stderr.String())
+		l.T.Fatalf("receiver in %s: %v, output %q, stderr %s", to, err, lines.Text(), stderr.String())
 	}
 	n, err1 := strconv.ParseFloat(f[0], 64)
 	secs, err2 := strconv.ParseFloat(f[1], 64)
 	if err1 != nil || err2 != nil || secs <= 0 {
-		l.t.Fatalf("receiver result %q", lines.Text())
+		l.T.Fatalf("receiver e2e.Result %q", lines.Text())
 	}
 	return n * 8 / secs / 1e6
 }
@@ -85,11 +87,11 @@ func wantBand(t *testing.T, what string, got, lo, hi float64) {
 
 // impairOf is the impairment `topo status --json` shows for node:iface.
 func (l *labT) impairOf(node, iface string) string {
-	l.t.Helper()
+	l.T.Helper()
 	var all []*lab.LabStatus
-	r := l.must("status", "--json", l.name)
-	if err := json.Unmarshal([]byte(r.stdout), &all); err != nil || len(all) != 1 {
-		l.t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	r := l.Must("status", "--json", l.Name)
+	if err := json.Unmarshal([]byte(r.Stdout), &all); err != nil || len(all) != 1 {
+		l.T.Fatalf("status --json: %v\n%s", err, r.Stdout)
 	}
 	for _, n := range all[0].Nodes {
 		for _, i := range n.Ifaces {
@@ -98,7 +100,7 @@ func (l *labT) impairOf(node, iface string) string {
 			}
 		}
 	}
-	l.t.Fatalf("status has no %s:%s", node, iface)
+	l.T.Fatalf("status has no %s:%s", node, iface)
 	return ""
 }
 
@@ -113,25 +115,25 @@ links:
 func TestE2EImpairRate(t *testing.T) {
 	l := newLab(t, "rate", slowBody+"    rate: 10mbit\n")
 	bin := tput(t)
-	l.up()
+	l.Up()
 	for _, n := range []string{"h1", "h2"} {
 		if got := l.impairOf(n, "eth0"); got != "rate 10mbit" {
 			t.Errorf("status: %s:eth0 impair %q, want rate 10mbit", n, got)
 		}
 	}
-	if steps := l.up(); len(steps) != 0 {
+	if steps := l.Up(); len(steps) != 0 {
 		t.Errorf("a second up plans %v, want nothing (the kernel's read-back must equal the file)", steps)
 	}
 	wantBand(t, "rate 10mbit", l.measure(bin, "h1", "h2", "10.77.61.2"), 9.0, 10.5)
 
-	inodes := map[string]uint64{"h1": nsInode(t, l.ns("h1")), "h2": nsInode(t, l.ns("h2"))}
-	r := l.must("impair", "--lab", l.name, "h1:eth0", "--rate", "2mbit")
-	if !strings.Contains(r.stdout, "h1:eth0: impair rate 2mbit") {
-		t.Errorf("topo impair said %q", r.stdout)
+	inodes := map[string]uint64{"h1": testns.Inode(t, l.NS("h1")), "h2": testns.Inode(t, l.NS("h2"))}
+	r := l.Must("impair", "--lab", l.Name, "h1:eth0", "--rate", "2mbit")
+	if !strings.Contains(r.Stdout, "h1:eth0: impair rate 2mbit") {
+		t.Errorf("topo impair said %q", r.Stdout)
 	}
 	wantBand(t, "after topo impair --rate 2mbit", l.measure(bin, "h1", "h2", "10.77.61.2"), 1.8, 2.1)
 	for n, ino := range inodes {
-		if got := nsInode(t, l.ns(n)); got != ino {
+		if got := testns.Inode(t, l.NS(n)); got != ino {
 			t.Errorf("topo impair replaced %s's namespace (inode %d -> %d)", n, ino, got)
 		}
 	}
@@ -144,35 +146,35 @@ func TestE2EImpairRate(t *testing.T) {
 
 	// The command line applies the file's rules.
 	for _, bad := range [][]string{{"--jitter", "5ms"}, {"--loss", "150%"}, {"--rate", "10furlongs"}, {"--delay", "-1ms"}} {
-		if r := l.topo(append([]string{"impair", "--lab", l.name, "h1:eth0"}, bad...)...); r.code == 0 {
+		if r := l.Topo(append([]string{"impair", "--lab", l.Name, "h1:eth0"}, bad...)...); r.Code == 0 {
 			t.Errorf("impair %v was accepted", bad)
 		} else {
-			t.Logf("impair %v: %s", bad, strings.TrimSpace(r.stderr))
+			t.Logf("impair %v: %s", bad, strings.TrimSpace(r.Stderr))
 		}
 	}
 	// up on the file restores it, on the changed end only.
-	sameSteps(t, "up after topo impair", l.up(), []string{"~ h1:eth0 impair rate 10mbit"})
+	e2e.SameSteps(t, "up after topo impair", l.Up(), []string{"~ h1:eth0 impair rate 10mbit"})
 	// A changed rate plans exactly set-impair for both ends.
-	l.write(slowBody + "    rate: 5mbit\n")
-	sameSteps(t, "up with a new rate", l.up(), []string{"~ h1:eth0 impair rate 5mbit", "~ h2:eth0 impair rate 5mbit"})
+	l.Write(slowBody + "    rate: 5mbit\n")
+	e2e.SameSteps(t, "up with a new rate", l.Up(), []string{"~ h1:eth0 impair rate 5mbit", "~ h2:eth0 impair rate 5mbit"})
 	// Removing the fields removes the qdiscs.
-	l.write(slowBody)
-	sameSteps(t, "up without the rate", l.up(), []string{"~ h1:eth0 impair none", "~ h2:eth0 impair none"})
+	l.Write(slowBody)
+	e2e.SameSteps(t, "up without the rate", l.Up(), []string{"~ h1:eth0 impair none", "~ h2:eth0 impair none"})
 	for _, n := range []string{"h1", "h2"} {
 		if got := l.impairOf(n, "eth0"); got != "" {
 			t.Errorf("%s:eth0 still shows impair %q", n, got)
 		}
 		if _, err := exec.LookPath("tc"); err == nil {
-			if out := sh(t, "ip", "netns", "exec", l.ns(n), "tc", "qdisc", "show", "dev", "eth0"); !strings.Contains(out, "noqueue") {
+			if out := e2e.Sh(t, "ip", "netns", "exec", l.NS(n), "tc", "qdisc", "show", "dev", "eth0"); !strings.Contains(out, "noqueue") {
 				t.Errorf("%s:eth0 qdiscs after removing the rate:\n%s", n, out)
 			}
 		}
 	}
-	if steps := l.up(); len(steps) != 0 {
+	if steps := l.Up(); len(steps) != 0 {
 		t.Errorf("up again plans %v, want nothing", steps)
 	}
 	// --clear on a clean end is a no-op that succeeds.
-	l.must("impair", "--lab", l.name, "h2:eth0", "--clear")
+	l.Must("impair", "--lab", l.Name, "h2:eth0", "--clear")
 }
 
 func TestE2EImpairNetemRefused(t *testing.T) {
@@ -180,23 +182,23 @@ func TestE2EImpairNetemRefused(t *testing.T) {
 		t.Skipf("skipped: this kernel has netem (%s)", s.Reason)
 	}
 	l := newLab(t, "nonetem", slowBody+"    rate: 10mbit\n    delay: 20ms\n")
-	want := fmt.Sprintf("lab %s asks for delay on h1:eth0 (%s:6), but this kernel has no netem qdisc (sch_netem): rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.name, l.file)
-	r := l.topo("up", l.file)
-	if r.code == 0 || strings.TrimSpace(r.stderr) != "topo: "+want {
+	want := fmt.Sprintf("lab %s asks for delay on h1:eth0 (%s:6), but this kernel has no netem qdisc (sch_netem): rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.Name, l.File)
+	r := l.Topo("up", l.File)
+	if r.Code == 0 || strings.TrimSpace(r.Stderr) != "topo: "+want {
 		t.Errorf("up: %v\nwant the one sentence: %s", r, want)
 	}
-	if left := namespacesWithPrefix(l.name + "-"); len(left) > 0 {
+	if left := e2e.NamespacesWithPrefix(l.Name + "-"); len(left) > 0 {
 		t.Errorf("a refused up made namespaces: %v", left)
 	}
-	stateDirEmpty(t, l.stateDir)
-	if r := l.topo("validate", l.file); r.code == 0 || !strings.Contains(r.stderr, want) {
+	stateDirEmpty(t, l.StateDir)
+	if r := l.Topo("validate", l.File); r.Code == 0 || !strings.Contains(r.Stderr, want) {
 		t.Errorf("validate: %v\nwant: %s", r, want)
 	}
 	// Live, on a lab that is up: refused, the rate stays.
-	l.write(slowBody + "    rate: 10mbit\n")
-	l.up()
-	r = l.topo("impair", "--lab", l.name, "h1:eth0", "--loss", "1%")
-	if r.code == 0 || !strings.Contains(r.stderr, "no netem qdisc (sch_netem)") {
+	l.Write(slowBody + "    rate: 10mbit\n")
+	l.Up()
+	r = l.Topo("impair", "--lab", l.Name, "h1:eth0", "--loss", "1%")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "no netem qdisc (sch_netem)") {
 		t.Errorf("impair --loss: %v", r)
 	}
 	if got := l.impairOf("h1", "eth0"); got != "rate 10mbit" {
@@ -205,7 +207,7 @@ func TestE2EImpairNetemRefused(t *testing.T) {
 }
 
 func TestE2EImpairInvalid(t *testing.T) {
-	needBinary(t)
+	e2e.NeedBinary(t)
 	dir := t.TempDir()
 	for _, c := range []struct {
 		desc, field, msg string
@@ -221,8 +223,8 @@ func TestE2EImpairInvalid(t *testing.T) {
 			if err := os.WriteFile(file, []byte("name: inv\n"+slowBody+"    "+c.field+"\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			r := runTopo(t, t.TempDir(), nil, "validate", file)
-			if r.code == 0 || !strings.Contains(r.stderr, file+":8: ") || !strings.Contains(r.stderr, c.msg) {
+			r := e2e.Run(t, t.TempDir(), nil, "validate", file)
+			if r.Code == 0 || !strings.Contains(r.Stderr, file+":8: ") || !strings.Contains(r.Stderr, c.msg) {
 				t.Errorf("%v\nwant %s:8: ... %s", r, file, c.msg)
 			}
 		})
