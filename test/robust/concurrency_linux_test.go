@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/topo-lab/topo/internal/e2e"
 )
 
-// treeLab is a 57-node lab (tree 2 7) named runID-tag.
+// treeLab is a 57-node lab (tree 2 7) named RunID-tag.
 func treeLab(t *testing.T, tag string) *labT {
 	l := newLab(t, tag, "")
-	l.gen("tree", "2", "7")
+	l.Gen("tree", "2", "7")
 	return l
 }
 
@@ -27,24 +29,24 @@ const waitMsg = "being changed by another topo; waiting"
 func TestConcurrentUpSameLab(t *testing.T) {
 	l := treeLab(t, "same")
 	release := l.holdLock()
-	a, b := l.start("up", l.file), l.start("up", l.file)
-	a.waitOutput(t, waitMsg)
-	b.waitOutput(t, waitMsg)
+	a, b := l.Start("up", l.File), l.Start("up", l.File)
+	a.WaitOutput(t, waitMsg)
+	b.WaitOutput(t, waitMsg)
 	release()
-	ra, rb := a.wait(), b.wait()
-	if ra.code != 0 || rb.code != 0 {
+	ra, rb := a.Wait(), b.Wait()
+	if ra.Code != 0 || rb.Code != 0 {
 		t.Fatalf("concurrent ups:\n%v\n%v", ra, rb)
 	}
-	built := strings.Contains(ra.stdout, "is up:")
-	if built == strings.Contains(rb.stdout, "is up:") || !strings.Contains(ra.stdout+rb.stdout, "up to date") {
+	built := strings.Contains(ra.Stdout, "is up:")
+	if built == strings.Contains(rb.Stdout, "is up:") || !strings.Contains(ra.Stdout+rb.Stdout, "up to date") {
 		t.Errorf("want one up to build the lab and the other to find it up to date:\n%v\n%v", ra, rb)
 	}
 	l.isComplete("after two waiting ups", 57)
 
-	l.must("down", l.name)
-	a, b = l.start("up", l.file), l.start("up", l.file)
-	ra, rb = a.wait(), b.wait()
-	if ra.code != 0 || rb.code != 0 {
+	l.Must("down", l.Name)
+	a, b = l.Start("up", l.File), l.Start("up", l.File)
+	ra, rb = a.Wait(), b.Wait()
+	if ra.Code != 0 || rb.Code != 0 {
 		t.Fatalf("concurrent ups:\n%v\n%v", ra, rb)
 	}
 	l.isComplete("after two racing ups", 57)
@@ -54,13 +56,13 @@ func TestConcurrentUpSameLab(t *testing.T) {
 // the same time: neither waits for the other and both end complete.
 func TestConcurrentUpTwoLabs(t *testing.T) {
 	l1, l2 := treeLab(t, "par1"), treeLab(t, "par2")
-	l2.stateDir = l1.stateDir
-	a, b := l1.start("up", l1.file), l2.start("up", l2.file)
-	ra, rb := a.wait(), b.wait()
-	if ra.code != 0 || rb.code != 0 {
+	l2.StateDir = l1.StateDir
+	a, b := l1.Start("up", l1.File), l2.Start("up", l2.File)
+	ra, rb := a.Wait(), b.Wait()
+	if ra.Code != 0 || rb.Code != 0 {
 		t.Fatalf("parallel ups of two labs:\n%v\n%v", ra, rb)
 	}
-	if strings.Contains(ra.stderr+rb.stderr, waitMsg) {
+	if strings.Contains(ra.Stderr+rb.Stderr, waitMsg) {
 		t.Errorf("one lab waited for the other:\n%v\n%v", ra, rb)
 	}
 	l1.isComplete("lab 1", 57)
@@ -83,14 +85,14 @@ func TestDownAllDuringUp(t *testing.T) {
 		{"both at once", false, false},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			other := newLab(t, "other", pairBody)
+			other := newLab(t, "other", e2e.PairBody)
 			l := treeLab(t, "built")
-			l.stateDir = other.stateDir
-			other.up()
+			l.StateDir = other.StateDir
+			other.Up()
 
-			p := l.start("up", l.file)
+			p := l.Start("up", l.File)
 			if tc.waitForState {
-				state := filepath.Join(l.stateDir, l.name, "state.json")
+				state := filepath.Join(l.StateDir, l.Name, "state.json")
 				deadline := time.Now().Add(30 * time.Second)
 				for _, err := os.Stat(state); errors.Is(err, fs.ErrNotExist); _, err = os.Stat(state) {
 					if time.Now().After(deadline) {
@@ -99,20 +101,20 @@ func TestDownAllDuringUp(t *testing.T) {
 					time.Sleep(time.Millisecond)
 				}
 			}
-			down := l.topo("down", "--all")
-			r := p.wait()
-			if down.code != 0 || r.code != 0 {
+			down := l.Topo("down", "--all")
+			r := p.Wait()
+			if down.Code != 0 || r.Code != 0 {
 				t.Fatalf("down --all during up:\n%v\n%v", down, r)
 			}
-			other.isGone("the lab that was up, after down --all")
-			if _, err := os.Stat(filepath.Join(l.stateDir, l.name)); err == nil {
+			other.Gone("the lab that was up, after down --all")
+			if _, err := os.Stat(filepath.Join(l.StateDir, l.Name)); err == nil {
 				if tc.mustBeRemoved {
 					t.Errorf("down --all started after up took the lab, but left it:\n%v", down)
 				}
 				l.isComplete("the lab down --all did not take", 57)
-				l.must("down", l.name)
+				l.Must("down", l.Name)
 			}
-			l.isGone("the lab being built")
+			l.Gone("the lab being built")
 		})
 	}
 }

@@ -3,6 +3,9 @@ package robust
 import (
 	"strings"
 	"testing"
+
+	"github.com/topo-lab/topo/internal/e2e"
+	"github.com/topo-lab/topo/internal/testns"
 )
 
 // driftBody is three hosts in a line; h1 routes a subnet via h2.
@@ -26,7 +29,7 @@ links:
 // namespaces keep their inodes.
 func TestDrift(t *testing.T) {
 	l := newLab(t, "drift", driftBody)
-	l.up()
+	l.Up()
 	nodes := []string{"h1", "h2", "h3"}
 	for _, tc := range []struct {
 		desc  string
@@ -36,27 +39,27 @@ func TestDrift(t *testing.T) {
 		fresh string   // a node whose namespace the repair recreates
 	}{{
 		desc:  "veth deleted",
-		cmd:   []string{"ip", "-n", l.ns("h1"), "link", "del", "eth0"},
+		cmd:   []string{"ip", "-n", l.NS("h1"), "link", "del", "eth0"},
 		steps: []string{"+ link h1:eth0 <-> h2:eth0", "+ h1 route 10.99.0.0/16 via 10.77.1.2"},
 		names: "h1",
 	}, {
 		desc:  "address removed",
-		cmd:   []string{"ip", "-n", l.ns("h2"), "addr", "del", "10.77.2.2/24", "dev", "eth1"},
+		cmd:   []string{"ip", "-n", l.NS("h2"), "addr", "del", "10.77.2.2/24", "dev", "eth1"},
 		steps: []string{"+ h2:eth1 address 10.77.2.2/24"},
 		names: "h2:eth1",
 	}, {
 		desc:  "link set down",
-		cmd:   []string{"ip", "-n", l.ns("h3"), "link", "set", "eth0", "down"},
+		cmd:   []string{"ip", "-n", l.NS("h3"), "link", "set", "eth0", "down"},
 		steps: []string{"~ h3:eth0 up"},
 		names: "h3:eth0",
 	}, {
 		desc:  "route deleted",
-		cmd:   []string{"ip", "-n", l.ns("h1"), "route", "del", "10.99.0.0/16"},
+		cmd:   []string{"ip", "-n", l.NS("h1"), "route", "del", "10.99.0.0/16"},
 		steps: []string{"+ h1 route 10.99.0.0/16 via 10.77.1.2"},
 		names: "h1 route",
 	}, {
 		desc:  "namespace deleted",
-		cmd:   []string{"ip", "netns", "del", l.ns("h3")},
+		cmd:   []string{"ip", "netns", "del", l.NS("h3")},
 		steps: []string{"+ node h3", "+ link h2:eth1 <-> h3:eth0"},
 		names: "h3",
 		fresh: "h3",
@@ -65,9 +68,9 @@ func TestDrift(t *testing.T) {
 			l := l.in(t)
 			inodes := map[string]uint64{}
 			for _, n := range nodes {
-				inodes[n] = nsInode(t, l.ns(n))
+				inodes[n] = testns.Inode(t, l.NS(n))
 			}
-			sh(t, tc.cmd[0], tc.cmd[1:]...)
+			e2e.Sh(t, tc.cmd[0], tc.cmd[1:]...)
 
 			s := l.status()
 			if s.State != "drifted" {
@@ -80,8 +83,8 @@ func TestDrift(t *testing.T) {
 					t.Errorf("status --json: drift line %q does not name %q", d, tc.names)
 				}
 			}
-			sameSteps(t, "status --json drift", planSteps(strings.Join(drift, "\n")), tc.steps)
-			text := l.must("status", l.name).stdout
+			e2e.SameSteps(t, "status --json drift", e2e.PlanSteps(strings.Join(drift, "\n")), tc.steps)
+			text := l.Must("status", l.Name).Stdout
 			if !strings.Contains(text, ": drifted") || !strings.Contains(text, "drift (") {
 				t.Errorf("status does not show the drift:\n%s", text)
 			}
@@ -90,19 +93,19 @@ func TestDrift(t *testing.T) {
 					t.Errorf("status text lacks the drift line %q:\n%s", d, text)
 				}
 			}
-			sameSteps(t, "plan", l.plan(), tc.steps)
-			sameSteps(t, "up", l.up(), tc.steps)
+			e2e.SameSteps(t, "plan", l.Plan(), tc.steps)
+			e2e.SameSteps(t, "up", l.Up(), tc.steps)
 
 			for _, n := range nodes {
-				got := nsInode(t, l.ns(n))
+				got := testns.Inode(t, l.NS(n))
 				if n != tc.fresh && got != inodes[n] {
-					t.Errorf("repair replaced namespace %s (inode %d -> %d)", l.ns(n), inodes[n], got)
+					t.Errorf("repair replaced namespace %s (inode %d -> %d)", l.NS(n), inodes[n], got)
 				}
 			}
 			if s := l.status(); s.State != "up" || len(s.Drift) > 0 {
 				t.Errorf("after the repair: state %q, drift %v; want up, none", s.State, s.Drift)
 			}
-			if steps := l.plan(); len(steps) > 0 {
+			if steps := l.Plan(); len(steps) > 0 {
 				t.Errorf("after the repair the plan is not empty: %v", steps)
 			}
 		})

@@ -6,44 +6,28 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// pairBody is two hosts joined by one veth pair.
-const pairBody = `hosts:
-  h1: {}
-  h2: {}
-links:
-  - endpoints: [h1:eth0, h2:eth0]
-    addresses: [10.77.1.1/24, 10.77.1.2/24]
-`
+	"github.com/topo-lab/topo/internal/e2e"
+	"github.com/topo-lab/topo/internal/testns"
+)
 
 // startSleeper leaves `sleep MARK` running inside a node (via topo
 // exec) and returns its argv; cleanup kills it. MARK is made of this
 // run's pid and seq, a number unique within the test.
 func (l *labT) startSleeper(node string, seq int) []string {
-	l.t.Helper()
+	l.T.Helper()
 	mark := strconv.Itoa(2000000 + os.Getpid()%100000*10 + seq)
-	l.must("exec", "--lab", l.name, node, "--", "sh", "-c", "sleep "+mark+" </dev/null >/dev/null 2>&1 &")
+	l.Must("exec", "--lab", l.Name, node, "--", "sh", "-c", "sleep "+mark+" </dev/null >/dev/null 2>&1 &")
 	argv := []string{"sleep", mark}
-	l.t.Cleanup(func() {
-		for _, pid := range processes(argv...) {
+	l.T.Cleanup(func() {
+		for _, pid := range e2e.Processes(argv...) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	if len(processes(argv...)) != 1 {
-		l.t.Fatalf("sleeper %v in %s is not running", argv, node)
+	if len(e2e.Processes(argv...)) != 1 {
+		l.T.Fatalf("sleeper %v in %s is not running", argv, node)
 	}
 	return argv
-}
-
-// netnsOf is the network namespace inode of a process (0 if gone).
-func netnsOf(pid int) uint64 {
-	link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/net")
-	if err != nil {
-		return 0
-	}
-	ino, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(link, "net:["), "]"), 10, 64)
-	return ino
 }
 
 // TestInPlaceKeepsProcesses changes every field that can change in
@@ -53,45 +37,45 @@ func netnsOf(pid int) uint64 {
 // in their namespace, and the veth pair is the same one (its interface
 // indexes do not change).
 func TestInPlaceKeepsProcesses(t *testing.T) {
-	l := newLab(t, "inplace", pairBody)
-	l.up()
+	l := newLab(t, "inplace", e2e.PairBody)
+	l.Up()
 	sleepers := map[string][]string{"h1": l.startSleeper("h1", 1), "h2": l.startSleeper("h2", 2)}
 	pids := map[string]int{}
 	for n, argv := range sleepers {
-		pids[n] = processes(argv...)[0]
+		pids[n] = e2e.Processes(argv...)[0]
 	}
-	inodes := map[string]uint64{"h1": nsInode(t, l.ns("h1")), "h2": nsInode(t, l.ns("h2"))}
-	index := map[string]int{"h1": ifindex(t, l.ns("h1"), "eth0"), "h2": ifindex(t, l.ns("h2"), "eth0")}
+	inodes := map[string]uint64{"h1": testns.Inode(t, l.NS("h1")), "h2": testns.Inode(t, l.NS("h2"))}
+	index := map[string]int{"h1": ifindex(t, l.NS("h1"), "eth0"), "h2": ifindex(t, l.NS("h2"), "eth0")}
 
-	h1 := func(extra string) string { return strings.Replace(pairBody, "  h1: {}\n", "  h1:\n"+extra, 1) }
+	h1 := func(extra string) string { return strings.Replace(e2e.PairBody, "  h1: {}\n", "  h1:\n"+extra, 1) }
 	for _, tc := range []struct{ desc, body string }{
-		{"address", strings.Replace(pairBody, "10.77.1.1/24", "10.77.1.11/24", 1)},
-		{"mtu", pairBody + "    mtu: 1400\n"},
-		{"mac", strings.Replace(pairBody, "[h1:eth0, h2:eth0]\n    addresses: [10.77.1.1/24, 10.77.1.2/24]",
+		{"address", strings.Replace(e2e.PairBody, "10.77.1.1/24", "10.77.1.11/24", 1)},
+		{"mtu", e2e.PairBody + "    mtu: 1400\n"},
+		{"mac", strings.Replace(e2e.PairBody, "[h1:eth0, h2:eth0]\n    addresses: [10.77.1.1/24, 10.77.1.2/24]",
 			"\n      - {node: h1, interface: eth0, addresses: [10.77.1.1/24], mac: \"02:00:00:77:03:01\"}\n      - {node: h2, interface: eth0, addresses: [10.77.1.2/24]}", 1)},
 		{"route", h1("    routes:\n      - {to: 10.99.0.0/16, via: 10.77.1.2}\n")},
 		{"sysctl", h1("    sysctls: {net.ipv4.icmp_echo_ignore_all: \"1\"}\n")},
 		{"forwarding", h1("    forward: true\n")},
-		{"link state", pairBody + "    state: down\n"},
+		{"link state", e2e.PairBody + "    state: down\n"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			l := l.in(t)
-			for i, body := range []string{tc.body, pairBody} { // the change, and back
-				l.write(body)
-				if steps := l.up(); len(steps) == 0 && i == 0 {
+			for i, body := range []string{tc.body, e2e.PairBody} { // the change, and back
+				l.Write(body)
+				if steps := l.Up(); len(steps) == 0 && i == 0 {
 					t.Fatalf("up of the changed file changed nothing")
 				}
-				if steps := l.plan(); len(steps) > 0 {
+				if steps := l.Plan(); len(steps) > 0 {
 					t.Errorf("plan after up is not empty: %v", steps)
 				}
 				for _, n := range []string{"h1", "h2"} {
-					if got := nsInode(t, l.ns(n)); got != inodes[n] {
-						t.Errorf("namespace %s was replaced", l.ns(n))
+					if got := testns.Inode(t, l.NS(n)); got != inodes[n] {
+						t.Errorf("namespace %s was replaced", l.NS(n))
 					}
-					if got := ifindex(t, l.ns(n), "eth0"); got != index[n] {
+					if got := ifindex(t, l.NS(n), "eth0"); got != index[n] {
 						t.Errorf("%s eth0 was recreated (index %d -> %d)", n, index[n], got)
 					}
-					if got := processes(sleepers[n]...); len(got) != 1 || got[0] != pids[n] || netnsOf(pids[n]) != inodes[n] {
+					if got := e2e.Processes(sleepers[n]...); len(got) != 1 || got[0] != pids[n] || e2e.NetnsOf(pids[n]) != inodes[n] {
 						t.Fatalf("process %v (pid %d) in %s did not survive: now %v", sleepers[n], pids[n], n, got)
 					}
 				}

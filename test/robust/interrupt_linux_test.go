@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/topo-lab/topo/internal/e2e"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,9 +19,9 @@ import (
 // to kill. It returns the lab and the process's argv.
 func killLab(t *testing.T, tag string) (*labT, []string) {
 	l := newLab(t, tag, "")
-	l.gen("tree", "2", "7")
+	l.Gen("tree", "2", "7")
 	mark := strconv.Itoa(100000 + os.Getpid()%100000)
-	data, err := os.ReadFile(l.file)
+	data, err := os.ReadFile(l.File)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,11 +29,11 @@ func killLab(t *testing.T, tag string) (*labT, []string) {
 	if body == string(data) {
 		t.Fatalf("no h1 in the generated lab:\n%s", data)
 	}
-	if err := os.WriteFile(l.file, []byte(body), 0o644); err != nil {
+	if err := os.WriteFile(l.File, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		for _, pid := range processes("sleep", mark) {
+		for _, pid := range e2e.Processes("sleep", mark) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
@@ -44,32 +45,32 @@ const killLabNodes = 57
 // fullBuild times one complete up of the lab, then takes it down: the
 // delays of the interruptions are spread over that time.
 func fullBuild(l *labT) time.Duration {
-	l.t.Helper()
+	l.T.Helper()
 	start := time.Now()
-	l.up()
+	l.Up()
 	d := time.Since(start)
-	l.must("down", l.name)
-	l.isGone("down after the timed build")
+	l.Must("down", l.Name)
+	l.Gone("down after the timed build")
 	return d
 }
 
 // utsMounted fails the test unless every node has its hostname
 // namespace (a mounted nsfs file in the lab's uts directory).
 func (l *labT) utsMounted(when string, nodes int) {
-	l.t.Helper()
-	dir := filepath.Join(l.stateDir, l.name, "uts")
+	l.T.Helper()
+	dir := filepath.Join(l.StateDir, l.Name, "uts")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		l.t.Errorf("%s: %v", when, err)
+		l.T.Errorf("%s: %v", when, err)
 		return
 	}
 	if len(entries) != nodes {
-		l.t.Errorf("%s: %d hostname namespaces in %s, want %d", when, len(entries), dir, nodes)
+		l.T.Errorf("%s: %d hostname namespaces in %s, want %d", when, len(entries), dir, nodes)
 	}
 	for _, e := range entries {
 		var fs unix.Statfs_t
 		if err := unix.Statfs(filepath.Join(dir, e.Name()), &fs); err != nil || fs.Type != unix.NSFS_MAGIC {
-			l.t.Errorf("%s: hostname namespace of %s is not mounted (%v)", when, e.Name(), err)
+			l.T.Errorf("%s: hostname namespace of %s is not mounted (%v)", when, e.Name(), err)
 		}
 	}
 }
@@ -88,31 +89,31 @@ func TestInterruptedUpKill(t *testing.T) {
 		// Slot i of twenty across the build, at a random point in it;
 		// the last slots reach a little past the end.
 		delay := time.Duration((float64(i) + rand.Float64()) / kills * 1.1 * float64(full))
-		p := l.start("up", l.file)
+		p := l.Start("up", l.File)
 		time.Sleep(delay)
-		p.cmd.Process.Signal(syscall.SIGKILL)
-		r := p.wait()
+		p.Cmd.Process.Signal(syscall.SIGKILL)
+		r := p.Wait()
 		when := "kill " + strconv.Itoa(i) + " after " + delay.Round(time.Millisecond).String()
-		if r.code != -1 && r.code != 0 {
+		if r.Code != -1 && r.Code != 0 {
 			t.Fatalf("%s: up failed before the kill:\n%v", when, r)
 		}
 		switch i % 3 {
 		case 0:
-			if r := l.topo("up", l.file); r.code != 0 {
+			if r := l.Topo("up", l.File); r.Code != 0 {
 				t.Fatalf("%s: up does not finish the lab:\n%v", when, r)
 			}
 			l.isComplete(when+", then up", killLabNodes)
 			l.utsMounted(when+", then up", killLabNodes)
-			if len(processes(sleeper...)) == 0 {
+			if len(e2e.Processes(sleeper...)) == 0 {
 				t.Errorf("%s, then up: h1's exec command did not run", when)
 			}
 			fallthrough
 		case 1:
-			if r := l.topo("down", l.name); r.code != 0 {
+			if r := l.Topo("down", l.Name); r.Code != 0 {
 				t.Fatalf("%s: down does not remove the lab:\n%v", when, r)
 			}
-			l.isGone(when + ", then down")
-			if !eventually(func() bool { return len(processes(sleeper...)) == 0 }) {
+			l.Gone(when + ", then down")
+			if !e2e.Eventually(func() bool { return len(e2e.Processes(sleeper...)) == 0 }) {
 				t.Errorf("%s, then down: process %v still runs", when, sleeper)
 			}
 		}
@@ -125,32 +126,19 @@ func TestInterruptedUpKill(t *testing.T) {
 // holdLock takes the lab's lock as topo does (flock on its state
 // directory) and returns the function that releases it.
 func (l *labT) holdLock() func() {
-	l.t.Helper()
-	dir := filepath.Join(l.stateDir, l.name)
+	l.T.Helper()
+	dir := filepath.Join(l.StateDir, l.Name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	f, err := os.Open(dir)
 	if err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	return func() { f.Close() }
-}
-
-// waitOutput waits (up to a bound) until a background topo has written
-// want to its standard error.
-func (p *proc) waitOutput(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(p.err.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("topo %v never said %q; stderr:\n%s", p.args, want, p.err.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // TestInterruptedUpSignal interrupts `topo up` with SIGINT and with
@@ -163,7 +151,7 @@ func TestInterruptedUpSignal(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			l := l.in(t)
-			var r result
+			var r e2e.Result
 			// The signal must come once topo listens for it and before
 			// it is done: a held lock makes it wait (listening) until
 			// released; a quarter of a full build later it is mid-way.
@@ -171,35 +159,35 @@ func TestInterruptedUpSignal(t *testing.T) {
 			delay := full / 4
 			for try := 0; try < 4; try++ {
 				release := l.holdLock()
-				p := l.start("up", l.file)
-				p.waitOutput(t, "being changed by another topo")
+				p := l.Start("up", l.File)
+				p.WaitOutput(t, "being changed by another topo")
 				release()
 				time.Sleep(delay)
-				p.cmd.Process.Signal(sig)
-				if r = p.wait(); r.code != 0 {
+				p.Cmd.Process.Signal(sig)
+				if r = p.Wait(); r.Code != 0 {
 					break
 				}
 				t.Logf("up finished before the signal after %v; again sooner", delay)
-				l.must("down", l.name)
+				l.Must("down", l.Name)
 				delay /= 4
 			}
-			if r.code != 1 {
+			if r.Code != 1 {
 				t.Fatalf("up interrupted by %v: want exit status 1:\n%v", sig, r)
 			}
-			for _, want := range []string{"interrupted", "topo up " + l.file, "topo down " + l.name} {
-				if !strings.Contains(r.stderr, want) {
+			for _, want := range []string{"interrupted", "topo up " + l.File, "topo down " + l.Name} {
+				if !strings.Contains(r.Stderr, want) {
 					t.Errorf("up interrupted by %v does not say %q:\n%v", sig, want, r)
 				}
 			}
 			if sig == syscall.SIGINT {
-				l.must("up", l.file)
+				l.Must("up", l.File)
 				l.isComplete("up after "+sig.String(), killLabNodes)
-				if len(processes(sleeper...)) == 0 {
+				if len(e2e.Processes(sleeper...)) == 0 {
 					t.Errorf("up after %v: h1's exec command did not run", sig)
 				}
 			}
-			l.must("down", l.name)
-			l.isGone("down after " + sig.String())
+			l.Must("down", l.Name)
+			l.Gone("down after " + sig.String())
 		})
 	}
 }

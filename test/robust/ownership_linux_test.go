@@ -5,34 +5,37 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/topo-lab/topo/internal/e2e"
+	"github.com/topo-lab/topo/internal/testns"
 )
 
 // TestOwnershipForeignNamespace: a namespace with a lab node's name
 // that topo did not make is refused with a message naming it and
 // saying what to do, and neither up nor down touches it.
 func TestOwnershipForeignNamespace(t *testing.T) {
-	l := newLab(t, "foreign", pairBody)
-	foreign := l.ns("h1")
+	l := newLab(t, "foreign", e2e.PairBody)
+	foreign := l.NS("h1")
 	inode := addForeign(t, foreign)
-	r := l.topo("up", l.file)
-	if r.code == 0 {
+	r := l.Topo("up", l.File)
+	if r.Code == 0 {
 		t.Fatalf("up over a foreign namespace succeeded:\n%v", r)
 	}
 	for _, want := range []string{foreign, "not created by topo", "ip netns del " + foreign} {
-		if !strings.Contains(r.stderr, want) {
+		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("up does not say %q:\n%v", want, r)
 		}
 	}
-	if got := nsInode(t, foreign); got != inode {
+	if got := testns.Inode(t, foreign); got != inode {
 		t.Errorf("up replaced namespace %s", foreign)
 	}
-	if left := netnsFiles(l.ns("h2")); len(left) > 0 {
+	if left := testns.NetnsFiles(l.NS("h2")); len(left) > 0 {
 		t.Errorf("a refused up built %v", left)
 	}
-	if r := l.topo("down", l.name); r.code != 0 {
+	if r := l.Topo("down", l.Name); r.Code != 0 {
 		t.Errorf("down after a refused up:\n%v", r)
 	}
-	if got := nsInode(t, foreign); got != inode {
+	if got := testns.Inode(t, foreign); got != inode {
 		t.Errorf("down touched namespace %s", foreign)
 	}
 }
@@ -43,29 +46,29 @@ func TestOwnershipForeignNamespace(t *testing.T) {
 // one that replaced a lab's namespace behind topo's back (down says it
 // left that one alone, and still removes the rest of the lab).
 func TestDownAllLeavesForeign(t *testing.T) {
-	l := newLab(t, "all", pairBody)
-	l.up()
-	sh(t, "ip", "netns", "del", l.ns("h2"))
+	l := newLab(t, "all", e2e.PairBody)
+	l.Up()
+	e2e.Sh(t, "ip", "netns", "del", l.NS("h2"))
 	foreign := map[string]uint64{}
-	for _, name := range []string{l.ns("h2"), l.ns("h3"), runID + "-nolab-h1"} {
+	for _, name := range []string{l.NS("h2"), l.NS("h3"), e2e.RunID() + "-nolab-h1"} {
 		foreign[name] = addForeign(t, name)
 	}
-	r := l.topo("down", "--all")
-	if r.code != 0 {
+	r := l.Topo("down", "--all")
+	if r.Code != 0 {
 		t.Fatalf("down --all:\n%v", r)
 	}
-	if !strings.Contains(r.stderr, l.ns("h2")) || !strings.Contains(r.stderr, "left alone") {
-		t.Errorf("down --all does not say it left %s alone:\n%v", l.ns("h2"), r)
+	if !strings.Contains(r.Stderr, l.NS("h2")) || !strings.Contains(r.Stderr, "left alone") {
+		t.Errorf("down --all does not say it left %s alone:\n%v", l.NS("h2"), r)
 	}
 	for name, inode := range foreign {
-		if got := nsInode(t, name); got != inode {
+		if got := testns.Inode(t, name); got != inode {
 			t.Errorf("down --all replaced or removed foreign namespace %s", name)
 		}
 	}
-	if left := netnsFiles(l.ns("h1")); len(left) > 0 {
+	if left := testns.NetnsFiles(l.NS("h1")); len(left) > 0 {
 		t.Errorf("down --all left the lab's own namespace: %v", left)
 	}
-	if _, err := os.Stat(filepath.Join(l.stateDir, l.name)); err == nil {
+	if _, err := os.Stat(filepath.Join(l.StateDir, l.Name)); err == nil {
 		t.Errorf("down --all left the lab's state")
 	}
 }
@@ -73,11 +76,11 @@ func TestDownAllLeavesForeign(t *testing.T) {
 // TestStateFiles: the state directory is 0700, the state file and the
 // namespace records 0600, and no temporary file is left behind.
 func TestStateFiles(t *testing.T) {
-	l := newLab(t, "modes", pairBody)
-	l.up()
-	l.write(strings.Replace(pairBody, "10.77.1.1/24", "10.77.1.11/24", 1))
-	l.up()
-	dir := filepath.Join(l.stateDir, l.name)
+	l := newLab(t, "modes", e2e.PairBody)
+	l.Up()
+	l.Write(strings.Replace(e2e.PairBody, "10.77.1.1/24", "10.77.1.11/24", 1))
+	l.Up()
+	dir := filepath.Join(l.StateDir, l.Name)
 	for path, want := range map[string]os.FileMode{
 		dir:                              os.ModeDir | 0o700,
 		filepath.Join(dir, "state.json"): 0o600,
@@ -122,17 +125,17 @@ var damagedStates = []struct{ desc, content string }{
 // damage replaces the lab's state file with content ("LAB" becomes the
 // lab's name).
 func (l *labT) damage(content string) {
-	l.t.Helper()
-	path := filepath.Join(l.stateDir, l.name, "state.json")
-	if err := os.WriteFile(path, []byte(strings.ReplaceAll(content, "LAB", l.name)), 0o600); err != nil {
-		l.t.Fatal(err)
+	l.T.Helper()
+	path := filepath.Join(l.StateDir, l.Name, "state.json")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(content, "LAB", l.Name)), 0o600); err != nil {
+		l.T.Fatal(err)
 	}
 }
 
 // noPanic fails the test if a topo command crashed.
-func noPanic(t *testing.T, r result) {
+func noPanic(t *testing.T, r e2e.Result) {
 	t.Helper()
-	if strings.Contains(r.stderr, "panic:") || strings.Contains(r.stderr, "goroutine ") || r.code == 2 {
+	if strings.Contains(r.Stderr, "panic:") || strings.Contains(r.Stderr, "goroutine ") || r.Code == 2 {
 		t.Fatalf("topo crashed:\n%v", r)
 	}
 }
@@ -144,55 +147,55 @@ func noPanic(t *testing.T, r result) {
 // complete again, with the same namespaces, or down removes exactly the
 // lab's namespaces — one replaced behind topo's back stays.
 func TestDamagedState(t *testing.T) {
-	l := newLab(t, "damaged", pairBody)
+	l := newLab(t, "damaged", e2e.PairBody)
 	for i, tc := range damagedStates {
 		t.Run(tc.desc, func(t *testing.T) {
 			l := l.in(t)
-			l.up()
-			inodes := map[string]uint64{"h1": nsInode(t, l.ns("h1")), "h2": nsInode(t, l.ns("h2"))}
+			l.Up()
+			inodes := map[string]uint64{"h1": testns.Inode(t, l.NS("h1")), "h2": testns.Inode(t, l.NS("h2"))}
 			l.damage(tc.content)
 
 			s := l.status()
-			if s.State != "damaged" || !strings.Contains(s.Error, "state.json") || !strings.Contains(s.Error, "topo down "+l.name) || !strings.Contains(s.Error, "topo up") {
+			if s.State != "damaged" || !strings.Contains(s.Error, "state.json") || !strings.Contains(s.Error, "topo down "+l.Name) || !strings.Contains(s.Error, "topo up") {
 				t.Errorf("status --json of a damaged lab: state %q, error %q; want damaged, naming the file and what to do", s.State, s.Error)
 			}
-			r := l.topo("status")
+			r := l.Topo("status")
 			noPanic(t, r)
-			if r.code != 0 || !strings.Contains(r.stdout, l.name+": damaged") {
+			if r.Code != 0 || !strings.Contains(r.Stdout, l.Name+": damaged") {
 				t.Errorf("status of a damaged lab:\n%v", r)
 			}
-			r = l.topo("plan", l.file)
+			r = l.Topo("plan", l.File)
 			noPanic(t, r)
-			if r.code != 0 {
+			if r.Code != 0 {
 				t.Errorf("plan of a damaged lab:\n%v", r)
 			}
 			if i%2 == 0 {
-				r := l.topo("up", l.file)
+				r := l.Topo("up", l.File)
 				noPanic(t, r)
-				if r.code != 0 || !strings.Contains(r.stderr, "damaged") {
+				if r.Code != 0 || !strings.Contains(r.Stderr, "damaged") {
 					t.Fatalf("up of a damaged lab: want success and a note:\n%v", r)
 				}
 				l.isComplete("up of a damaged lab", 2)
 				for n, inode := range inodes {
-					if got := nsInode(t, l.ns(n)); got != inode {
-						t.Errorf("up of a damaged lab replaced namespace %s", l.ns(n))
+					if got := testns.Inode(t, l.NS(n)); got != inode {
+						t.Errorf("up of a damaged lab replaced namespace %s", l.NS(n))
 					}
 				}
-				l.must("down", l.name)
+				l.Must("down", l.Name)
 			} else {
-				sh(t, "ip", "netns", "del", l.ns("h2"))
-				foreign := addForeign(t, l.ns("h2"))
-				r := l.topo("down", l.name)
+				e2e.Sh(t, "ip", "netns", "del", l.NS("h2"))
+				foreign := addForeign(t, l.NS("h2"))
+				r := l.Topo("down", l.Name)
 				noPanic(t, r)
-				if r.code != 0 {
+				if r.Code != 0 {
 					t.Fatalf("down of a damaged lab:\n%v", r)
 				}
-				if got := nsInode(t, l.ns("h2")); got != foreign {
-					t.Errorf("down of a damaged lab touched the foreign namespace %s", l.ns("h2"))
+				if got := testns.Inode(t, l.NS("h2")); got != foreign {
+					t.Errorf("down of a damaged lab touched the foreign namespace %s", l.NS("h2"))
 				}
-				sh(t, "ip", "netns", "del", l.ns("h2"))
+				e2e.Sh(t, "ip", "netns", "del", l.NS("h2"))
 			}
-			l.isGone("after " + tc.desc)
+			l.Gone("after " + tc.desc)
 		})
 	}
 }
@@ -201,13 +204,13 @@ func TestDamagedState(t *testing.T) {
 // reports the lab as damaged, up rebuilds the state from the namespace
 // records and the file (same namespaces), and down removes the lab.
 func TestMissingState(t *testing.T) {
-	l := newLab(t, "missing", pairBody)
-	state := filepath.Join(l.stateDir, l.name, "state.json")
+	l := newLab(t, "missing", e2e.PairBody)
+	state := filepath.Join(l.StateDir, l.Name, "state.json")
 	for _, then := range []string{"up", "down"} {
 		t.Run(then, func(t *testing.T) {
 			l := l.in(t)
-			l.up()
-			inode := nsInode(t, l.ns("h1"))
+			l.Up()
+			inode := testns.Inode(t, l.NS("h1"))
 			if err := os.Remove(state); err != nil {
 				t.Fatal(err)
 			}
@@ -215,14 +218,14 @@ func TestMissingState(t *testing.T) {
 				t.Errorf("status without a state file: state %q, error %q; want damaged, missing", s.State, s.Error)
 			}
 			if then == "up" {
-				l.up()
+				l.Up()
 				l.isComplete("up without a state file", 2)
-				if got := nsInode(t, l.ns("h1")); got != inode {
-					t.Errorf("up without a state file replaced namespace %s", l.ns("h1"))
+				if got := testns.Inode(t, l.NS("h1")); got != inode {
+					t.Errorf("up without a state file replaced namespace %s", l.NS("h1"))
 				}
 			}
-			l.must("down", l.name)
-			l.isGone("down")
+			l.Must("down", l.Name)
+			l.Gone("down")
 		})
 	}
 }
