@@ -23,6 +23,7 @@ func main() {
 	floor := flag.String("floor", "bin/floor", "the floor binary")
 	id := flag.String("id", fmt.Sprintf("bench%d", os.Getpid()%100000), "prefix of every lab and namespace of this run")
 	runs := flag.Int("runs", 3, "runs per measurement (the median is reported)")
+	loopRuns := flag.Int("loop-runs", 1, "runs of the ip netns exec ping loop (minutes each)")
 	out := flag.String("out", "bench/results.md", "where to write the results")
 	work := flag.String("work", "bench/out", "directory for generated labs and logs")
 	quick := flag.Bool("quick", false, "one run, small scale labs (for trying the harness; results not written)")
@@ -37,13 +38,13 @@ func main() {
 	logf, _ := os.Create(filepath.Join(dir, "bench.log"))
 	w := io.MultiWriter(os.Stdout, logf)
 	b := &bench{
-		topo: *topo, floor: *floor, id: *id, runs: *runs, work: dir,
+		topo: *topo, floor: *floor, id: *id, runs: *runs, loopRuns: *loopRuns, work: dir,
 		labs: map[string]bool{},
 		say:  func(f string, a ...any) { fmt.Fprintf(w, f+"\n", a...) },
 	}
 	b.r = newRunner(dir, w)
 	if *quick {
-		b.runs = 1
+		b.runs, b.loopRuns = 1, 1
 	}
 	code := b.main(*quick, *out, *strict, w)
 	os.Exit(code)
@@ -85,7 +86,7 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 	}()
 
 	b.say("== topo bench %s: %s; %d runs each", b.id, env.line(), b.runs)
-	rep := &report{env: env, runs: b.runs}
+	rep := &report{env: env, runs: b.runs, loopRuns: b.loopRuns}
 
 	tree, linear, reach := []string{"2", "16"}, []string{"100"}, []string{"2", "8"}
 	big := []struct {

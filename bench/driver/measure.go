@@ -142,7 +142,7 @@ func (b *bench) reachability(kind string, args []string) *reachCase {
 		c.checkOK = append(c.checkOK, fmt.Sprintf("%d/%d", ok, total))
 		b.say("  %s run %d: topo check %.3fs (%d/%d; %s)", shape, i+1, ck.wall.Seconds(), ok, total, nb.during(na))
 	}
-	for i := 0; i < b.runs; i++ {
+	for i := 0; i < b.loopRuns; i++ {
 		d, ok, total := b.pingLoop(lab, l)
 		c.pingLoop = append(c.pingLoop, d.Seconds())
 		c.loopOK = append(c.loopOK, fmt.Sprintf("%d/%d", ok, total))
@@ -178,26 +178,28 @@ func (b *bench) reachability(kind string, args []string) *reachCase {
 
 // scaleCase is topo alone on a big lab.
 type scaleCase struct {
-	gen                   string // topo gen arguments
-	hosts, switches       int
-	up, down              float64
-	upRSS, downRSS        int64
-	upSummary             string
-	noop                  series
-	noopRSS               int64
-	execTrue              series
-	execNode              string
-	check                 series
-	checkPairs            string
-	checkOK               []string
-	checkRSS              int64
-	nsAfterUp, nsLeft     int
-	mounts, procs         int
-	slabBase, slabUp      int
-	slabDown, slabSettled int
-	settleS               float64
-	upErr, downErr        bool
-	labFree, kernelBack   bool
+	gen                       string // topo gen arguments
+	hosts, switches           int
+	up, down                  float64
+	upRSS, downRSS            int64
+	upSummary                 string
+	noop                      series
+	noopRSS                   int64
+	execTrue                  series
+	execNode                  string
+	check                     series
+	checkPairs                string
+	checkOK                   []string
+	checkRSS                  int64
+	nsAfterUp, nsLeft         int
+	mounts, procs             int
+	slabBase, slabUp          int
+	slabDown, slabSettled     int
+	settleS                   float64
+	floorBuild, floorTeardown float64
+	floorErr                  bool
+	upErr, downErr            bool
+	labFree, kernelBack       bool
 }
 
 func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
@@ -284,6 +286,20 @@ func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
 	c.kernelBack = c.slabSettled <= c.slabBase+14
 	b.say("  %s: down %.2fs; left: %d in ip netns list, %d mounts, %d processes; kernel namespaces %d before up, %d up, %d after down, %d after %.1fs",
 		c.gen, c.down, c.nsLeft, c.mounts, c.procs, c.slabBase, c.slabUp, c.slabDown, c.slabSettled, c.settleS)
+
+	// The floor on the same lab, once: how much of topo's time the
+	// kernel needs anyway.
+	prefix := b.id + "f-"
+	fl := b.r.run("bench/floor -prefix "+prefix+" "+lab+".yaml", nil, b.floor, "-prefix", prefix, path)
+	if fl.err == nil {
+		_, fl.err = fmt.Sscanf(jsonField(fl.out, "build_s")+" "+jsonField(fl.out, "teardown_s"), "%g %g", &c.floorBuild, &c.floorTeardown)
+	}
+	if fl.err != nil {
+		b.fail("%s floor: %v", c.gen, fl.err)
+		c.floorErr = true
+	}
+	b.say("  %s: floor build %.2fs, teardown %.2fs", c.gen, c.floorBuild, c.floorTeardown)
+	b.settleAfter(c.slabBase)
 	return c
 }
 

@@ -84,6 +84,24 @@ var mininetSysctls = []string{
 	"kernel.pty.max",
 }
 
+// mininetNeighbour is what Mininet's fixLimits sets the neighbour
+// table thresholds to, for the ping loop that imitates Mininet.
+var mininetNeighbour = map[string]string{
+	"net.ipv4.neigh.default.gc_thresh1": "4096",
+	"net.ipv4.neigh.default.gc_thresh2": "8192",
+	"net.ipv4.neigh.default.gc_thresh3": "16384",
+}
+
+func writeSysctls(m map[string]string) error {
+	var errs []error
+	for k, v := range m {
+		if err := os.WriteFile(sysctlPath(k), []byte(v), 0o644); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func sysctlPath(key string) string {
 	return filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/"))
 }
@@ -302,16 +320,27 @@ func netnsWithPrefix(prefix string) int {
 }
 
 // neighStat is the kernel's IPv4 neighbour (ARP) table, one table for
-// all namespaces: entries now and the count of "table full" events.
-type neighStat struct{ entries, fulls int64 }
+// all namespaces: entries now and the count of "table full" events;
+// and the packets dropped because a CPU's input backlog was full
+// (/proc/net/softnet_stat, bounded by net.core.netdev_max_backlog, also
+// shared by every namespace).
+type neighStat struct{ entries, fulls, backlogDrops int64 }
 
 func neighbours() neighStat {
+	var st neighStat
+	if b, err := os.ReadFile("/proc/net/softnet_stat"); err == nil {
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if f := strings.Fields(l); len(f) > 1 {
+				n, _ := strconv.ParseInt(f[1], 16, 64)
+				st.backlogDrops += n
+			}
+		}
+	}
 	b, err := os.ReadFile("/proc/net/stat/arp_cache")
 	if err != nil {
-		return neighStat{-1, -1}
+		return neighStat{-1, -1, st.backlogDrops}
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	var st neighStat
 	for i, l := range lines[1:] {
 		f := strings.Fields(l)
 		if len(f) < 13 {
@@ -333,5 +362,6 @@ func (before neighStat) during(after neighStat) string {
 	if b, err := os.ReadFile(sysctlPath("net.ipv4.neigh.default.gc_thresh3")); err == nil {
 		thresh = strings.TrimSpace(string(b))
 	}
-	return fmt.Sprintf("ARP table: %d entries before (gc_thresh3 %s, shared by every namespace on the machine), %d table-full events during", before.entries, thresh, after.fulls-before.fulls)
+	return fmt.Sprintf("ARP table (shared by every namespace): %d entries before, gc_thresh3 %s, %d table-full events during; %d packets dropped on full input backlogs during (netdev_max_backlog %s)",
+		before.entries, thresh, after.fulls-before.fulls, after.backlogDrops-before.backlogDrops, readSysctls()["net.core.netdev_max_backlog"])
 }
