@@ -21,6 +21,7 @@ type bench struct {
 	topo, floor string
 	id          string // unique prefix of every lab and namespace
 	runs        int
+	slabStart   int // kernel network namespaces when the bench started
 	loopRuns    int
 	work        string
 	r           *runner
@@ -196,7 +197,7 @@ func samplePairs(hosts []string, n int) []string {
 
 // settleAfter waits for the kernel to free what the last run made.
 func (b *bench) settleAfter(base int) {
-	if d, n := settle(base+14, 120*time.Second); d > 5*time.Second {
+	if d, n := settle(base+14, 120*time.Second, 3*time.Second); d > 5*time.Second {
 		b.say("  (waited %.1fs for the kernel to free namespaces; %d held, %d before)", d.Seconds(), n, base)
 	}
 }

@@ -59,6 +59,7 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 		return 1
 	}
 	b.sysctls = readSysctls()
+	b.slabStart = netnsObjects()
 	if b.jail, err = newJail("topo-" + b.id); err != nil {
 		b.say("bench: no cgroup for Mininet (%v): its leftover processes cannot be tracked; not running", err)
 		return 1

@@ -220,6 +220,10 @@ func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
 		return c
 	}
 	c.checkPairs = fmt.Sprintf("%d random pairs (fixed seed) as the file's expect: list", samples)
+	// Let the kernel finish freeing earlier runs' namespaces (cleanup
+	// pauses for seconds on a busy machine) so the count below is a
+	// fair "before".
+	settle(b.slabStart+14, 60*time.Second, 10*time.Second)
 	c.slabBase = netnsObjects()
 	up := b.up(path, lab)
 	c.up, c.upRSS = up.wall.Seconds(), up.maxRSS
@@ -280,7 +284,7 @@ func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
 	c.slabDown = netnsObjects()
 	c.nsLeft = netnsWithPrefix(lab + "-")
 	c.mounts, c.procs = holders(inodes)
-	d, n := settle(c.slabBase+14, 180*time.Second)
+	d, n := settle(c.slabBase+14, 180*time.Second, 10*time.Second)
 	c.settleS, c.slabSettled = d.Seconds(), n
 	c.labFree = c.nsLeft == 0 && c.mounts == 0 && c.procs == 0
 	c.kernelBack = c.slabSettled <= c.slabBase+14

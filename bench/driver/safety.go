@@ -230,9 +230,10 @@ func netnsObjects() int {
 
 // settle waits until the kernel has freed the namespaces of the last
 // run (the net_namespace count is back to target or below), or until
-// the count stops falling for 3 s (someone else holds namespaces), at
-// most limit. It returns how long the fall took and the count reached.
-func settle(target int, limit time.Duration) (time.Duration, int) {
+// the count stops falling for window (someone else holds namespaces),
+// at most limit. It returns how long the fall took and the count
+// reached.
+func settle(target int, limit, window time.Duration) (time.Duration, int) {
 	start := time.Now()
 	last, lastFall := netnsObjects(), time.Now()
 	for {
@@ -243,7 +244,7 @@ func settle(target int, limit time.Duration) (time.Duration, int) {
 		if n < last {
 			last, lastFall = n, time.Now()
 		}
-		if time.Since(lastFall) > 3*time.Second {
+		if time.Since(lastFall) > window {
 			return lastFall.Sub(start), n
 		}
 		time.Sleep(50 * time.Millisecond)
