@@ -117,7 +117,9 @@ func (l *labT) startSleeper(node string) sleeper {
 			syscall.Kill(s.pid, syscall.SIGKILL)
 		}
 	})
-	if _, ok := s.netns(); !ok {
+	// $! names the forked shell until it has exec'd sleep: give it a
+	// moment to become the sleeper before declaring it missing.
+	if !e2e.Eventually(func() bool { _, ok := s.netns(); return ok }) {
 		l.T.Fatalf("sleeper %d in %s is not running", pid, node)
 	}
 	return s
