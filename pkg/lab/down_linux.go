@@ -84,7 +84,7 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	var mu sync.Mutex
 	done := 0
 	err = parallel(ctx, len(nodes), func(i int) error {
-		err := removeNode(name, nodes[i], st.Namespaces[nodes[i]])
+		err := removeNode(name, nodes[i], st.Namespaces[nodes[i]], true)
 		switch {
 		case errors.Is(err, ErrNotOwned):
 			// Not ours (any more): leave it, and the lab goes without it.

@@ -117,7 +117,7 @@ func (x *executor) deleteNode(name string) error {
 	inode := x.st.Namespaces[name]
 	x.mu.Unlock()
 	x.hs.drop(name)
-	if err := removeNode(x.lab.Name, name, inode); err != nil {
+	if err := removeNode(x.lab.Name, name, inode, false); err != nil {
 		return err
 	}
 	x.mu.Lock()
@@ -130,7 +130,11 @@ func (x *executor) deleteNode(name string) error {
 // removeNode kills the processes of one owned namespace and deletes it
 // and its hostname namespace. A namespace whose inode is not the
 // recorded one is left alone.
-func removeNode(lab, name string, inode uint64) error {
+//
+// killed says the caller has already killed the namespace's processes
+// (Down does it for every node in one scan of /proc); otherwise
+// removeNode scans for them itself.
+func removeNode(lab, name string, inode uint64, killed bool) error {
 	nsName := topology.Namespace(lab, name)
 	cur, err := node.Inode(nsName)
 	switch {
@@ -145,8 +149,10 @@ func removeNode(lab, name string, inode uint64) error {
 	case inode != 0 && cur != inode:
 		return fmt.Errorf("%w: %s was replaced; left alone", ErrNotOwned, nsName)
 	default:
-		if _, err := node.KillProcesses(map[uint64]bool{cur: true}); err != nil {
-			return err
+		if !killed {
+			if _, err := node.KillProcesses(map[uint64]bool{cur: true}); err != nil {
+				return err
+			}
 		}
 		if err := node.Delete(nsName); err != nil {
 			return err
