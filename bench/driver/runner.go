@@ -91,16 +91,6 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func maxOf(v []float64) float64 {
-	m := 0.0
-	for _, x := range v {
-		if x > m {
-			m = x
-		}
-	}
-	return m
-}
-
 // series is several runs of one measurement, in seconds.
 type series []float64
 
