@@ -108,7 +108,7 @@ func (st *State) check(lab string) string {
 }
 
 // Save writes the state atomically: a temporary file in the same
-// directory, fsync, rename. The directory is 0700 and the file 0600.
+// directory, then rename. The directory is 0700 and the file 0600.
 func (st *State) Save() error {
 	st.Version = stateVersion
 	data, err := json.MarshalIndent(st, "", "  ")
@@ -118,8 +118,15 @@ func (st *State) Save() error {
 	return writeAtomic(statePath(st.Lab.Name), data, 0o600)
 }
 
-// writeAtomic replaces path with data so readers see the old or the
-// new content, never a part.
+// writeAtomic replaces path with data so readers, and a topo killed
+// at any point, see the old or the new content, never a part.
+//
+// It does not fsync. What is written under /run/topo describes kernel
+// objects (namespaces, links) that do not outlive the machine, so the
+// crash fsync guards against also takes away everything the file
+// describes; and if a file is left empty by one, it reads as damaged or
+// is skipped, never as wrong. The sync cost a disk flush per node on
+// machines where /run is not a tmpfs.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -135,10 +142,6 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}
