@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -45,7 +44,7 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 			lock.Unlock()
 			return false, fmt.Errorf("%w; reading the namespace records: %w", err, rerr)
 		case ok:
-			note(opts.Notes, "lab %s: the state file %s; removing the %d namespaces recorded in %s", name, why, len(rec.Namespaces), recordsDir(name))
+			note(opts.Notes, "lab %s: the state file %s; removing the %d namespaces recorded in %s", name, why, len(rec.Namespaces), recordsPath(name))
 			st, err = rec, nil
 		case errors.Is(err, ErrNoState):
 			return false, removeState(lock, name)
@@ -136,25 +135,4 @@ func namesWithPrefix(dir, prefix string) []string {
 		}
 	}
 	return out
-}
-
-// deleteAllUTS removes every hostname namespace in the lab's state
-// directory, also those of nodes the state does not name (an
-// interrupted create, a damaged state), so the directory can go.
-func deleteAllUTS(lab string) error {
-	dir := filepath.Dir(UTSPath(lab, "x"))
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, e := range entries {
-		if err := node.DeleteUTS(filepath.Join(dir, e.Name())); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,12 +25,16 @@ func (x *executor) runExec(name string) error {
 		return err
 	}
 	defer f.Close()
+	uts, err := hostnameNS(x.lab.Name, name)
+	if err != nil {
+		return err
+	}
 	for _, c := range n.Exec {
 		start, _ := f.Seek(0, io.SeekEnd)
 		fmt.Fprintf(f, "$ %s\n", c)
 		code, err := node.Run(node.ExecSpec{
 			Netns:  NetnsPath(x.lab.Name, name),
-			UTS:    UTSPath(x.lab.Name, name),
+			UTS:    uts,
 			Hosts:  HostsPath(x.lab.Name),
 			Args:   []string{"/bin/sh", "-c", c},
 			Stdout: f, Stderr: f,
@@ -74,9 +77,9 @@ func Exec(labName, nodeName string, args []string, stdin io.Reader, stdout, stde
 	if _, err := node.Inode(topology.Namespace(labName, nodeName)); err != nil {
 		return -1, fmt.Errorf("node %s of lab %s: %w (run `topo up` to repair the lab)", nodeName, labName, err)
 	}
-	uts := UTSPath(labName, nodeName)
-	if _, err := os.Stat(uts); errors.Is(err, os.ErrNotExist) {
-		uts = ""
+	uts, err := hostnameNS(labName, nodeName)
+	if err != nil {
+		return -1, err
 	}
 	return node.Run(node.ExecSpec{
 		Netns: NetnsPath(labName, nodeName),

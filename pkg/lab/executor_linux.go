@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
@@ -23,8 +24,12 @@ type executor struct {
 	verbose  io.Writer
 	progress func(done, total int)
 
-	mu   sync.Mutex // guards st and done
+	mu   sync.Mutex // guards st, done and bridges
 	done int
+	// bridges holds the bridge's interface index of each switch whose
+	// bridge was observed or made, so that making a port needs no
+	// lookup.
+	bridges map[string]int
 	// index is the last interface index handed out; see nextIndex.
 	index atomic.Int64
 }
@@ -35,12 +40,17 @@ type executor struct {
 const firstIndex = 100
 
 // startIndexes places the lab's new interface indexes above every index
-// the kernel already holds in the lab's namespaces.
+// the kernel already holds in the lab's namespaces, and notes the index
+// of each switch's bridge.
 func (x *executor) startIndexes() {
 	top := firstIndex
+	x.bridges = map[string]int{}
 	for _, n := range x.obs.Nodes {
 		for _, i := range n.Ifaces {
 			top = max(top, i.Index)
+		}
+		if br := n.Ifaces[node.BridgeName]; br != nil && br.Kind == "bridge" {
+			x.bridges[n.Name] = br.Index
 		}
 	}
 	x.index.Store(int64(top))

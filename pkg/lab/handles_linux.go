@@ -32,6 +32,14 @@ func (h *handles) get(nodeName string) (*node.Namespace, error) {
 	return ns, nil
 }
 
+// put keeps ns, just made, as nodeName's handle, closing any older one.
+func (h *handles) put(nodeName string, ns *node.Namespace) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.m[nodeName].Close()
+	h.m[nodeName] = ns
+}
+
 // drop closes a node's handle, before its namespace is deleted.
 func (h *handles) drop(nodeName string) {
 	h.mu.Lock()

@@ -61,7 +61,7 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 	}
 	if errors.Is(err, ErrNoState) {
 		if recs, _ := recordedNamespaces(name); len(recs) > 0 {
-			return &LabStatus{Name: name, State: "damaged", Error: fmt.Sprintf("the state file %s is missing but %d namespaces are recorded in %s: `topo up FILE` rebuilds it, `topo down %s` removes the lab", statePath(name), len(recs), recordsDir(name), name)}, nil
+			return &LabStatus{Name: name, State: "damaged", Error: fmt.Sprintf("the state file %s is missing but %d namespaces are recorded in %s: `topo up FILE` rebuilds it, `topo down %s` removes the lab", statePath(name), len(recs), recordsPath(name), name)}, nil
 		}
 	}
 	if err != nil {
@@ -116,13 +116,25 @@ func peerNames(l *topology.Lab) map[string]map[string]string {
 	return out
 }
 
+// ifaceState is the state status shows: the kernel's operational
+// state, "down" when the interface is set down, and "up" while the
+// kernel has not yet turned a new interface's "unknown" into "up" but
+// the carrier is there (it does so for a bridge up to a second late).
+func ifaceState(i *topology.ObservedIface) string {
+	state := strings.ToLower(i.OperState)
+	switch {
+	case !i.AdminUp:
+		return "down"
+	case state == "unknown" && i.Carrier:
+		return "up"
+	}
+	return state
+}
+
 func ifaceStatus(o *topology.ObservedNode, peers map[string]string) []*IfaceStatus {
 	var out []*IfaceStatus
 	for _, i := range o.Ifaces {
-		s := &IfaceStatus{Name: i.Name, Peer: peers[i.Name], MAC: i.MAC.String(), MTU: i.MTU, State: strings.ToLower(i.OperState)}
-		if !i.AdminUp {
-			s.State = "down"
-		}
+		s := &IfaceStatus{Name: i.Name, Peer: peers[i.Name], MAC: i.MAC.String(), MTU: i.MTU, State: ifaceState(i)}
 		if !i.Impair.IsZero() {
 			s.Impair = i.Impair.String()
 		}

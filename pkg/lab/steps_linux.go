@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
 
 	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/node"
@@ -22,7 +20,7 @@ func (x *executor) step(s topology.Step) error {
 	case topology.OpDeleteNode:
 		return x.deleteNode(s.Node)
 	case topology.OpCreateBridge:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return node.CreateBridge(ns, node.BridgeName, s.Up) })
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.createBridge(ns, s.Node, s.Up) })
 	case topology.OpCreateLink:
 		return x.createLink(s.Link)
 	case topology.OpDeleteLink:
@@ -63,52 +61,62 @@ func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error
 	return fn(ns)
 }
 
-// createNode makes the node's hostname, its namespace (lo up) and a
-// switch's bridge. The hostname comes first: once the namespace
-// exists, a resumed up sees the node as built and would not make it.
-// The inode is recorded at once.
+// createNode makes the node's namespace (see node.Create) and a
+// switch's bridge, and records the inode at once. Its hostname comes
+// on first use (see hostnameNS).
 func (x *executor) createNode(name string) error {
 	nsName := topology.Namespace(x.lab.Name, name)
-	uts := UTSPath(x.lab.Name, name)
-	if err := os.MkdirAll(filepath.Dir(uts), 0o700); err != nil {
-		return err
-	}
-	if err := node.DeleteUTS(uts); err != nil { // a leftover of an interrupted run
-		return err
-	}
-	if err := node.CreateUTS(uts, name); err != nil {
-		return err
-	}
 	// An interrupted create may have left the file without a namespace.
 	if err := node.DeleteLeftover(nsName); err != nil {
 		return err
 	}
-	inode, err := node.Create(nsName)
+	ns, err := node.Create(nsName, node.CreateOptions{
+		// Addresses are unique by validation, so duplicate address
+		// detection only delays IPv6 (a router's link-local address
+		// stays tentative for a second or two): off for every
+		// interface the node will have.
+		Sysctls: []node.Sysctl{{Key: "net.ipv6.conf.default.accept_dad", Value: "0"}},
+	})
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", ErrNotOwned, nsName, nsName)
 	}
 	if err != nil {
 		return err
 	}
+	x.hs.put(name, ns)
 	x.mu.Lock()
-	x.st.Namespaces[name] = inode
+	x.st.Namespaces[name] = ns.Inode
 	x.mu.Unlock()
-	if err := recordNamespace(x.lab.Name, name, inode); err != nil {
+	if err := recordNamespace(x.lab.Name, name, ns.Inode); err != nil {
 		return err
 	}
-	return x.withNS(name, func(ns *node.Namespace) error {
-		// Addresses are unique by validation, so duplicate address
-		// detection only delays IPv6 (a router's link-local address
-		// stays tentative for a second or two): off for interfaces
-		// made from now on.
-		if err := node.WriteSysctl(ns, "net.ipv6.conf.default.accept_dad", "0"); err != nil {
-			return err
-		}
-		if n := x.lab.Node(name); n != nil && n.Kind == topology.KindSwitch {
-			return node.CreateBridge(ns, node.BridgeName, n.STP)
-		}
-		return nil
-	})
+	if n := x.lab.Node(name); n != nil && n.Kind == topology.KindSwitch {
+		return x.createBridge(ns, name, n.STP)
+	}
+	return nil
+}
+
+// createBridge makes (or fixes) a switch's bridge and notes its index.
+func (x *executor) createBridge(ns *node.Namespace, nodeName string, stp bool) error {
+	idx, err := node.CreateBridge(ns, node.BridgeName, stp)
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	x.bridges[nodeName] = idx
+	x.mu.Unlock()
+	return nil
+}
+
+// bridgeIndex is the index of the bridge of e's node when e is a
+// switch port and the index is known; else 0.
+func (x *executor) bridgeIndex(e topology.Endpoint) int {
+	if x.masterOf(e) == "" {
+		return 0
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.bridges[e.Node]
 }
 
 // deleteNode kills what runs in the node's namespace and removes it.
@@ -120,6 +128,12 @@ func (x *executor) deleteNode(name string) error {
 	if err := removeNode(x.lab.Name, name, inode, false); err != nil {
 		return err
 	}
+	if err := deleteUTS(x.lab.Name, name); err != nil {
+		return err
+	}
+	if err := forgetNamespace(x.lab.Name, name); err != nil {
+		return err
+	}
 	x.mu.Lock()
 	delete(x.st.Namespaces, name)
 	delete(x.st.SysctlOriginal, name)
@@ -127,9 +141,10 @@ func (x *executor) deleteNode(name string) error {
 	return nil
 }
 
-// removeNode kills the processes of one owned namespace and deletes it
-// and its hostname namespace. A namespace whose inode is not the
-// recorded one is left alone.
+// removeNode kills the processes of one owned namespace and deletes it.
+// A namespace whose inode is not the recorded one is left alone. The
+// hostname namespace and the journal are the caller's to update: down
+// removes them whole at the end.
 //
 // killed says the caller has already killed the namespace's processes
 // (Down does it for every node in one scan of /proc); otherwise
@@ -158,10 +173,7 @@ func removeNode(lab, name string, inode uint64, killed bool) error {
 			return err
 		}
 	}
-	if err := forgetNamespace(lab, name); err != nil {
-		return err
-	}
-	return node.DeleteUTS(UTSPath(lab, name))
+	return nil
 }
 
 // createLink makes the veth pair with every setting of both ends. A
@@ -187,6 +199,7 @@ func (x *executor) createLink(l *topology.Link) error {
 		MTU:  l.MTU,
 		AMAC: net.HardwareAddr(ends[0].MAC), BMAC: net.HardwareAddr(ends[1].MAC),
 		AMaster: x.masterOf(ends[0]), BMaster: x.masterOf(ends[1]),
+		AMasterIndex: x.bridgeIndex(ends[0]), BMasterIndex: x.bridgeIndex(ends[1]),
 		Up:     !l.Down,
 		AIndex: x.nextIndex(), BIndex: x.nextIndex(),
 	}

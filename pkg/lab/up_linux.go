@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/topology"
@@ -62,6 +63,9 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := writeHosts(desired); err != nil {
 		return plan, fmt.Errorf("write hosts file: %w", err)
 	}
+	if err := os.MkdirAll(utsDir(desired.Name), 0o700); err != nil {
+		return plan, err
+	}
 	x := &executor{lab: desired, st: st, obs: obs, hs: hs, verbose: opts.Verbose, progress: opts.Progress}
 	applyErr := x.apply(ctx, plan)
 	if applyErr == nil {
@@ -114,7 +118,7 @@ func loadOrNew(desired *topology.Lab, notes io.Writer) (*State, error) {
 		return nil, fmt.Errorf("%w; reading the namespace records: %w", err, rerr)
 	case ok:
 		if notes != nil {
-			fmt.Fprintf(notes, "lab %s: the state file %s; rebuilding it from the %d namespaces recorded in %s\n", name, why, len(rec.Namespaces), recordsDir(name))
+			fmt.Fprintf(notes, "lab %s: the state file %s; rebuilding it from the %d namespaces recorded in %s\n", name, why, len(rec.Namespaces), recordsPath(name))
 		}
 		return rec, nil
 	case errors.Is(err, ErrDamaged) && notes != nil:

@@ -30,21 +30,18 @@ func needRoot(t *testing.T) {
 func newNS(t *testing.T, suffix string) *node.Namespace {
 	t.Helper()
 	name := testns.Name(suffix)
-	ino, err := node.Create(name)
+	ns, err := node.Create(name, node.CreateOptions{})
 	if err != nil {
 		t.Fatalf("Create(%s): %v", name, err)
 	}
+	ino := ns.Inode
 	t.Cleanup(func() {
+		ns.Close()
 		node.KillProcesses(map[uint64]bool{ino: true})
 		if err := node.Delete(name); err != nil {
 			t.Errorf("Delete(%s): %v", name, err)
 		}
 	})
-	ns, err := node.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Close)
 	return ns
 }
 
@@ -230,14 +227,17 @@ func TestVethTamperedExisting(t *testing.T) {
 func TestBridgeSTP(t *testing.T) {
 	needRoot(t)
 	sw, h1, h2 := newNS(t, "s"), newNS(t, "h"), newNS(t, "i")
-	for range 2 {
-		if err := node.CreateBridge(sw, node.BridgeName, false); err != nil {
+	var idx [2]int
+	for i := range idx { // made, then found
+		var err error
+		if idx[i], err = node.CreateBridge(sw, node.BridgeName, false); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// p1 finds its master by name, p2 is given its index.
 	for i, h := range []*node.Namespace{h1, h2} {
 		port := fmt.Sprintf("p%d", i+1)
-		err := CreateVeth(VethSpec{A: h, B: sw, AName: "eth0", BName: port, BMaster: node.BridgeName, Up: true})
+		err := CreateVeth(VethSpec{A: h, B: sw, AName: "eth0", BName: port, BMaster: node.BridgeName, BMasterIndex: idx[0] * i, Up: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,6 +246,9 @@ func TestBridgeSTP(t *testing.T) {
 	br := o.Ifaces[node.BridgeName]
 	if br == nil || br.Kind != "bridge" || !br.AdminUp || br.STP {
 		t.Fatalf("bridge: %+v", br)
+	}
+	if idx[0] != br.Index || idx[1] != br.Index {
+		t.Fatalf("CreateBridge gave indexes %v, the bridge has %d", idx, br.Index)
 	}
 	for _, p := range []string{"p1", "p2"} {
 		if o.Ifaces[p] == nil || o.Ifaces[p].Master != node.BridgeName {
@@ -268,7 +271,7 @@ func TestBridgeSTP(t *testing.T) {
 	if on, err := node.STP(sw, node.BridgeName); err != nil || on {
 		t.Fatalf("STP = %v, %v after off", on, err)
 	}
-	if err := node.CreateBridge(sw, node.BridgeName, true); err != nil {
+	if _, err := node.CreateBridge(sw, node.BridgeName, true); err != nil {
 		t.Fatal(err)
 	}
 	if on, err := node.STP(sw, node.BridgeName); err != nil || !on {
@@ -277,8 +280,20 @@ func TestBridgeSTP(t *testing.T) {
 	if _, err := node.STP(sw, "p1"); err == nil {
 		t.Fatal("STP of a veth succeeded")
 	}
-	if err := node.CreateBridge(sw, "p1", false); err == nil {
+	if _, err := node.CreateBridge(sw, "p1", false); err == nil {
 		t.Fatal("CreateBridge over a veth succeeded")
+	}
+
+	// A new bridge with STP on, made in the one request.
+	sw2 := newNS(t, "t")
+	if _, err := node.CreateBridge(sw2, node.BridgeName, true); err != nil {
+		t.Fatal(err)
+	}
+	if b := observe(t, sw2).Ifaces[node.BridgeName]; b == nil || !b.STP || !b.AdminUp {
+		t.Fatalf("new STP bridge: %+v", b)
+	}
+	if out := ipIn(t, sw2, "-d", "link", "show", node.BridgeName); !strings.Contains(out, "forward_delay 200") {
+		t.Fatalf("ip -d link: %s", out)
 	}
 }
 

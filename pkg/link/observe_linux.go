@@ -54,6 +54,7 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 			MTU:       a.MTU,
 			AdminUp:   a.Flags&net.FlagUp != 0,
 			OperState: a.OperState.String(),
+			Carrier:   a.RawFlags&unix.IFF_LOWER_UP != 0,
 		}
 		if l.Type() == "veth" {
 			i.PeerIndex = a.ParentIndex

@@ -26,6 +26,10 @@ type VethSpec struct {
 	// AMaster and BMaster name a bridge in A (or B) that the end
 	// becomes a port of; "" for none.
 	AMaster, BMaster string
+	// AMasterIndex and BMasterIndex are those bridges' interface
+	// indexes when the caller knows them (saving a lookup each); 0 to
+	// look the name up.
+	AMasterIndex, BMasterIndex int
 	// Up sets both ends administratively up.
 	Up bool
 	// AIndex and BIndex are the interface indexes to give the ends; 0
@@ -69,15 +73,16 @@ func CreateVeth(s VethSpec) (err error) {
 	}()
 	// The far end cannot be brought up (the kernel refuses while its
 	// peer is not yet linked) or given a master in the same request.
-	if err := configureEnd(s.B, s.BName, s.BIndex, s.BMaster, s.Up); err != nil {
+	if err := configureEnd(s.B, s.BName, s.BIndex, s.BMaster, s.BMasterIndex, s.Up); err != nil {
 		return fmt.Errorf("veth %s: %w", s, err)
 	}
 	return nil
 }
 
 // configureEnd gives an existing interface its master and up state in
-// one request when its index is known.
-func configureEnd(ns *node.Namespace, name string, index int, master string, up bool) error {
+// one request when its index is known. masterIndex is the master's
+// index if known, else 0.
+func configureEnd(ns *node.Namespace, name string, index int, master string, masterIndex int, up bool) error {
 	if index == 0 {
 		return setMasterUp(ns, name, master, up)
 	}
@@ -89,11 +94,11 @@ func configureEnd(ns *node.Namespace, name string, index int, master string, up 
 	}
 	req.AddData(msg)
 	if master != "" {
-		m, err := ns.NL.LinkByName(master)
+		m, err := masterIndexOf(ns, master, masterIndex)
 		if err != nil {
-			return fmt.Errorf("%s:%s: master %s: %w", ns.Name, name, master, err)
+			return fmt.Errorf("%s:%s: %w", ns.Name, name, err)
 		}
-		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(m.Attrs().Index))))
+		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(m))))
 	}
 	if _, err := ns.Request(req, 0); err != nil {
 		return fmt.Errorf("%s:%s: set master %q, up %v: %w", ns.Name, name, master, up, err)
@@ -107,11 +112,11 @@ func configureEnd(ns *node.Namespace, name string, index int, master string, up 
 func createVeth(s VethSpec) error {
 	var aMaster int
 	if s.AMaster != "" {
-		m, err := s.A.NL.LinkByName(s.AMaster)
+		m, err := masterIndexOf(s.A, s.AMaster, s.AMasterIndex)
 		if err != nil {
-			return fmt.Errorf("%s:%s: master %s: %w", s.A.Name, s.AName, s.AMaster, err)
+			return fmt.Errorf("%s:%s: %w", s.A.Name, s.AName, err)
 		}
-		aMaster = m.Attrs().Index
+		aMaster = m
 	}
 	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
@@ -147,6 +152,19 @@ func createVeth(s VethSpec) error {
 	req.AddData(info)
 	_, err := s.A.Request(req, 0)
 	return err
+}
+
+// masterIndexOf is known when it is not 0, else the index of the link
+// called master in ns.
+func masterIndexOf(ns *node.Namespace, master string, known int) (int, error) {
+	if known != 0 {
+		return known, nil
+	}
+	m, err := ns.NL.LinkByName(master)
+	if err != nil {
+		return 0, fmt.Errorf("master %s: %w", master, err)
+	}
+	return m.Attrs().Index, nil
 }
 
 func setMasterUp(ns *node.Namespace, name, master string, up bool) error {

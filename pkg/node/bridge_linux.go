@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
@@ -17,29 +16,70 @@ const BridgeName = "br0"
 // so ports start forwarding soon.
 const stpForwardDelay = 200
 
+// BridgeIndex is the interface index CreateBridge asks for: the first
+// after lo in a new namespace.
+const BridgeIndex = 2
+
 // CreateBridge creates a Linux bridge called name in ns with spanning
-// tree on or off and sets it up. An existing bridge of that name is
-// reused (its STP set as asked); an existing non-bridge is an error.
-// Callable from any goroutine.
-func CreateBridge(ns *Namespace, name string, stp bool) error {
-	err := ns.NL.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}})
-	if err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("%s: create bridge %s: %w", ns.Name, name, err)
+// tree on or off, up, and returns its interface index. A new bridge is
+// made in one request, at BridgeIndex when that is free. An existing
+// bridge of that name is reused (its STP set as asked, set up); an
+// existing non-bridge is an error. Callable from any goroutine.
+func CreateBridge(ns *Namespace, name string, stp bool) (int, error) {
+	err := newBridge(ns, name, BridgeIndex, stp)
+	if err == nil {
+		return BridgeIndex, nil
 	}
+	if errors.Is(err, unix.EBUSY) { // the index is taken: the kernel picks
+		err = newBridge(ns, name, 0, stp)
+	}
+	if err != nil && !errors.Is(err, unix.EEXIST) {
+		return 0, fmt.Errorf("%s: create bridge %s: %w", ns.Name, name, err)
+	}
+	// Made at an index we do not know, or there already: look it up.
 	l, err := ns.NL.LinkByName(name)
 	if err != nil {
-		return fmt.Errorf("%s: bridge %s: %w", ns.Name, name, err)
+		return 0, fmt.Errorf("%s: bridge %s: %w", ns.Name, name, err)
 	}
 	if l.Type() != "bridge" {
-		return fmt.Errorf("%s: %s exists and is a %s, not a bridge", ns.Name, name, l.Type())
+		return 0, fmt.Errorf("%s: %s exists and is a %s, not a bridge", ns.Name, name, l.Type())
 	}
 	if err := SetSTP(ns, name, stp); err != nil {
-		return err
+		return 0, err
 	}
 	if err := ns.NL.LinkSetUp(l); err != nil {
-		return fmt.Errorf("%s: set bridge %s up: %w", ns.Name, name, err)
+		return 0, fmt.Errorf("%s: set bridge %s up: %w", ns.Name, name, err)
 	}
-	return nil
+	return l.Attrs().Index, nil
+}
+
+// newBridge sends the one request that makes a bridge, up, with its
+// STP state, at index (0: the kernel chooses).
+func newBridge(ns *Namespace, name string, index int, stp bool) error {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(index)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
+	req.AddData(stpLinkInfo(stp))
+	_, err := ns.Request(req, 0)
+	return err
+}
+
+// stpLinkInfo is the IFLA_LINKINFO of a bridge with STP on or off; on
+// also sets the forward delay (stpForwardDelay).
+func stpLinkInfo(on bool) *nl.RtAttr {
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("bridge"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	var state uint32
+	if on {
+		state = 1
+		data.AddRtAttr(nl.IFLA_BR_FORWARD_DELAY, nl.Uint32Attr(stpForwardDelay))
+	}
+	data.AddRtAttr(nl.IFLA_BR_STP_STATE, nl.Uint32Attr(state))
+	return info
 }
 
 // SetSTP turns kernel spanning tree on or off for bridge name in ns;
@@ -55,16 +95,7 @@ func SetSTP(ns *Namespace, name string, on bool) error {
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
 	msg.Index = int32(l.Attrs().Index)
 	req.AddData(msg)
-	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
-	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("bridge"))
-	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
-	var state uint32
-	if on {
-		state = 1
-		data.AddRtAttr(nl.IFLA_BR_FORWARD_DELAY, nl.Uint32Attr(stpForwardDelay))
-	}
-	data.AddRtAttr(nl.IFLA_BR_STP_STATE, nl.Uint32Attr(state))
-	req.AddData(info)
+	req.AddData(stpLinkInfo(on))
 	if _, err := ns.Request(req, 0); err != nil {
 		return fmt.Errorf("%s: set STP %v on bridge %s: %w", ns.Name, on, name, err)
 	}

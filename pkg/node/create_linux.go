@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,49 +20,76 @@ const nsfsMagic = 0x6e736673
 // the namespace leaves behind.
 var ErrNotMounted = errors.New("no namespace is mounted on it")
 
+// CreateOptions says what Create sets up in the new namespace. The
+// zero value makes the namespace alone.
+type CreateOptions struct {
+	// Sysctls are net.* settings written inside the new namespace
+	// before anything is made in it, such as
+	// net.ipv6.conf.default.accept_dad for the interfaces to come.
+	Sysctls []Sysctl
+}
+
+// Sysctl is one net.* setting, with its dotted key.
+type Sysctl struct{ Key, Value string }
+
 // Create makes a new named network namespace, bind-mounted at
-// NetnsDir/name like `ip netns add` does, with lo up inside, and
-// returns its nsfs inode.
+// NetnsDir/name like `ip netns add` does, with lo up inside, and what
+// opts asks for, and returns it open (the caller must Close it).
+//
+// Everything is made in one pass on one locked thread: unshare, the
+// sysctls written and the netlink sockets opened while inside, then
+// the bind mount.
 //
 // An existing name is never adopted: if NetnsDir/name exists, Create
-// returns an error wrapping fs.ErrExist and changes nothing. If a later
-// step fails, Create unmounts and removes what it made. Callable from
-// any goroutine; the thread switching happens on a private locked
-// thread.
-func Create(name string) (inode uint64, err error) {
+// returns an error wrapping fs.ErrExist and changes nothing. If a later step fails, Create unmounts and removes what it
+// made. Callable from any goroutine.
+func Create(name string, opts CreateOptions) (_ *Namespace, err error) {
 	if err := checkName(name); err != nil {
-		return 0, err
+		return nil, err
 	}
-	if err := prepareNetnsDir(); err != nil {
-		return 0, err
+	paths := make([]string, len(opts.Sysctls))
+	for i, sc := range opts.Sysctls {
+		if paths[i], err = sysctlPath(sc.Key); err != nil {
+			return nil, err
+		}
+	}
+	if err := prepareNetnsDirOnce(); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(NetnsDir, name)
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0)
 	if err != nil {
-		return 0, fmt.Errorf("create namespace %s: %w", name, err)
+		return nil, fmt.Errorf("create namespace %s: %w", name, err)
 	}
 	f.Close()
+	ns := &Namespace{Name: name, Fd: -1}
 	defer func() {
 		if err != nil {
+			ns.Close()
 			unmountAndRemove(path)
 		}
 	}()
-	if err := unshareAndBind(unix.CLONE_NEWNET, "net", path, nil); err != nil {
-		return 0, fmt.Errorf("create namespace %s: %w", name, err)
-	}
-	ns, err := Open(name)
+	err = unshareAndBind([]newNamespace{{flag: unix.CLONE_NEWNET, typ: "net", target: path}}, func() error {
+		for i, p := range paths {
+			if err := os.WriteFile(p, []byte(opts.Sysctls[i].Value), 0); err != nil {
+				return fmt.Errorf("set sysctl %s=%s: %w", opts.Sysctls[i].Key, opts.Sysctls[i].Value, err)
+			}
+		}
+		return ns.openHere()
+	})
 	if err != nil {
-		return 0, err
+		return nil, fmt.Errorf("create namespace %s: %w", name, err)
 	}
-	defer ns.Close()
-	lo, err := ns.NL.LinkByName("lo")
-	if err == nil {
-		err = ns.NL.LinkSetUp(lo)
+	// lo is always index 1 in a new network namespace.
+	if err := ns.NL.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}}); err != nil {
+		return nil, fmt.Errorf("namespace %s: set lo up: %w", name, err)
 	}
-	if err != nil {
-		return 0, fmt.Errorf("namespace %s: set lo up: %w", name, err)
+	var st unix.Stat_t
+	if err := unix.Fstat(int(ns.Fd), &st); err != nil {
+		return nil, fmt.Errorf("namespace %s: stat: %w", name, err)
 	}
-	return Inode(name)
+	ns.Inode = st.Ino
+	return ns, nil
 }
 
 // Inode returns the nsfs inode of the namespace mounted at
@@ -129,6 +158,27 @@ func unmountAndRemove(path string) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+var (
+	netnsDirMu    sync.Mutex
+	netnsDirReady bool
+)
+
+// prepareNetnsDirOnce runs prepareNetnsDir until it first succeeds in
+// this process: making the mount shared again per namespace costs a
+// walk of every mount under it.
+func prepareNetnsDirOnce() error {
+	netnsDirMu.Lock()
+	defer netnsDirMu.Unlock()
+	if netnsDirReady {
+		return nil
+	}
+	if err := prepareNetnsDir(); err != nil {
+		return err
+	}
+	netnsDirReady = true
+	return nil
 }
 
 // prepareNetnsDir creates NetnsDir and makes it a shared mount point,

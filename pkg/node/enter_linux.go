@@ -56,45 +56,68 @@ func nsPath(typ string) string {
 	return fmt.Sprintf("/proc/self/task/%d/ns/%s", unix.Gettid(), typ)
 }
 
+// newNamespace is one namespace for unshareAndBind to make: its
+// clone flag (CLONE_NEWNET, CLONE_NEWUTS), its /proc name ("net",
+// "uts") and the existing file to bind-mount it on.
+type newNamespace struct {
+	flag   int
+	typ    string
+	target string
+}
+
 // unshareAndBind runs on a fresh goroutine with a locked OS thread:
-// it moves the thread into a new namespace of type flag (CLONE_NEWNET
-// or CLONE_NEWUTS; typ is "net" or "uts"), runs inside (which may be
-// nil) in it, bind-mounts the new namespace onto target (an existing
-// file), and moves the thread back. Nothing else runs on the thread
-// meanwhile. If the thread cannot be moved back it stays locked and Go
-// discards it with the goroutine.
-func unshareAndBind(flag int, typ, target string, inside func() error) error {
+// it moves the thread into a new namespace of each type in spaces (one
+// unshare call), runs inside (which may be nil) in them, bind-mounts
+// each new namespace onto its target in order, and moves the thread
+// back. Nothing else runs on the thread meanwhile. If the thread cannot
+// be moved back it stays locked and Go discards it with the goroutine.
+func unshareAndBind(spaces []newNamespace, inside func() error) error {
 	errc := make(chan error, 1)
 	go func() {
-		errc <- unshareAndBindLocked(flag, typ, target, inside)
+		errc <- unshareAndBindLocked(spaces, inside)
 	}()
 	return <-errc
 }
 
-func unshareAndBindLocked(flag int, typ, target string, inside func() error) error {
+func unshareAndBindLocked(spaces []newNamespace, inside func() error) error {
 	runtime.LockOSThread()
-	orig, err := unix.Open(nsPath(typ), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("open current %s namespace: %w", typ, err)
+	orig := make([]int, 0, len(spaces))
+	defer func() {
+		for _, fd := range orig {
+			unix.Close(fd)
+		}
+	}()
+	flags := 0
+	for _, sp := range spaces {
+		fd, err := unix.Open(nsPath(sp.typ), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			return fmt.Errorf("open current %s namespace: %w", sp.typ, err)
+		}
+		orig = append(orig, fd)
+		flags |= sp.flag
 	}
-	defer unix.Close(orig)
-	if err := unix.Unshare(flag); err != nil {
+	if err := unix.Unshare(flags); err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("unshare %s namespace: %w", typ, err)
+		return fmt.Errorf("unshare: %w", err)
 	}
 	var stepErr error
 	if inside != nil {
 		stepErr = inside()
 	}
-	if stepErr == nil {
-		if err := unix.Mount(nsPath(typ), target, "", unix.MS_BIND, ""); err != nil {
-			stepErr = fmt.Errorf("bind-mount new %s namespace on %s: %w", typ, target, err)
+	for _, sp := range spaces {
+		if stepErr != nil {
+			break
+		}
+		if err := unix.Mount(nsPath(sp.typ), sp.target, "", unix.MS_BIND, ""); err != nil {
+			stepErr = fmt.Errorf("bind-mount new %s namespace on %s: %w", sp.typ, sp.target, err)
 		}
 	}
-	if err := unix.Setns(orig, flag); err != nil {
-		// Leave the thread locked: the runtime kills it on goroutine exit.
-		return fmt.Errorf("return to original %s namespace: %w (after: %v)", typ, err, stepErr)
+	for i, sp := range spaces {
+		if err := unix.Setns(orig[i], sp.flag); err != nil {
+			// Leave the thread locked: the runtime kills it on goroutine exit.
+			return fmt.Errorf("return to original %s namespace: %w (after: %v)", sp.typ, err, stepErr)
+		}
 	}
 	runtime.UnlockOSThread()
 	return stepErr

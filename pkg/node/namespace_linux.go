@@ -22,6 +22,9 @@ type Namespace struct {
 	Name string
 	// Fd refers to the namespace; valid until Close.
 	Fd netns.NsHandle
+	// Inode is the namespace's nsfs inode, its identity; set by Create
+	// and Open.
+	Inode uint64
 	// NL is a netlink handle whose route socket lives in the namespace.
 	NL *netlink.Handle
 	// raw is a second route socket in the namespace for requests the
@@ -39,26 +42,47 @@ func Open(name string) (*Namespace, error) {
 		return nil, fmt.Errorf("open namespace %s: %w", name, err)
 	}
 	n := &Namespace{Name: name, Fd: fd}
-	err = Do(fd, func() error {
-		// Inside Do the thread is in the namespace, so plain sockets
-		// are born there; only the route family is needed.
-		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
-		s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
-		if err != nil {
-			h.Close()
-			return err
-		}
-		n.NL, n.raw = h, &nl.SocketHandle{Socket: s}
-		return nil
-	})
-	if err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(fd), &st); err != nil {
 		fd.Close()
+		return nil, fmt.Errorf("open namespace %s: stat: %w", name, err)
+	}
+	n.Inode = st.Ino
+	if err := Do(fd, func() error { return n.openSockets() }); err != nil {
+		n.Close()
 		return nil, fmt.Errorf("netlink sockets in namespace %s: %w", name, err)
 	}
 	return n, nil
+}
+
+// openHere fills n from the calling thread's network namespace: an fd
+// for it and its netlink sockets. The thread must be locked and in the
+// namespace (inside Do or unshareAndBind).
+func (n *Namespace) openHere() error {
+	fd, err := netns.GetFromPath(nsPath("net"))
+	if err != nil {
+		return fmt.Errorf("open new network namespace: %w", err)
+	}
+	n.Fd = fd
+	return n.openSockets()
+}
+
+// openSockets opens n's netlink sockets in the calling thread's
+// network namespace; the thread must be locked and in n.
+func (n *Namespace) openSockets() error {
+	// Plain sockets are born in the thread's namespace; only the
+	// route family is needed.
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return err
+	}
+	s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
+	if err != nil {
+		h.Close()
+		return err
+	}
+	n.NL, n.raw = h, &nl.SocketHandle{Socket: s}
+	return nil
 }
 
 // Request sends a raw route-netlink request through the namespace's

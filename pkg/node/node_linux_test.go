@@ -27,24 +27,25 @@ func needRoot(t *testing.T) {
 }
 
 // newNS creates a namespace removed (with its processes) at cleanup.
-func newNS(t *testing.T, suffix string) (*Namespace, uint64) {
+func newNS(t *testing.T, suffix string, opts ...CreateOptions) (*Namespace, uint64) {
 	t.Helper()
 	name := testns.Name(suffix)
-	ino, err := Create(name)
+	var o CreateOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	ns, err := Create(name, o)
 	if err != nil {
 		t.Fatalf("Create(%s): %v", name, err)
 	}
+	ino := ns.Inode
 	t.Cleanup(func() {
+		ns.Close()
 		KillProcesses(map[uint64]bool{ino: true})
 		if err := Delete(name); err != nil {
 			t.Errorf("Delete(%s): %v", name, err)
 		}
 	})
-	ns, err := Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Close)
 	return ns, ino
 }
 
@@ -73,6 +74,32 @@ func TestCreateInodeDelete(t *testing.T) {
 	}
 }
 
+func TestCreateWithOptions(t *testing.T) {
+	needRoot(t)
+	rootBefore, _ := os.ReadFile("/proc/sys/net/ipv4/icmp_echo_ignore_all")
+	ns, _ := newNS(t, "o", CreateOptions{
+		Sysctls: []Sysctl{{"net.ipv6.conf.default.accept_dad", "0"}, {"net.ipv4.icmp_echo_ignore_all", "1"}}})
+	if rootAfter, _ := os.ReadFile("/proc/sys/net/ipv4/icmp_echo_ignore_all"); !bytes.Equal(rootAfter, rootBefore) {
+		t.Fatalf("root namespace's icmp_echo_ignore_all changed: %q -> %q", rootBefore, rootAfter)
+	}
+	if got, err := Inode(ns.Name); err != nil || got != ns.Inode {
+		t.Fatalf("Inode = %d, %v; Create gave %d", got, err, ns.Inode)
+	}
+	got, err := ReadSysctls(ns, []string{"net.ipv6.conf.default.accept_dad", "net.ipv4.icmp_echo_ignore_all"})
+	if err != nil || got["net.ipv6.conf.default.accept_dad"] != "0" || got["net.ipv4.icmp_echo_ignore_all"] != "1" {
+		t.Fatalf("sysctls in the new namespace = %v, %v", got, err)
+	}
+
+	// A bad sysctl is refused before anything is made.
+	name := testns.Name("u")
+	if _, err := Create(name, CreateOptions{Sysctls: []Sysctl{{"kernel.hostname", "x"}}}); err == nil {
+		t.Fatal("Create with a non-net sysctl succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(NetnsDir, name)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a refused Create left %s (%v)", name, err)
+	}
+}
+
 func TestCreateExistingIsNotAdopted(t *testing.T) {
 	needRoot(t)
 	name := testns.Name("x")
@@ -84,7 +111,7 @@ func TestCreateExistingIsNotAdopted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Create(name); !errors.Is(err, fs.ErrExist) {
+	if _, err := Create(name, CreateOptions{}); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("Create on existing = %v, want fs.ErrExist", err)
 	}
 	after, err := Inode(name)
@@ -114,7 +141,7 @@ func TestInodeOfPlainFile(t *testing.T) {
 
 func TestInvalidName(t *testing.T) {
 	for _, n := range []string{"", "..", "a/b", "../x"} {
-		if _, err := Create(n); err == nil {
+		if _, err := Create(n, CreateOptions{}); err == nil {
 			t.Errorf("Create(%q) succeeded", n)
 		}
 		if err := Delete(n); err == nil {
@@ -140,10 +167,13 @@ func TestExec(t *testing.T) {
 	nsPath := filepath.Join(NetnsDir, ns.Name)
 	dir := t.TempDir()
 	uts := filepath.Join(dir, "uts")
-	if err := CreateUTS(uts, "h-"+ns.Name); err != nil {
+	if err := CreateUTS(uts, "h-exec"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { DeleteUTS(uts) })
+	if !IsNamespace(uts) || IsNamespace(dir) {
+		t.Fatalf("IsNamespace: %s %v, %s %v", uts, IsNamespace(uts), dir, IsNamespace(dir))
+	}
 	if err := CreateUTS(uts, "again"); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("CreateUTS twice = %v, want fs.ErrExist", err)
 	}
@@ -175,7 +205,7 @@ func TestExec(t *testing.T) {
 	})
 	t.Run("hostname", func(t *testing.T) {
 		out, _ := run(t, ExecSpec{Netns: nsPath, UTS: uts, Args: []string{"hostname"}})
-		if strings.TrimSpace(out) != "h-"+ns.Name {
+		if strings.TrimSpace(out) != "h-exec" {
 			t.Fatalf("hostname %q", out)
 		}
 		if h, _ := os.Hostname(); h != myHost {

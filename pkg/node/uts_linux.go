@@ -24,7 +24,7 @@ func CreateUTS(path, hostname string) (err error) {
 			unmountAndRemove(path)
 		}
 	}()
-	err = unshareAndBind(unix.CLONE_NEWUTS, "uts", path, func() error {
+	err = unshareAndBind([]newNamespace{{flag: unix.CLONE_NEWUTS, typ: "uts", target: path}}, func() error {
 		if err := unix.Sethostname([]byte(hostname)); err != nil {
 			return fmt.Errorf("sethostname %q: %w", hostname, err)
 		}
@@ -34,6 +34,12 @@ func CreateUTS(path, hostname string) (err error) {
 		return fmt.Errorf("create UTS namespace %s: %w", path, err)
 	}
 	return nil
+}
+
+// IsNamespace reports whether a namespace is mounted on path.
+func IsNamespace(path string) bool {
+	var sfs unix.Statfs_t
+	return unix.Statfs(path, &sfs) == nil && sfs.Type == nsfsMagic
 }
 
 // DeleteUTS unmounts and removes a UTS namespace made by CreateUTS.

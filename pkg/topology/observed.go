@@ -44,6 +44,9 @@ type ObservedIface struct {
 	MTU       int              `json:"mtu"`
 	AdminUp   bool             `json:"adminUp"`
 	OperState string           `json:"operState"`
+	// Carrier is the lower layer's state right now (IFF_LOWER_UP);
+	// OperState follows it, for a bridge up to a second later.
+	Carrier bool `json:"carrier"`
 	// Addresses are the global and site scope addresses (link-local
 	// addresses, which the kernel makes, are left out).
 	Addresses []netip.Prefix `json:"addresses,omitempty"`

@@ -54,9 +54,11 @@ func fullBuild(l *labT) time.Duration {
 	return d
 }
 
-// utsMounted fails the test unless every node has its hostname
-// namespace (a mounted nsfs file in the lab's uts directory).
-func (l *labT) utsMounted(when string, nodes int) {
+// hostnamesWork fails the test unless the lab's uts directory holds
+// only mounted namespaces, one at least for h1 (its exec command ran
+// in it), and `topo exec` gives h1 and a node that never ran anything
+// their own names as hostnames.
+func (l *labT) hostnamesWork(when string) {
 	l.T.Helper()
 	dir := filepath.Join(l.StateDir, l.Name, "uts")
 	entries, err := os.ReadDir(dir)
@@ -64,13 +66,20 @@ func (l *labT) utsMounted(when string, nodes int) {
 		l.T.Errorf("%s: %v", when, err)
 		return
 	}
-	if len(entries) != nodes {
-		l.T.Errorf("%s: %d hostname namespaces in %s, want %d", when, len(entries), dir, nodes)
-	}
+	found := false
 	for _, e := range entries {
+		found = found || e.Name() == "h1"
 		var fs unix.Statfs_t
 		if err := unix.Statfs(filepath.Join(dir, e.Name()), &fs); err != nil || fs.Type != unix.NSFS_MAGIC {
 			l.T.Errorf("%s: hostname namespace of %s is not mounted (%v)", when, e.Name(), err)
+		}
+	}
+	if !found {
+		l.T.Errorf("%s: h1 ran its exec command but has no hostname namespace in %s", when, dir)
+	}
+	for _, n := range []string{"h1", "h49"} {
+		if r := l.Topo("exec", "--lab", l.Name, n, "--", "hostname"); r.Code != 0 || strings.TrimSpace(r.Stdout) != n {
+			l.T.Errorf("%s: hostname in %s:\n%v", when, n, r)
 		}
 	}
 }
@@ -103,7 +112,7 @@ func TestInterruptedUpKill(t *testing.T) {
 				t.Fatalf("%s: up does not finish the lab:\n%v", when, r)
 			}
 			l.isComplete(when+", then up", killLabNodes)
-			l.utsMounted(when+", then up", killLabNodes)
+			l.hostnamesWork(when + ", then up")
 			if len(e2e.Processes(sleeper...)) == 0 {
 				t.Errorf("%s, then up: h1's exec command did not run", when)
 			}

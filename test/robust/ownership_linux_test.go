@@ -84,9 +84,7 @@ func TestStateFiles(t *testing.T) {
 	for path, want := range map[string]os.FileMode{
 		dir:                              os.ModeDir | 0o700,
 		filepath.Join(dir, "state.json"): 0o600,
-		filepath.Join(dir, "ns"):         os.ModeDir | 0o700,
-		filepath.Join(dir, "ns", "h1"):   0o600,
-		filepath.Join(dir, "ns", "h2"):   0o600,
+		filepath.Join(dir, "namespaces"): 0o600,
 		filepath.Join(dir, "uts"):        os.ModeDir | 0o700,
 		filepath.Join(dir, "hosts"):      0o644, // bind-mounted over /etc/hosts for topo exec
 	} {
