@@ -31,6 +31,13 @@ type ProberOptions struct {
 	// at, so its ARP/NDP request goes there alone instead of to every
 	// host of the LAN (see Client.ResolveAt); nil for unknown.
 	MACOf func(netip.Addr) net.HardwareAddr
+	// SnapshotRoutes lets the Prober read the namespace's routing
+	// policy, routes and addresses once and ask the kernel one route
+	// lookup per group of destinations that must get the same answer
+	// (see routeCache), instead of one per destination. For a check of
+	// many pairs at one moment; not for a long session during which
+	// routes may change.
+	SnapshotRoutes bool
 }
 
 // Prober sends probes from one namespace, the way its kernel would
@@ -45,6 +52,7 @@ type Prober struct {
 	id     uint16
 	cookie []byte
 	seq    atomic.Uint32
+	routes *routeCache // nil unless opts.SnapshotRoutes
 
 	mu      sync.Mutex
 	clients map[int]*clientCall
@@ -97,6 +105,9 @@ func NewProber(ns *node.Namespace, opts ProberOptions) *Prober {
 	}
 	for i := range p.cookie {
 		p.cookie[i] = rnd[2+i%8]
+	}
+	if opts.SnapshotRoutes {
+		p.routes = newRouteCache(ns)
 	}
 	return p
 }
@@ -219,7 +230,7 @@ type path struct {
 // resolves the next hop. The partial path is returned with any error.
 func (p *Prober) prepare(ctx context.Context, dst netip.Addr) (path, error) {
 	var pt path
-	rt, err := LookupRoute(p.ns, dst)
+	rt, err := p.route(dst)
 	if err != nil {
 		return pt, err
 	}
@@ -235,6 +246,14 @@ func (p *Prober) prepare(ctx context.Context, dst netip.Addr) (path, error) {
 	}
 	pt.neigh = n
 	return pt, nil
+}
+
+// route is LookupRoute, through the snapshot when there is one.
+func (p *Prober) route(dst netip.Addr) (Route, error) {
+	if p.routes != nil {
+		return p.routes.lookup(dst)
+	}
+	return LookupRoute(p.ns, dst)
 }
 
 // echo sends one echo over pt with the given sequence number.

@@ -16,6 +16,12 @@ import (
 // ReasonNoRoute. It uses ns.NL and switches no thread; callable from any
 // goroutine.
 func LookupRoute(ns *node.Namespace, dst netip.Addr) (Route, error) {
+	return lookupRoute(ns, dst, nil)
+}
+
+// lookupRoute is LookupRoute taking the output interface's name from
+// names (index -> name) when it is there, else from the kernel.
+func lookupRoute(ns *node.Namespace, dst netip.Addr, names map[int]string) (Route, error) {
 	dst = dst.Unmap()
 	fail := func(r Reason, err error) (Route, error) {
 		return Route{}, &Error{Reason: r, Op: "route", Where: ns.Name, Addr: dst, Err: err}
@@ -33,12 +39,14 @@ func LookupRoute(ns *node.Namespace, dst netip.Addr) (Route, error) {
 		return fail(ReasonNoRoute, errors.New("no route"))
 	}
 	r := routes[0]
-	out := Route{Dst: dst, Index: r.LinkIndex}
-	link, err := ns.NL.LinkByIndex(r.LinkIndex)
-	if err != nil {
-		return fail(ReasonError, fmt.Errorf("output interface %d: %w", r.LinkIndex, err))
+	out := Route{Dst: dst, Index: r.LinkIndex, Iface: names[r.LinkIndex]}
+	if out.Iface == "" {
+		link, err := ns.NL.LinkByIndex(r.LinkIndex)
+		if err != nil {
+			return fail(ReasonError, fmt.Errorf("output interface %d: %w", r.LinkIndex, err))
+		}
+		out.Iface = link.Attrs().Name
 	}
-	out.Iface = link.Attrs().Name
 	if out.Src, err = ipToAddr(r.Src); err != nil {
 		return fail(ReasonNoRoute, fmt.Errorf("no source address on %s: %w", out.Iface, err))
 	}
