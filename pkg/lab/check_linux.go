@@ -7,10 +7,10 @@ import (
 	"net/netip"
 	"sync"
 
-	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/probe"
 	"github.com/topo-lab/topo/pkg/topology"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -75,26 +75,42 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	hs := newHandles(l.Name)
 	defer hs.close()
 	hosts := Hosts(l)
+	opts.SnapshotRoutes = true // the pairs are probed in one go
 	if macs := hostMACs(ctx, hs, hosts); len(macs) > 0 {
 		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
 	}
-	open := probe.NamespaceOpener(l.Name, opts)
-	waves := splitWaves(l, pairs, neighbourRoom(pairs)*3/4)
-	if len(waves) == 1 {
-		return probe.Check(ctx, open, pairs, probe.CheckOptions{})
+	// One Prober per host for all the waves, on the handle read above.
+	open, closeAll := probe.SharedOpener(func(from string) (probe.Source, error) {
+		ns, err := hs.get(from)
+		if err != nil {
+			return nil, fmt.Errorf("probe from %s: %w", from, err)
+		}
+		return probe.NewProber(ns, opts), nil
+	})
+	defer closeAll()
+	flush := func() {
+		// Flush errors only cost room in the table; the probes
+		// themselves report what they see.
+		_ = parallel(ctx, len(hosts), func(i int) error {
+			ns, err := hs.get(hosts[i])
+			if err != nil {
+				return err
+			}
+			return node.FlushNeighbours(ns)
+		})
 	}
+	room := neighbourRoom(pairs) * 3 / 4
+	if neighbourCost(l, pairs) > room {
+		// Entries younger than 5 s cannot be evicted, and those the
+		// lab's hosts hold are most likely from an earlier check.
+		flush()
+		room = neighbourRoom(pairs) * 3 / 4
+	}
+	waves := splitWaves(l, pairs, room)
 	results := make([]probe.Result, 0, len(pairs))
 	for i, w := range waves {
 		if i > 0 {
-			// Flush errors only cost room in the table; the probes
-			// themselves report what they see.
-			_ = parallel(ctx, len(hosts), func(i int) error {
-				ns, err := hs.get(hosts[i])
-				if err != nil {
-					return err
-				}
-				return node.FlushNeighbours(ns)
-			})
+			flush()
 		}
 		results = append(results, probe.Check(ctx, open, w, probe.CheckOptions{})...)
 	}
@@ -113,15 +129,24 @@ func hostMACs(ctx context.Context, hs *handles, hosts []string) map[netip.Addr]n
 		if err != nil {
 			return err
 		}
-		o, err := link.Observe(ns, nil)
+		links, err := ns.NL.LinkList()
 		if err != nil {
 			return err
 		}
+		addrs, err := ns.NL.AddrList(nil, netlink.FAMILY_ALL)
+		if err != nil {
+			return err
+		}
+		mac := map[int]net.HardwareAddr{}
+		for _, l := range links {
+			mac[l.Attrs().Index] = l.Attrs().HardwareAddr
+		}
 		mu.Lock()
 		defer mu.Unlock()
-		for _, ifc := range o.Ifaces {
-			for _, p := range ifc.Addresses {
-				macs[p.Addr()] = ifc.MAC
+		for _, a := range addrs {
+			ip, ok := netip.AddrFromSlice(a.IP)
+			if ok && len(mac[a.LinkIndex]) > 0 {
+				macs[ip.Unmap()] = mac[a.LinkIndex]
 			}
 		}
 		return nil
@@ -130,24 +155,14 @@ func hostMACs(ctx context.Context, hs *handles, hosts []string) map[netip.Addr]n
 }
 
 // splitWaves cuts the pairs, in order, into waves that each add at
-// most room neighbour entries: one for a target on the source's own
-// subnet (it learns the source), entriesPerPair for a routed one.
+// most room neighbour entries (see pairCosts).
 func splitWaves(l *topology.Lab, pairs []probe.Pair, room int) [][]probe.Pair {
 	room = max(room, minWave)
-	local := map[string][]netip.Prefix{}
-	for _, h := range Hosts(l) {
-		local[h] = l.Addresses(h)
-	}
+	costs := pairCosts(l, pairs)
 	var waves [][]probe.Pair
 	start, used := 0, 0
-	for i, p := range pairs {
-		cost := entriesPerPair
-		for _, a := range local[p.From] {
-			if a.Masked().Contains(p.To) {
-				cost = 1
-				break
-			}
-		}
+	for i := range pairs {
+		cost := costs[i]
 		if used+cost > room && i > start {
 			waves = append(waves, pairs[start:i])
 			start, used = i, 0
@@ -155,6 +170,36 @@ func splitWaves(l *topology.Lab, pairs []probe.Pair, room int) [][]probe.Pair {
 		used += cost
 	}
 	return append(waves, pairs[start:])
+}
+
+// pairCosts is how many neighbour entries probing each pair may add:
+// one for a target on the source's own subnet (it learns the source),
+// entriesPerPair for a routed one.
+func pairCosts(l *topology.Lab, pairs []probe.Pair) []int {
+	local := map[string][]netip.Prefix{}
+	for _, h := range Hosts(l) {
+		local[h] = l.Addresses(h)
+	}
+	costs := make([]int, len(pairs))
+	for i, p := range pairs {
+		costs[i] = entriesPerPair
+		for _, a := range local[p.From] {
+			if a.Masked().Contains(p.To) {
+				costs[i] = 1
+				break
+			}
+		}
+	}
+	return costs
+}
+
+// neighbourCost is how many neighbour entries probing all pairs may add.
+func neighbourCost(l *topology.Lab, pairs []probe.Pair) int {
+	n := 0
+	for _, c := range pairCosts(l, pairs) {
+		n += c
+	}
+	return n
 }
 
 // neighbourRoom is the room left in the neighbour tables of the

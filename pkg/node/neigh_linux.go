@@ -3,11 +3,13 @@ package node
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -63,20 +65,37 @@ func neighbourEntries(path string) (int, error) {
 }
 
 // FlushNeighbours deletes the learned (not permanent) neighbour entries
-// of ns, IPv4 and IPv6, as `ip neigh flush all` would. Any goroutine;
-// no thread switches.
+// of ns, IPv4 and IPv6, as `ip neigh flush all` would, with one dump
+// and the deletions batched into few messages. An entry already gone is
+// success. Any goroutine; no thread switches.
 func FlushNeighbours(ns *Namespace) error {
 	neighs, err := RetryDump(func() ([]netlink.Neigh, error) { return ns.NL.NeighList(0, netlink.FAMILY_ALL) })
 	if err != nil {
 		return fmt.Errorf("%s: list neighbours: %w", ns.Name, err)
 	}
+	var reqs []*nl.NetlinkRequest
+	var ips []net.IP
 	for i := range neighs {
 		n := &neighs[i]
 		if n.State&(netlink.NUD_PERMANENT|netlink.NUD_NOARP) != 0 || n.IP.IsMulticast() {
 			continue
 		}
-		if err := ns.NL.NeighDel(n); err != nil && err != unix.ENOENT {
-			return fmt.Errorf("%s: delete neighbour %s: %w", ns.Name, n.IP, err)
+		ip, fam := n.IP.To4(), unix.AF_INET
+		if ip == nil {
+			ip, fam = n.IP.To16(), unix.AF_INET6
+		}
+		req := nl.NewNetlinkRequest(unix.RTM_DELNEIGH, unix.NLM_F_ACK)
+		req.AddData(&netlink.Ndmsg{Family: uint8(fam), Index: uint32(n.LinkIndex)})
+		req.AddData(nl.NewRtAttr(netlink.NDA_DST, ip))
+		reqs, ips = append(reqs, req), append(ips, n.IP)
+	}
+	errs, err := ns.requestBatch(reqs)
+	if err != nil {
+		return fmt.Errorf("%s: delete neighbours: %w", ns.Name, err)
+	}
+	for i, err := range errs {
+		if err != nil && !errIsAbsent(err) {
+			return fmt.Errorf("%s: delete neighbour %s: %w", ns.Name, ips[i], err)
 		}
 	}
 	return nil
