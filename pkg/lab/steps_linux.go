@@ -70,13 +70,9 @@ func (x *executor) createNode(name string) error {
 	if err := node.DeleteLeftover(nsName); err != nil {
 		return err
 	}
-	ns, err := node.Create(nsName, node.CreateOptions{
-		// Addresses are unique by validation, so duplicate address
-		// detection only delays IPv6 (a router's link-local address
-		// stays tentative for a second or two): off for every
-		// interface the node will have.
-		Sysctls: []node.Sysctl{{Key: "net.ipv6.conf.default.accept_dad", Value: "0"}},
-	})
+	n := x.lab.Node(name)
+	isSwitch := n != nil && n.Kind == topology.KindSwitch
+	ns, err := node.Create(nsName, node.CreateOptions{Sysctls: nodeSysctls(isSwitch)})
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", ErrNotOwned, nsName, nsName)
 	}
@@ -90,10 +86,30 @@ func (x *executor) createNode(name string) error {
 	if err := recordNamespace(x.lab.Name, name, ns.Inode); err != nil {
 		return err
 	}
-	if n := x.lab.Node(name); n != nil && n.Kind == topology.KindSwitch {
+	if isSwitch {
 		return x.createBridge(ns, name, n.STP)
 	}
 	return nil
+}
+
+// nodeSysctls are set in every new node's namespace before anything
+// is in it.
+func nodeSysctls(isSwitch bool) []node.Sysctl {
+	// Addresses are unique by validation, so duplicate address
+	// detection only delays IPv6 (a router's link-local address stays
+	// tentative for a second or two): off for every interface the node
+	// will have.
+	s := []node.Sysctl{{Key: "net.ipv6.conf.default.accept_dad", Value: "0"}}
+	if isSwitch {
+		// A switch forwards frames and nothing else: when the machine
+		// has br_netfilter loaded (Docker does it), every bridged frame
+		// would otherwise also go through the switch namespace's
+		// iptables, arptables and ip6tables hooks, with a route lookup.
+		for _, k := range []string{"iptables", "ip6tables", "arptables"} {
+			s = append(s, node.Sysctl{Key: "net.bridge.bridge-nf-call-" + k, Value: "0", Optional: true})
+		}
+	}
+	return s
 }
 
 // createBridge makes (or fixes) a switch's bridge and notes its index.

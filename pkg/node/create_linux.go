@@ -29,8 +29,12 @@ type CreateOptions struct {
 	Sysctls []Sysctl
 }
 
-// Sysctl is one net.* setting, with its dotted key.
-type Sysctl struct{ Key, Value string }
+// Sysctl is one net.* setting, with its dotted key. An Optional one is
+// skipped when the kernel does not have it (a module not loaded).
+type Sysctl struct {
+	Key, Value string
+	Optional   bool
+}
 
 // Create makes a new named network namespace, bind-mounted at
 // NetnsDir/name like `ip netns add` does, with lo up inside, and what
@@ -71,7 +75,11 @@ func Create(name string, opts CreateOptions) (_ *Namespace, err error) {
 	}()
 	err = unshareAndBind([]newNamespace{{flag: unix.CLONE_NEWNET, typ: "net", target: path}}, func() error {
 		for i, p := range paths {
-			if err := os.WriteFile(p, []byte(opts.Sysctls[i].Value), 0); err != nil {
+			err := os.WriteFile(p, []byte(opts.Sysctls[i].Value), 0)
+			if errors.Is(err, fs.ErrNotExist) && opts.Sysctls[i].Optional {
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("set sysctl %s=%s: %w", opts.Sysctls[i].Key, opts.Sysctls[i].Value, err)
 			}
 		}

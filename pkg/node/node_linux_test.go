@@ -77,8 +77,11 @@ func TestCreateInodeDelete(t *testing.T) {
 func TestCreateWithOptions(t *testing.T) {
 	needRoot(t)
 	rootBefore, _ := os.ReadFile("/proc/sys/net/ipv4/icmp_echo_ignore_all")
-	ns, _ := newNS(t, "o", CreateOptions{
-		Sysctls: []Sysctl{{"net.ipv6.conf.default.accept_dad", "0"}, {"net.ipv4.icmp_echo_ignore_all", "1"}}})
+	ns, _ := newNS(t, "o", CreateOptions{Sysctls: []Sysctl{
+		{Key: "net.ipv6.conf.default.accept_dad", Value: "0"},
+		{Key: "net.ipv4.icmp_echo_ignore_all", Value: "1"},
+		{Key: "net.ipv4.no_such_setting_for_topo", Value: "1", Optional: true},
+	}})
 	if rootAfter, _ := os.ReadFile("/proc/sys/net/ipv4/icmp_echo_ignore_all"); !bytes.Equal(rootAfter, rootBefore) {
 		t.Fatalf("root namespace's icmp_echo_ignore_all changed: %q -> %q", rootBefore, rootAfter)
 	}
@@ -92,11 +95,19 @@ func TestCreateWithOptions(t *testing.T) {
 
 	// A bad sysctl is refused before anything is made.
 	name := testns.Name("u")
-	if _, err := Create(name, CreateOptions{Sysctls: []Sysctl{{"kernel.hostname", "x"}}}); err == nil {
+	if _, err := Create(name, CreateOptions{Sysctls: []Sysctl{{Key: "kernel.hostname", Value: "x"}}}); err == nil {
 		t.Fatal("Create with a non-net sysctl succeeded")
 	}
 	if _, err := os.Stat(filepath.Join(NetnsDir, name)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a refused Create left %s (%v)", name, err)
+	}
+	// A sysctl the kernel lacks, not optional: an error, nothing left.
+	_, err = Create(name, CreateOptions{Sysctls: []Sysctl{{Key: "net.ipv4.no_such_setting_for_topo", Value: "1"}}})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Create with a missing sysctl = %v, want fs.ErrNotExist", err)
+	}
+	if _, err := os.Stat(filepath.Join(NetnsDir, name)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a failed Create left %s (%v)", name, err)
 	}
 }
 
