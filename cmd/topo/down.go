@@ -15,12 +15,16 @@ import (
 
 func downCmd() *cobra.Command {
 	var file string
-	var all bool
+	var all, wait bool
 	c := &cobra.Command{
 		Use:   "down [LAB | -f FILE | --all]",
 		Short: "Remove a lab: kill its processes, delete its namespaces and state",
 		Long: `Remove a lab completely. With no argument and one lab up, remove that one.
-Running it again on a removed lab does nothing and succeeds.`,
+Running it again on a removed lab does nothing and succeeds.
+
+The kernel finishes freeing the namespaces (their interfaces, routes and
+sockets) in the background after down returns; with --wait, down returns only
+once it has, so that a benchmark or a new large lab does not compete with it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("topo down"); err != nil {
@@ -65,7 +69,7 @@ Running it again on a removed lab does nothing and succeeds.`,
 			var errs []error
 			for _, name := range names {
 				prog := newProgress(cmd.ErrOrStderr(), "down "+name)
-				existed, err := lab.Down(ctx, name, lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr(), Progress: prog.update})
+				existed, err := lab.Down(ctx, name, lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr(), Progress: prog.update, WaitCleanup: wait})
 				prog.finish()
 				switch {
 				case err != nil:
@@ -81,5 +85,6 @@ Running it again on a removed lab does nothing and succeeds.`,
 	}
 	c.Flags().StringVarP(&file, "file", "f", "", "take the lab name from this topology file")
 	c.Flags().BoolVar(&all, "all", false, "remove every lab topo has up")
+	c.Flags().BoolVar(&wait, "wait", false, "return only once the kernel has freed the namespaces")
 	return c
 }

@@ -455,6 +455,18 @@ func TestE2EDown(t *testing.T) {
 		t.Errorf("down -f: %v", r)
 	}
 	isDown("after down -f")
+
+	// --wait returns once the killed processes are gone (not merely
+	// signalled) and the kernel has freed the namespaces.
+	l.Up()
+	s3 := l.startSleeper("h1")
+	if r := l.Must("down", "--wait", l.Name); !strings.Contains(r.Stdout, "lab "+l.Name+" is down") {
+		t.Errorf("down --wait: %v", r)
+	}
+	if _, alive := s3.netns(); alive {
+		t.Errorf("down --wait returned with process %d (sleep %s) still in the lab", s3.pid, s3.mark)
+	}
+	isDown("after down --wait")
 }
 
 // wantRE is a `# want LINE: TEXT` comment in an invalid file.

@@ -25,6 +25,9 @@ import (
 // with a lab node's name that topo did not make (or that was replaced
 // since) is left alone, and opts.Notes says so.
 //
+// With opts.WaitCleanup it returns only once the killed processes have
+// exited and the kernel has freed the namespaces.
+//
 // Needs root. Any goroutine. Namespaces not recorded as the lab's own
 // are never touched.
 func Down(ctx context.Context, name string, opts Options) (bool, error) {
@@ -76,7 +79,11 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 			inodes[cur] = true
 		}
 	}
-	if _, err := node.KillProcesses(inodes); err != nil {
+	kill := func(inodes map[uint64]bool) (int, error) { return node.KillProcesses(inodes) }
+	if opts.WaitCleanup {
+		kill = func(inodes map[uint64]bool) (int, error) { return node.KillAndWait(ctx, inodes) }
+	}
+	if _, err := kill(inodes); err != nil {
 		lock.Unlock()
 		return true, fmt.Errorf("lab %s: %w", name, err)
 	}
@@ -105,7 +112,15 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 		lock.Unlock()
 		return true, fmt.Errorf("lab %s: %w (run `topo down %s` again)", name, err, name)
 	}
-	return true, removeState(lock, name)
+	if err := removeState(lock, name); err != nil {
+		return true, err
+	}
+	if opts.WaitCleanup {
+		if err := node.WaitNetnsCleanup(ctx); err != nil {
+			return true, fmt.Errorf("lab %s is down, but: %w", name, err)
+		}
+	}
+	return true, nil
 }
 
 // removeState deletes the lab's state directory (hostname namespaces

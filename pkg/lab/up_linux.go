@@ -23,6 +23,10 @@ type Options struct {
 	// Notes receives what the user should know that is not an error: a
 	// damaged state rebuilt, a namespace left alone. nil for none.
 	Notes io.Writer
+	// WaitCleanup makes Down wait for the processes it kills to exit
+	// and for the kernel to finish freeing the namespaces, which it
+	// otherwise does in the background after Down returns.
+	WaitCleanup bool
 }
 
 // Up converges the kernel to the desired lab: it locks the lab,

@@ -58,7 +58,8 @@ func nsPath(typ string) string {
 
 // newNamespace is one namespace for unshareAndBind to make: its
 // clone flag (CLONE_NEWNET, CLONE_NEWUTS), its /proc name ("net",
-// "uts") and the existing file to bind-mount it on.
+// "uts") and the existing file to bind-mount it on ("" for none: it
+// lives as long as something inside refers to it).
 type newNamespace struct {
 	flag   int
 	typ    string
@@ -108,6 +109,9 @@ func unshareAndBindLocked(spaces []newNamespace, inside func() error) error {
 	for _, sp := range spaces {
 		if stepErr != nil {
 			break
+		}
+		if sp.target == "" {
+			continue
 		}
 		if err := unix.Mount(nsPath(sp.typ), sp.target, "", unix.MS_BIND, ""); err != nil {
 			stepErr = fmt.Errorf("bind-mount new %s namespace on %s: %w", sp.typ, sp.target, err)
