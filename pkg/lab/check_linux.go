@@ -88,6 +88,7 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		return probe.NewProber(ns, opts), nil
 	})
 	defer closeAll()
+	family := pairsFamily(pairs)
 	flush := func() {
 		// Flush errors only cost room in the table; the probes
 		// themselves report what they see.
@@ -96,7 +97,7 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 			if err != nil {
 				return err
 			}
-			return node.FlushNeighbours(ns)
+			return node.FlushNeighbours(ns, family)
 		})
 	}
 	room := neighbourRoom(pairs) * 3 / 4
@@ -108,11 +109,14 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	}
 	waves := splitWaves(l, pairs, room)
 	results := make([]probe.Result, 0, len(pairs))
+	// Every source of a wave at once (a wave waits for its slowest
+	// source), within reason.
+	copts := probe.CheckOptions{Sources: min(len(hosts), 1024)}
 	for i, w := range waves {
 		if i > 0 {
 			flush()
 		}
-		results = append(results, probe.Check(ctx, open, w, probe.CheckOptions{})...)
+		results = append(results, probe.Check(ctx, open, w, copts)...)
 	}
 	return results
 }
@@ -200,6 +204,22 @@ func neighbourCost(l *topology.Lab, pairs []probe.Pair) int {
 		n += c
 	}
 	return n
+}
+
+// pairsFamily is the address family of all the pairs' targets, or
+// unix.AF_UNSPEC when they mix both.
+func pairsFamily(pairs []probe.Pair) int {
+	var v4, v6 bool
+	for _, p := range pairs {
+		v4, v6 = v4 || p.To.Is4(), v6 || p.To.Is6()
+	}
+	switch {
+	case v4 && !v6:
+		return unix.AF_INET
+	case v6 && !v4:
+		return unix.AF_INET6
+	}
+	return unix.AF_UNSPEC
 }
 
 // neighbourRoom is the room left in the neighbour tables of the

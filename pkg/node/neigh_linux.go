@@ -65,11 +65,12 @@ func neighbourEntries(path string) (int, error) {
 }
 
 // FlushNeighbours deletes the learned (not permanent) neighbour entries
-// of ns, IPv4 and IPv6, as `ip neigh flush all` would, with one dump
-// and the deletions batched into few messages. An entry already gone is
+// of ns of one family (unix.AF_INET, unix.AF_INET6, or unix.AF_UNSPEC
+// for both), as `ip neigh flush all` would, with one dump and the
+// deletions batched into few messages. An entry already gone is
 // success. Any goroutine; no thread switches.
-func FlushNeighbours(ns *Namespace) error {
-	neighs, err := RetryDump(func() ([]netlink.Neigh, error) { return ns.NL.NeighList(0, netlink.FAMILY_ALL) })
+func FlushNeighbours(ns *Namespace, family int) error {
+	neighs, err := RetryDump(func() ([]netlink.Neigh, error) { return ns.NL.NeighList(0, family) })
 	if err != nil {
 		return fmt.Errorf("%s: list neighbours: %w", ns.Name, err)
 	}
