@@ -375,6 +375,11 @@ links:
 			}
 		}
 	}
+	// Hosts do not solicit routers: every switch would flood each
+	// solicitation to every port.
+	if v := strings.TrimSpace(e2e.Sh(t, "ip", "netns", "exec", l.NS("h1"), "cat", "/proc/sys/net/ipv6/conf/eth0/router_solicitations")); v != "0" {
+		t.Errorf("h1: eth0 router_solicitations = %s, want 0", v)
+	}
 	s := lanStatus(l)
 	if i := lanIface(s, "s1", "h1-eth0"); i == nil || i.Peer != "h1:eth0" {
 		t.Errorf("status: s1 port h1-eth0 is %+v, want peer h1:eth0", i)

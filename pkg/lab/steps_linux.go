@@ -99,7 +99,14 @@ func nodeSysctls(isSwitch bool) []node.Sysctl {
 	// detection only delays IPv6 (a router's link-local address stays
 	// tentative for a second or two): off for every interface the node
 	// will have.
-	s := []node.Sysctl{{Key: "net.ipv6.conf.default.accept_dad", Value: "0"}}
+	s := []node.Sysctl{{Key: "net.ipv6.conf.default.accept_dad", Value: "0"},
+		// topo sets addresses and routes itself, and no router in a
+		// lab advertises unless the user runs a daemon for it; the
+		// kernel's endless solicitations (to ff02::2, which every
+		// switch floods to every port) only load a large flat LAN to
+		// the point of dropping frames. A host's sysctls: can turn
+		// them back on per interface.
+		{Key: "net.ipv6.conf.default.router_solicitations", Value: "0"}}
 	if isSwitch {
 		// A switch forwards frames and nothing else: when the machine
 		// has br_netfilter loaded (Docker does it), every bridged frame
