@@ -104,8 +104,8 @@ func nodeSysctls(isSwitch bool) []node.Sysctl {
 		// lab advertises unless the user runs a daemon for it; the
 		// kernel's endless solicitations (to ff02::2, which every
 		// switch floods to every port) only load a large flat LAN to
-		// the point of dropping frames. A host's sysctls: can turn
-		// them back on per interface.
+		// the point of dropping frames. Advertisements are still
+		// accepted.
 		{Key: "net.ipv6.conf.default.router_solicitations", Value: "0"}}
 	if isSwitch {
 		// A switch forwards frames and nothing else: when the machine
