@@ -53,21 +53,31 @@ func hostnameNS(lab, nodeName string) (string, error) {
 
 // deleteUTS removes one node's hostname namespace, if it has one.
 func deleteUTS(lab, nodeName string) error {
-	unlock, err := lockUTS(lab)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return node.DeleteUTS(UTSPath(lab, nodeName))
+	return whileUTSLocked(lab, func() error { return node.DeleteUTS(UTSPath(lab, nodeName)) })
 }
 
 // deleteAllUTS removes every hostname namespace in the lab's state
 // directory, also those of nodes the state does not name (a damaged
 // state), so the directory can go.
 func deleteAllUTS(lab string) error {
+	return whileUTSLocked(lab, func() error {
+		entries, err := os.ReadDir(utsDir(lab))
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, e := range entries {
+			if err := node.DeleteUTS(filepath.Join(utsDir(lab), e.Name())); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// whileUTSLocked runs fn holding the lab's uts lock; without a uts
+// directory there is nothing to remove, and fn does not run.
+func whileUTSLocked(lab string, fn func() error) error {
 	unlock, err := lockUTS(lab)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -76,17 +86,7 @@ func deleteAllUTS(lab string) error {
 		return err
 	}
 	defer unlock()
-	entries, err := os.ReadDir(utsDir(lab))
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, e := range entries {
-		if err := node.DeleteUTS(filepath.Join(utsDir(lab), e.Name())); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return fn()
 }
 
 // lockUTS takes the flock of the lab's uts directory and returns what
