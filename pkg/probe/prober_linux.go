@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,26 +53,13 @@ type Prober struct {
 	seq    atomic.Uint32
 	routes *routeCache // nil unless opts.SnapshotRoutes
 
-	mu      sync.Mutex
-	clients map[int]*clientCall
-	neigh   map[neighKey]*neighCall
-}
-
-type clientCall struct {
-	done chan struct{}
-	c    *Client
-	err  error
+	clients onceMap[int, *Client]       // by interface index
+	neigh   onceMap[neighKey, Neighbor] // next hops resolved
 }
 
 type neighKey struct {
 	index int
 	addr  netip.Addr
-}
-
-type neighCall struct {
-	done chan struct{}
-	n    Neighbor
-	err  error
 }
 
 // NewProber returns a Prober for ns, which the caller keeps open until
@@ -96,12 +82,10 @@ func NewProber(ns *node.Namespace, opts ProberOptions) *Prober {
 	var rnd [10]byte
 	_, _ = crand.Read(rnd[:]) // never fails on Linux
 	p := &Prober{
-		ns:      ns,
-		opts:    opts,
-		id:      binary.BigEndian.Uint16(rnd[:2]),
-		cookie:  make([]byte, opts.Size),
-		clients: make(map[int]*clientCall),
-		neigh:   make(map[neighKey]*neighCall),
+		ns:     ns,
+		opts:   opts,
+		id:     binary.BigEndian.Uint16(rnd[:2]),
+		cookie: make([]byte, opts.Size),
 	}
 	for i := range p.cookie {
 		p.cookie[i] = rnd[2+i%8]
@@ -114,75 +98,48 @@ func NewProber(ns *node.Namespace, opts ProberOptions) *Prober {
 
 // Close closes the Prober's sockets. It does not close the namespace.
 func (p *Prober) Close() error {
-	p.mu.Lock()
-	calls := p.clients
-	p.clients = make(map[int]*clientCall)
-	p.mu.Unlock()
 	var errs []error
-	for _, cc := range calls {
-		<-cc.done
-		if cc.c != nil {
-			errs = append(errs, cc.c.Close())
-		}
+	for _, c := range p.clients.drain() {
+		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)
 }
 
 // client returns the Client of interface index, opening it once.
 func (p *Prober) client(index int) (*Client, error) {
-	p.mu.Lock()
-	cc, ok := p.clients[index]
-	if !ok {
-		cc = &clientCall{done: make(chan struct{})}
-		p.clients[index] = cc
-	}
-	p.mu.Unlock()
-	if !ok {
+	c, _, err := p.clients.do(context.Background(), index, func() (*Client, error) {
 		link, err := p.ns.NL.LinkByIndex(index)
 		if err != nil {
-			cc.err = fmt.Errorf("interface %d in %s: %w", index, p.ns.Name, err)
-		} else {
-			cc.c, cc.err = Dial(p.ns, link.Attrs().Name)
+			return nil, fmt.Errorf("interface %d in %s: %w", index, p.ns.Name, err)
 		}
-		close(cc.done)
-	}
-	<-cc.done
-	return cc.c, cc.err
+		return Dial(p.ns, link.Attrs().Name)
+	}, nil)
+	return c, err
 }
 
 // resolve resolves addr on c from src, once per Prober; later callers
-// share the first answer, failures included.
+// share the first answer, failures included, except failures that are
+// no verdict about the neighbour: the next caller tries again.
 func (p *Prober) resolve(ctx context.Context, c *Client, src, addr netip.Addr) (Neighbor, error) {
-	k := neighKey{c.ifi.Index, addr}
-	p.mu.Lock()
-	nc, ok := p.neigh[k]
-	if !ok {
-		nc = &neighCall{done: make(chan struct{})}
-		p.neigh[k] = nc
-	}
-	p.mu.Unlock()
-	if !ok {
+	n, _, err := p.neigh.do(ctx, neighKey{c.ifi.Index, addr}, func() (Neighbor, error) {
 		rctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+		defer cancel()
 		var at net.HardwareAddr
 		if p.opts.MACOf != nil {
 			at = p.opts.MACOf(addr)
 		}
-		nc.n, nc.err = c.ResolveAt(rctx, src, addr, at)
-		cancel()
-		if nc.err != nil && ReasonOf(nc.err) != ReasonARP {
-			// Not a verdict about the neighbour: let the next caller retry.
-			p.mu.Lock()
-			delete(p.neigh, k)
-			p.mu.Unlock()
-		}
-		close(nc.done)
+		return c.ResolveAt(rctx, src, addr, at)
+	}, func(_ Neighbor, err error) bool { return err == nil || ReasonOf(err) == ReasonARP })
+	if err != nil && ctx.Err() != nil && !isProbeError(err) {
+		return Neighbor{}, &Error{Reason: ReasonError, Op: "arp", Where: c.ifi.Name, Addr: addr, Err: err}
 	}
-	select {
-	case <-nc.done:
-		return nc.n, nc.err
-	case <-ctx.Done():
-		return Neighbor{}, &Error{Reason: ReasonError, Op: "arp", Where: c.ifi.Name, Addr: addr, Err: ctx.Err()}
-	}
+	return n, err
+}
+
+// isProbeError reports whether err is (or wraps) an *Error.
+func isProbeError(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
 }
 
 // Neighbor resolves addr with ARP or NDP from the interface named iface

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"sync"
@@ -43,8 +44,7 @@ type routeCache struct {
 	singles map[addrKey]netip.Addr
 	names   map[int]string
 
-	mu     sync.Mutex
-	groups map[netip.Prefix]*groupCall
+	groups onceMap[netip.Prefix, groupAnswer]
 }
 
 type cachedPrefix struct {
@@ -60,14 +60,15 @@ type addrKey struct {
 	class int
 }
 
-type groupCall struct {
-	done  chan struct{}
+// groupAnswer is the kernel's answer for a group's first destination.
+type groupAnswer struct {
 	route Route
-	ok    bool // route is the group's answer
+	err   error
+	ok    bool // route (but for Dst) is the answer for the whole group
 }
 
 func newRouteCache(ns *node.Namespace) *routeCache {
-	return &routeCache{ns: ns, groups: map[netip.Prefix]*groupCall{}}
+	return &routeCache{ns: ns}
 }
 
 // lookup is LookupRoute(ns, dst), from the cache when it may be.
@@ -78,24 +79,17 @@ func (rc *routeCache) lookup(dst netip.Addr) (Route, error) {
 	if !rc.usable || !plain || dst.IsLinkLocalUnicast() || dst.IsMulticast() {
 		return rc.kernel(dst)
 	}
-	rc.mu.Lock()
-	gc, found := rc.groups[group]
-	if !found {
-		gc = &groupCall{done: make(chan struct{})}
-		rc.groups[group] = gc
-	}
-	rc.mu.Unlock()
-	if !found {
+	ans, first, _ := rc.groups.do(context.Background(), group, func() (groupAnswer, error) {
 		rt, err := rc.kernel(dst)
-		gc.route, gc.ok = rt, err == nil && rc.sourceIsFixed(rt)
-		close(gc.done)
-		return rt, err
-	}
-	<-gc.done
-	if !gc.ok {
+		return groupAnswer{route: rt, err: err, ok: err == nil && rc.sourceIsFixed(rt)}, nil
+	}, nil)
+	switch {
+	case first:
+		return ans.route, ans.err
+	case !ans.ok:
 		return rc.kernel(dst)
 	}
-	rt := gc.route
+	rt := ans.route
 	rt.Dst = dst
 	return rt, nil
 }

@@ -135,7 +135,7 @@ func TestRouteCacheAgreesWithKernel(t *testing.T) {
 	if !rc.usable {
 		t.Fatal("the snapshot was not used with the default policy")
 	}
-	if len(rc.groups) == 0 {
+	if len(rc.groups.m) == 0 {
 		t.Fatal("no destination was answered from a group")
 	}
 

@@ -1,8 +1,8 @@
 package probe
 
 import (
+	"context"
 	"errors"
-	"sync"
 )
 
 // SharedOpener wraps open so that each source is opened once, on first
@@ -12,51 +12,23 @@ import (
 // nothing; closeAll closes them all, once every Check is done. A failed
 // open is not kept: the next Check tries again. Any goroutine.
 func SharedOpener(open Opener) (shared Opener, closeAll func() error) {
-	var mu sync.Mutex
-	opened := map[string]*sharedCall{}
+	var opened onceMap[string, Source]
 	shared = func(from string) (Source, error) {
-		mu.Lock()
-		c, ok := opened[from]
-		if !ok {
-			c = &sharedCall{done: make(chan struct{})}
-			opened[from] = c
+		src, _, err := opened.do(context.Background(), from, func() (Source, error) { return open(from) },
+			func(_ Source, err error) bool { return err == nil })
+		if err != nil {
+			return nil, err
 		}
-		mu.Unlock()
-		if !ok {
-			c.src, c.err = open(from)
-			if c.err != nil {
-				mu.Lock()
-				delete(opened, from)
-				mu.Unlock()
-			}
-			close(c.done)
-		}
-		<-c.done
-		if c.err != nil {
-			return nil, c.err
-		}
-		return keptSource{c.src}, nil
+		return keptSource{src}, nil
 	}
 	closeAll = func() error {
-		mu.Lock()
-		defer mu.Unlock()
 		var errs []error
-		for from, c := range opened {
-			<-c.done
-			if c.src != nil {
-				errs = append(errs, c.src.Close())
-			}
-			delete(opened, from)
+		for _, src := range opened.drain() {
+			errs = append(errs, src.Close())
 		}
 		return errors.Join(errs...)
 	}
 	return shared, closeAll
-}
-
-type sharedCall struct {
-	done chan struct{}
-	src  Source
-	err  error
 }
 
 // keptSource is a shared Source whose Close leaves it open.
