@@ -35,6 +35,7 @@ On a lab that is already up, apply only what differs from the file.`,
 			if err := needRoot("topo up"); err != nil {
 				return err
 			}
+			warnLargeLAN(desired, cmd.ErrOrStderr())
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			opts := lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr()}

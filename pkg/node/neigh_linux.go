@@ -40,6 +40,22 @@ func NeighbourRoom(family int) (int, error) {
 	return max - used, nil
 }
 
+// InputBacklog reads net.core.netdev_max_backlog, how many received
+// frames each CPU queues before dropping: one frame flooded to more
+// ports than that at once loses copies. Machine-wide; any goroutine.
+func InputBacklog() (int, error) {
+	const path = "/proc/sys/net/core/netdev_max_backlog"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return n, nil
+}
+
 // neighbourEntries reads the table's entry count (first column, hex)
 // from /proc/net/stat/{arp,ndisc}_cache.
 func neighbourEntries(path string) (int, error) {

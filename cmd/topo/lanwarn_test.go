@@ -1,0 +1,29 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/topo-lab/topo/pkg/gen"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+func TestLargeLANWarning(t *testing.T) {
+	data, err := gen.Generate("tree", []int{2, 8}, gen.Options{Name: "w"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _, err := topology.Parse("w.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := largeLANWarning(l, 1000); msg != "" {
+		t.Errorf("64 hosts, backlog 1000: warned %q", msg)
+	}
+	msg := largeLANWarning(l, 50)
+	for _, want := range []string{"s1, s2, s3 and 6 more", "64 hosts", "netdev_max_backlog = 50", "sysctl -w net.core.netdev_max_backlog=128"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("warning %q does not say %q", msg, want)
+		}
+	}
+}
