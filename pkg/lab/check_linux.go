@@ -38,10 +38,7 @@ func Hosts(l *topology.Lab) []string {
 // AllPairs lists every host to every address of every other host.
 func AllPairs(l *topology.Lab) []probe.Pair {
 	hosts := Hosts(l)
-	addrs := map[string][]netip.Prefix{}
-	for _, h := range hosts {
-		addrs[h] = l.Addresses(h)
-	}
+	addrs := l.AddressesByNode()
 	var pairs []probe.Pair
 	for _, from := range hosts {
 		for _, to := range hosts {
@@ -180,10 +177,7 @@ func splitWaves(l *topology.Lab, pairs []probe.Pair, room int) [][]probe.Pair {
 // one for a target on the source's own subnet (it learns the source),
 // entriesPerPair for a routed one.
 func pairCosts(l *topology.Lab, pairs []probe.Pair) []int {
-	local := map[string][]netip.Prefix{}
-	for _, h := range Hosts(l) {
-		local[h] = l.Addresses(h)
-	}
+	local := l.AddressesByNode()
 	costs := make([]int, len(pairs))
 	for i, p := range pairs {
 		costs[i] = entriesPerPair

@@ -15,7 +15,7 @@ import (
 // Stdout is a file, so a command that leaves a daemon behind does not
 // keep topo waiting.
 func (x *executor) runExec(name string) error {
-	n := x.lab.Node(name)
+	n := x.nodes[name]
 	logPath := ExecLogPath(x.lab.Name, name)
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
 		return err

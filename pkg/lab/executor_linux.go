@@ -17,7 +17,8 @@ import (
 // every namespace it makes or removes as soon as that happens, so an
 // interrupted run can always be resumed by `up` or undone by `down`.
 type executor struct {
-	lab      *topology.Lab // desired
+	lab      *topology.Lab             // desired
+	nodes    map[string]*topology.Node // lab's nodes by name
 	st       *State
 	obs      *topology.Observed
 	hs       *handles
@@ -60,6 +61,7 @@ func (x *executor) startIndexes() {
 // had an error (later phases build on earlier ones) and returns every
 // error of that phase, each naming its step.
 func (x *executor) apply(ctx context.Context, plan *topology.Plan) error {
+	x.nodes = x.lab.NodesByName()
 	x.startIndexes()
 	steps := plan.Steps
 	for len(steps) > 0 {

@@ -21,6 +21,7 @@ var ErrNotOwned = errors.New("namespace exists but was not created by topo")
 // A namespace recorded as being made (inode 0) is adopted.
 func observe(ctx context.Context, st *State, desired *topology.Lab, hs *handles) (*topology.Observed, error) {
 	names := nodeUnion(desired, st.Lab)
+	want, had := desired.NodesByName(), st.Lab.NodesByName()
 	obs := &topology.Observed{Nodes: map[string]*topology.ObservedNode{}}
 	var mu sync.Mutex
 	err := parallel(ctx, len(names), func(i int) error {
@@ -52,7 +53,7 @@ func observe(ctx context.Context, st *State, desired *topology.Lab, hs *handles)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", name, err)
 		}
-		o, err := link.Observe(ns, topology.SysctlKeys(desired.Node(name), st.Lab.Node(name)))
+		o, err := link.Observe(ns, topology.SysctlKeys(want[name], had[name]))
 		if err != nil {
 			return fmt.Errorf("observe node %s: %w", name, err)
 		}

@@ -192,9 +192,10 @@ func pendingLab(applied, desired *topology.Lab, plan *topology.Plan) *topology.L
 			created[s.Node] = true
 		}
 	}
+	had := applied.NodesByName()
 	for i, n := range out.Nodes {
 		var ran []string
-		if old := applied.Node(n.Name); old != nil && old.Kind == n.Kind && !created[n.Name] {
+		if old := had[n.Name]; old != nil && old.Kind == n.Kind && !created[n.Name] {
 			ran = old.Exec
 		}
 		if !slices.Equal(ran, n.Exec) {
@@ -215,8 +216,9 @@ func mergeLabs(a, b *topology.Lab) *topology.Lab {
 	out := *b
 	out.Nodes = append([]*topology.Node(nil), b.Nodes...)
 	out.Links = append([]*topology.Link(nil), b.Links...)
+	inB := b.NodesByName()
 	for _, n := range a.Nodes {
-		if b.Node(n.Name) == nil {
+		if inB[n.Name] == nil {
 			out.Nodes = append(out.Nodes, n)
 		}
 	}

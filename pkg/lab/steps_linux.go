@@ -70,7 +70,7 @@ func (x *executor) createNode(name string) error {
 	if err := node.DeleteLeftover(nsName); err != nil {
 		return err
 	}
-	n := x.lab.Node(name)
+	n := x.nodes[name]
 	isSwitch := n != nil && n.Kind == topology.KindSwitch
 	ns, err := node.Create(nsName, node.CreateOptions{Sysctls: nodeSysctls(isSwitch)})
 	if errors.Is(err, fs.ErrExist) {
@@ -269,7 +269,7 @@ func (x *executor) nextIndex() int {
 }
 
 func (x *executor) masterOf(e topology.Endpoint) string {
-	if n := x.lab.Node(e.Node); n != nil && n.Kind == topology.KindSwitch {
+	if n := x.nodes[e.Node]; n != nil && n.Kind == topology.KindSwitch {
 		return node.BridgeName
 	}
 	return ""

@@ -26,6 +26,7 @@ func Diff(desired *Lab, cur Current) *Plan {
 	if d.cur.Applied == nil {
 		d.cur.Applied = &Lab{Name: desired.Name}
 	}
+	d.want, d.had = desired.NodesByName(), d.cur.Applied.NodesByName()
 	if d.cur.Observed == nil {
 		d.cur.Observed = &Observed{}
 	}
@@ -46,6 +47,8 @@ type differ struct {
 	fresh map[string]bool
 	// gone holds nodes whose namespace this plan deletes.
 	gone map[string]bool
+	// want and had index the desired and the applied lab's nodes.
+	want, had map[string]*Node
 }
 
 func (d *differ) add(s Step) { d.plan.Steps = append(d.plan.Steps, s) }
@@ -55,7 +58,7 @@ func (d *differ) observed(node string) *ObservedNode { return d.cur.Observed.Nod
 func (d *differ) nodes() {
 	d.fresh, d.gone = map[string]bool{}, map[string]bool{}
 	for _, old := range d.cur.Applied.Nodes {
-		n := d.desired.Node(old.Name)
+		n := d.want[old.Name]
 		if n != nil && n.Kind == old.Kind {
 			continue
 		}
@@ -73,7 +76,7 @@ func (d *differ) nodes() {
 			continue
 		}
 		why := "new"
-		if old := d.cur.Applied.Node(n.Name); old != nil && old.Kind == n.Kind {
+		if old := d.had[n.Name]; old != nil && old.Kind == n.Kind {
 			why = "drift: namespace missing"
 		}
 		d.fresh[n.Name] = true
@@ -166,7 +169,7 @@ func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedI
 	if len(e.MAC) > 0 && !slices.Equal([]byte(e.MAC), []byte(o.MAC)) {
 		d.add(Step{Op: OpSetMAC, Node: e.Node, Iface: e.Interface, MAC: []byte(e.MAC), Why: why(was != nil && slices.Equal([]byte(was.MAC), []byte(e.MAC)), "mac", o.MAC.String()+" -> "+e.MAC.String())})
 	}
-	if d.desired.Node(e.Node).Kind == KindSwitch && o.Master != bridgeDevice {
+	if d.want[e.Node].Kind == KindSwitch && o.Master != bridgeDevice {
 		d.add(Step{Op: OpSetMaster, Node: e.Node, Iface: e.Interface, Why: "drift: port left the bridge"})
 	}
 	have := map[netip.Prefix]bool{}
@@ -197,7 +200,7 @@ func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedI
 
 // nodeSettings plans routes, sysctls, STP, lo and exec for one node.
 func (d *differ) nodeSettings(n *Node) {
-	old := d.cur.Applied.Node(n.Name)
+	old := d.had[n.Name]
 	if old != nil && old.Kind != n.Kind {
 		old = nil
 	}

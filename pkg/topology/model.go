@@ -118,6 +118,17 @@ type Expectation struct {
 	Pos Pos `json:"-"`
 }
 
+// NodesByName indexes the lab's nodes by name, for callers that look
+// many up (Node scans the list). The map is the caller's; it does not
+// follow later changes to Nodes.
+func (l *Lab) NodesByName() map[string]*Node {
+	m := make(map[string]*Node, len(l.Nodes))
+	for _, n := range l.Nodes {
+		m[n.Name] = n
+	}
+	return m
+}
+
 // Node returns the node with the given name, or nil.
 func (l *Lab) Node(name string) *Node {
 	for _, n := range l.Nodes {
@@ -152,6 +163,20 @@ func (l *Lab) Addresses(node string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, e := range l.Interfaces(node) {
 		out = append(out, e.Addresses...)
+	}
+	return out
+}
+
+// AddressesByNode is Addresses for every node at once, in one pass over
+// the links; nodes without addresses are absent.
+func (l *Lab) AddressesByNode() map[string][]netip.Prefix {
+	out := map[string][]netip.Prefix{}
+	for _, lk := range l.Links {
+		for _, e := range lk.Ends {
+			if len(e.Addresses) > 0 {
+				out[e.Node] = append(out[e.Node], e.Addresses...)
+			}
+		}
 	}
 	return out
 }
