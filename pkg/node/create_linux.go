@@ -75,7 +75,7 @@ func Create(name string, opts CreateOptions) (_ *Namespace, err error) {
 	}()
 	err = unshareAndBind([]newNamespace{{flag: unix.CLONE_NEWNET, typ: "net", target: path}}, func() error {
 		for i, p := range paths {
-			err := os.WriteFile(p, []byte(opts.Sysctls[i].Value), 0)
+			err := writeProcFile(p, opts.Sysctls[i].Value)
 			if errors.Is(err, fs.ErrNotExist) && opts.Sysctls[i].Optional {
 				continue
 			}
@@ -166,6 +166,24 @@ func unmountAndRemove(path string) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// writeProcFile writes value to a /proc file with plain system calls:
+// os.WriteFile would also try (and fail) to register the file with
+// Go's poller, a cost paid per node.
+func writeProcFile(path, value string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	_, err = unix.Write(fd, []byte(value))
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &fs.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
 }
 
 var (
