@@ -197,6 +197,10 @@ func TestEcho(t *testing.T) {
 		{desc: "v4 wrong seq", dst: peer4, mod: func(p *peer) { p.seqDelta = 1 }, reason: ReasonICMP},
 		{desc: "v6 wrong id", dst: peer6, mod: func(p *peer) { p.idDelta = 1 }, reason: ReasonICMP},
 		{desc: "v6 wrong seq", dst: peer6, mod: func(p *peer) { p.seqDelta = 1 }, reason: ReasonICMP},
+		// The kernel had no room twice: sent on the third try.
+		{desc: "v4 no buffer space, then sent", dst: peer4, mod: func(p *peer) { p.enobufs = 2 }, ttl: 64},
+		// Never sent within the time: no verdict on the network.
+		{desc: "v4 no buffer space throughout", dst: peer4, mod: func(p *peer) { p.enobufs = 1 << 20 }, reason: ReasonError},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			p := newPeer()

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -24,6 +25,9 @@ type peer struct {
 	seqDelta uint16
 	// noise is sent before every real answer: frames a client must ignore.
 	noise [][]byte
+	// enobufs is how many writes fail as if the kernel had no room to
+	// queue them (ENOBUFS) before they go through.
+	enobufs int
 }
 
 // fakeConn is a FrameConn whose writes are answered by a peer.
@@ -70,6 +74,11 @@ func (c *fakeConn) WriteFrame(b []byte) error {
 	}
 	f := append([]byte(nil), b...)
 	c.mu.Lock()
+	if c.p != nil && c.p.enobufs > 0 {
+		c.p.enobufs--
+		c.mu.Unlock()
+		return syscall.ENOBUFS
+	}
 	c.written = append(c.written, f)
 	c.mu.Unlock()
 	if c.p != nil {

@@ -2,9 +2,12 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
+	"syscall"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -61,22 +64,67 @@ func (c *Client) Echo(ctx context.Context, req EchoRequest) (EchoReply, error) {
 		return fail(ReasonError, err)
 	}
 	defer unwatch()
-	sent := c.nowFn()
-	if err := c.conn.WriteFrame(frame); err != nil {
+	// A send the kernel refuses for want of queue room (ENOBUFS: the
+	// frame never left) is tried again shortly, as long as ctx lasts;
+	// any other send error ends the echo.
+	var sent time.Time
+	var sendErr error
+	var resend *time.Timer
+	send := func() error {
+		sent = c.nowFn()
+		err := c.conn.WriteFrame(frame)
+		switch {
+		case err == nil:
+			sendErr = nil
+		case errors.Is(err, syscall.ENOBUFS):
+			sendErr = fmt.Errorf("send on %s: %w", c.ifi.Name, err)
+			d := sendRetry/2 + rand.N(sendRetry)
+			if resend == nil {
+				resend = time.NewTimer(d)
+			} else {
+				resend.Reset(d)
+			}
+			return nil
+		}
+		return err
+	}
+	if err := send(); err != nil {
 		return fail(ReasonError, fmt.Errorf("send on %s: %w", c.ifi.Name, err))
 	}
-	select {
-	case r := <-w.ch:
-		return EchoReply{From: req.Dst, Seq: req.Seq, TTL: int(r.ttl), RTT: r.at.Sub(sent), Size: r.size + 8}, nil
-	case <-c.done:
-		return fail(ReasonError, errClosed)
-	case <-ctx.Done():
-		if ctx.Err() != context.DeadlineExceeded {
-			return fail(ReasonError, timeoutErr(ctx.Err()))
+	defer func() {
+		if resend != nil {
+			resend.Stop()
 		}
-		return fail(ReasonICMP, timeoutErr(ctx.Err()))
+	}()
+	for {
+		var again <-chan time.Time
+		if sendErr != nil {
+			again = resend.C
+		}
+		select {
+		case r := <-w.ch:
+			return EchoReply{From: req.Dst, Seq: req.Seq, TTL: int(r.ttl), RTT: r.at.Sub(sent), Size: r.size + 8}, nil
+		case <-again:
+			if err := send(); err != nil {
+				return fail(ReasonError, fmt.Errorf("send on %s: %w", c.ifi.Name, err))
+			}
+		case <-c.done:
+			return fail(ReasonError, errClosed)
+		case <-ctx.Done():
+			if sendErr != nil { // never sent: no verdict on the network
+				return fail(ReasonError, fmt.Errorf("%w (%w)", timeoutErr(ctx.Err()), sendErr))
+			}
+			if ctx.Err() != context.DeadlineExceeded {
+				return fail(ReasonError, timeoutErr(ctx.Err()))
+			}
+			return fail(ReasonICMP, timeoutErr(ctx.Err()))
+		}
 	}
 }
+
+// sendRetry is about how long Echo waits before sending again a frame
+// the kernel had no room to queue.
+const sendRetry = 10 * time.Millisecond
 
 // echoFrame builds the Ethernet frame of an echo request.
 func echoFrame(ifi Interface, req EchoRequest) ([]byte, error) {
