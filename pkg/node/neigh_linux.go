@@ -25,13 +25,9 @@ func NeighbourRoom(family int) (int, error) {
 	if family == unix.AF_INET6 {
 		thresh, stat = "/proc/sys/net/ipv6/neigh/default/gc_thresh3", "/proc/net/stat/ndisc_cache"
 	}
-	b, err := os.ReadFile(thresh)
+	max, err := readIntFile(thresh)
 	if err != nil {
 		return 0, err
-	}
-	max, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", thresh, err)
 	}
 	used, err := neighbourEntries(stat)
 	if err != nil {
@@ -44,7 +40,12 @@ func NeighbourRoom(family int) (int, error) {
 // frames each CPU queues before dropping: one frame flooded to more
 // ports than that at once loses copies. Machine-wide; any goroutine.
 func InputBacklog() (int, error) {
-	const path = "/proc/sys/net/core/netdev_max_backlog"
+	return readIntFile("/proc/sys/net/core/netdev_max_backlog")
+}
+
+// readIntFile reads a file holding one decimal number, such as a
+// root-namespace sysctl under /proc/sys.
+func readIntFile(path string) (int, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
