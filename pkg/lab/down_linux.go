@@ -37,10 +37,7 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	}
 	st, err := LoadState(name)
 	if errors.Is(err, ErrNoState) || errors.Is(err, ErrDamaged) {
-		why := "is missing"
-		if errors.Is(err, ErrDamaged) {
-			why = "is damaged"
-		}
+		why := stateTrouble(err)
 		rec, ok, rerr := recoverState(name, nil)
 		switch {
 		case rerr != nil:

@@ -118,6 +118,16 @@ func (st *State) Save() error {
 	return writeAtomic(statePath(st.Lab.Name), data, 0o600)
 }
 
+// stateTrouble says what is wrong with a state file LoadState could not
+// use ("is missing", "is damaged"), for notes that go on to use the
+// namespace records instead.
+func stateTrouble(err error) string {
+	if errors.Is(err, ErrDamaged) {
+		return "is damaged"
+	}
+	return "is missing"
+}
+
 // writeAtomic replaces path with data so readers, and a topo killed
 // at any point, see the old or the new content, never a part.
 //

@@ -112,10 +112,7 @@ func loadOrNew(desired *topology.Lab, notes io.Writer) (*State, error) {
 	if !errors.Is(err, ErrNoState) && !errors.Is(err, ErrDamaged) {
 		return nil, err
 	}
-	why := "is missing"
-	if errors.Is(err, ErrDamaged) {
-		why = "is damaged"
-	}
+	why := stateTrouble(err)
 	rec, ok, rerr := recoverState(name, desired)
 	switch {
 	case rerr != nil:
