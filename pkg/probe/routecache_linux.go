@@ -141,11 +141,9 @@ func classOf(a netip.Addr) int {
 // and interface names. Any failure leaves the cache unusable, so every
 // lookup goes to the kernel.
 func (rc *routeCache) load() {
-	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		rules, err := rc.ns.NL.RuleList(fam)
-		if err != nil || !defaultPolicy(rules) {
-			return
-		}
+	rules, err := rc.ns.NL.RuleList(netlink.FAMILY_ALL)
+	if err != nil || !defaultPolicy(rules) {
+		return
 	}
 	routes, err := rc.ns.NL.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
 	if err != nil {
@@ -186,12 +184,17 @@ func (rc *routeCache) load() {
 	rc.usable = true
 }
 
-// defaultPolicy reports whether rules are the kernel's defaults: local,
-// main and default tables, by their usual priorities, selecting every
-// packet.
+// defaultPolicy reports whether the IPv4 and IPv6 rules among rules
+// are the kernel's defaults: local, main and default tables, by their
+// usual priorities, selecting every packet. The multicast routing
+// families' rules, which a dump of every family also lists, do not
+// take part in unicast lookups and are skipped.
 func defaultPolicy(rules []netlink.Rule) bool {
 	want := map[int]int{0: unix.RT_TABLE_LOCAL, 32766: unix.RT_TABLE_MAIN, 32767: unix.RT_TABLE_DEFAULT}
 	for _, r := range rules {
+		if r.Family != unix.AF_INET && r.Family != unix.AF_INET6 {
+			continue
+		}
 		if table, ok := want[r.Priority]; !ok || table != r.Table || !selectsAll(r) {
 			return false
 		}

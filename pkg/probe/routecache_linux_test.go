@@ -11,7 +11,7 @@ import (
 
 func rule(prio, table int) netlink.Rule {
 	r := *netlink.NewRule()
-	r.Priority, r.Table = prio, table
+	r.Priority, r.Table, r.Family = prio, table, unix.AF_INET
 	return r
 }
 
@@ -22,6 +22,13 @@ func TestDefaultPolicy(t *testing.T) {
 	}
 	if !defaultPolicy(def[:2]) {
 		t.Error("IPv6's default rules (no default table) are not seen as default")
+	}
+	// What a dump of every family lists here besides: the IPv6
+	// multicast routing family's default rule (32767 lookup table 254).
+	ip6mr := rule(32767, 254)
+	ip6mr.Family = 129 // RTNL_FAMILY_IP6MR
+	if !defaultPolicy(append(append([]netlink.Rule{}, def...), ip6mr)) {
+		t.Error("a multicast routing family's rule made the policy non-default")
 	}
 	extra := rule(100, 10)
 	fromNet := rule(32766, 254)
