@@ -10,7 +10,6 @@ import (
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/probe"
 	"github.com/topo-lab/topo/pkg/topology"
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -73,16 +72,22 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	defer hs.close()
 	hosts := Hosts(l)
 	opts.SnapshotRoutes = true // the pairs are probed in one go
-	if macs := hostMACs(ctx, hs, hosts); len(macs) > 0 {
+	ifaces, macs := hostInterfaces(ctx, hs, hosts)
+	if len(macs) > 0 {
 		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
 	}
-	// One Prober per host for all the waves, on the handle read above.
+	// One Prober per host for all the waves, on the handle and the
+	// reading above.
 	open, closeAll := probe.SharedOpener(func(from string) (probe.Source, error) {
 		ns, err := hs.get(from)
 		if err != nil {
 			return nil, fmt.Errorf("probe from %s: %w", from, err)
 		}
-		return probe.NewProber(ns, opts), nil
+		p := probe.NewProber(ns, opts)
+		if ifs := ifaces[from]; ifs != nil {
+			p.UseInterfaces(ifs)
+		}
+		return p, nil
 	})
 	defer closeAll()
 	family := pairsFamily(pairs)
@@ -118,33 +123,33 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	return results
 }
 
-// hostMACs reads from the kernel which hardware address each address
-// of the lab's hosts lives at, so that probes can ask each next hop
-// directly instead of broadcasting to the whole LAN for every pair. A
-// host that cannot be read is left out (its next hops get broadcasts).
-func hostMACs(ctx context.Context, hs *handles, hosts []string) map[netip.Addr]net.HardwareAddr {
+// hostInterfaces reads each host's links and addresses once: check
+// takes from them which hardware address each address of the lab's
+// hosts lives at (so probes ask each next hop directly instead of
+// broadcasting to the whole LAN for every pair), and each host's Prober
+// takes its route snapshot's half from them. A host that cannot be read
+// is left out (its next hops get broadcasts, its Prober reads again).
+func hostInterfaces(ctx context.Context, hs *handles, hosts []string) (map[string]*probe.Interfaces, map[netip.Addr]net.HardwareAddr) {
 	var mu sync.Mutex
+	ifaces := map[string]*probe.Interfaces{}
 	macs := map[netip.Addr]net.HardwareAddr{}
 	_ = parallel(ctx, len(hosts), func(i int) error {
 		ns, err := hs.get(hosts[i])
 		if err != nil {
 			return err
 		}
-		links, err := ns.NL.LinkList()
-		if err != nil {
-			return err
-		}
-		addrs, err := ns.NL.AddrList(nil, netlink.FAMILY_ALL)
+		ifs, err := probe.ReadInterfaces(ns)
 		if err != nil {
 			return err
 		}
 		mac := map[int]net.HardwareAddr{}
-		for _, l := range links {
+		for _, l := range ifs.Links {
 			mac[l.Attrs().Index] = l.Attrs().HardwareAddr
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		for _, a := range addrs {
+		ifaces[hosts[i]] = ifs
+		for _, a := range ifs.Addrs {
 			ip, ok := netip.AddrFromSlice(a.IP)
 			if ok && len(mac[a.LinkIndex]) > 0 {
 				macs[ip.Unmap()] = mac[a.LinkIndex]
@@ -152,7 +157,7 @@ func hostMACs(ctx context.Context, hs *handles, hosts []string) map[netip.Addr]n
 		}
 		return nil
 	})
-	return macs
+	return ifaces, macs
 }
 
 // splitWaves cuts the pairs, in order, into waves that each add at

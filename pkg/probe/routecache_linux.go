@@ -43,6 +43,9 @@ type routeCache struct {
 	addrs   map[addrKey]int
 	singles map[addrKey]netip.Addr
 	names   map[int]string
+	// ifaces is a reading of the links and addresses given by the
+	// caller (Prober.UseInterfaces); nil to dump them in load.
+	ifaces *Interfaces
 
 	groups onceMap[netip.Prefix, groupAnswer]
 }
@@ -138,7 +141,7 @@ func classOf(a netip.Addr) int {
 }
 
 // load takes the snapshot: rules, routes of every table, addresses
-// and interface names. Any failure leaves the cache unusable, so every
+// and interface names (the last two from rc.ifaces when given). Any failure leaves the cache unusable, so every
 // lookup goes to the kernel.
 func (rc *routeCache) load() {
 	rules, err := rc.ns.NL.RuleList(netlink.FAMILY_ALL)
@@ -156,12 +159,14 @@ func (rc *routeCache) load() {
 		}
 		rc.routes = append(rc.routes, cachedPrefix{prefix: p, plain: plainRoute(r)})
 	}
-	addrs, err := rc.ns.NL.AddrList(nil, netlink.FAMILY_ALL)
-	if err != nil {
-		return
+	ifs := rc.ifaces
+	if ifs == nil {
+		if ifs, err = ReadInterfaces(rc.ns); err != nil {
+			return
+		}
 	}
 	rc.addrs, rc.singles = map[addrKey]int{}, map[addrKey]netip.Addr{}
-	for _, a := range addrs {
+	for _, a := range ifs.Addrs {
 		ip, err := ipToAddr(a.IP)
 		if err != nil {
 			return
@@ -173,12 +178,8 @@ func (rc *routeCache) load() {
 			rc.addrs[k]++ // never counts as the one source
 		}
 	}
-	links, err := rc.ns.NL.LinkList()
-	if err != nil {
-		return
-	}
 	rc.names = map[int]string{}
-	for _, l := range links {
+	for _, l := range ifs.Links {
 		rc.names[l.Attrs().Index] = l.Attrs().Name
 	}
 	rc.usable = true
