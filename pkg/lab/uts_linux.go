@@ -9,7 +9,6 @@ import (
 
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
-	"golang.org/x/sys/unix"
 )
 
 // A node's hostname is a UTS namespace of its own, bind-mounted at
@@ -98,15 +97,9 @@ func lockUTS(lab string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := flock(f, nil, lab); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", dir, err)
+		return nil, err
 	}
 	if !same(f, dir) {
 		f.Close()
