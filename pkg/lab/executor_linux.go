@@ -125,17 +125,8 @@ func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total in
 	return err
 }
 
-// stepName names a step's object for error messages.
+// stepName names a step's operation and object for error messages:
+// "add-route h1 route 10.9.0.0/24 via 10.0.1.1".
 func stepName(s topology.Step) string {
-	switch s.Op {
-	case topology.OpCreateLink, topology.OpDeleteLink:
-		return fmt.Sprintf("%s %s <-> %s", s.Op, s.Link.Ends[0], s.Link.Ends[1])
-	case topology.OpCreateNode, topology.OpDeleteNode, topology.OpRunExec, topology.OpSetSTP, topology.OpCreateBridge:
-		return fmt.Sprintf("%s %s", s.Op, s.Node)
-	case topology.OpAddRoute, topology.OpDelRoute:
-		return fmt.Sprintf("%s %s %s", s.Op, s.Node, s.Route)
-	case topology.OpSetSysctl:
-		return fmt.Sprintf("%s %s %s=%s", s.Op, s.Node, s.Key, s.Value)
-	}
-	return fmt.Sprintf("%s %s:%s", s.Op, s.Node, s.Iface)
+	return string(s.Op) + " " + s.Target()
 }

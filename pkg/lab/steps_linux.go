@@ -12,45 +12,49 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// step applies one plan step.
+// step applies one plan step with its operation's runner.
 func (x *executor) step(s topology.Step) error {
-	switch s.Op {
-	case topology.OpCreateNode:
-		return x.createNode(s.Node)
-	case topology.OpDeleteNode:
-		return x.deleteNode(s.Node)
-	case topology.OpCreateBridge:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.createBridge(ns, s.Node, s.Up) })
-	case topology.OpCreateLink:
-		return x.createLink(s.Link)
-	case topology.OpDeleteLink:
-		return x.deleteLink(s.Link)
-	case topology.OpSetMTU:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetMTU(ns, s.Iface, s.MTU) })
-	case topology.OpSetMAC:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetMAC(ns, s.Iface, s.MAC) })
-	case topology.OpSetMaster:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetMaster(ns, s.Iface, node.BridgeName) })
-	case topology.OpAddAddr:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.AddAddr(ns, s.Iface, s.Prefix) })
-	case topology.OpDelAddr:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.DelAddr(ns, s.Iface, s.Prefix) })
-	case topology.OpSetState:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetUp(ns, s.Iface, s.Up) })
-	case topology.OpSetImpair:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.SetImpair(ns, s.Iface, s.Impair) })
-	case topology.OpSetSTP:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return node.SetSTP(ns, node.BridgeName, s.Up) })
-	case topology.OpSetSysctl:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.setSysctl(ns, s) })
-	case topology.OpAddRoute:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.AddRoute(ns, s.Route) })
-	case topology.OpDelRoute:
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return link.DelRoute(ns, s.Route) })
-	case topology.OpRunExec:
-		return x.runExec(s.Node)
+	run, ok := stepRunners[s.Op]
+	if !ok {
+		return fmt.Errorf("unknown step %q", s.Op)
 	}
-	return fmt.Errorf("unknown step %q", s.Op)
+	return run(x, s)
+}
+
+// inNS runs fn on the namespace of the step's node.
+func inNS(fn func(*node.Namespace, topology.Step) error) func(*executor, topology.Step) error {
+	return func(x *executor, s topology.Step) error {
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return fn(ns, s) })
+	}
+}
+
+// stepRunners says how each plan operation runs; topology's opTable
+// gives its phase and how it prints. TestEveryOpRuns checks that no
+// operation lacks a runner.
+var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
+	topology.OpCreateNode: func(x *executor, s topology.Step) error { return x.createNode(s.Node) },
+	topology.OpDeleteNode: func(x *executor, s topology.Step) error { return x.deleteNode(s.Node) },
+	topology.OpCreateBridge: func(x *executor, s topology.Step) error {
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.createBridge(ns, s.Node, s.Up) })
+	},
+	topology.OpCreateLink: func(x *executor, s topology.Step) error { return x.createLink(s.Link) },
+	topology.OpDeleteLink: func(x *executor, s topology.Step) error { return x.deleteLink(s.Link) },
+	topology.OpSetMTU:     inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetMTU(ns, s.Iface, s.MTU) }),
+	topology.OpSetMAC:     inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetMAC(ns, s.Iface, s.MAC) }),
+	topology.OpSetMaster: inNS(func(ns *node.Namespace, s topology.Step) error {
+		return link.SetMaster(ns, s.Iface, node.BridgeName)
+	}),
+	topology.OpAddAddr:   inNS(func(ns *node.Namespace, s topology.Step) error { return link.AddAddr(ns, s.Iface, s.Prefix) }),
+	topology.OpDelAddr:   inNS(func(ns *node.Namespace, s topology.Step) error { return link.DelAddr(ns, s.Iface, s.Prefix) }),
+	topology.OpSetState:  inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetUp(ns, s.Iface, s.Up) }),
+	topology.OpSetImpair: inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetImpair(ns, s.Iface, s.Impair) }),
+	topology.OpSetSTP:    inNS(func(ns *node.Namespace, s topology.Step) error { return node.SetSTP(ns, node.BridgeName, s.Up) }),
+	topology.OpSetSysctl: func(x *executor, s topology.Step) error {
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.setSysctl(ns, s) })
+	},
+	topology.OpAddRoute: inNS(func(ns *node.Namespace, s topology.Step) error { return link.AddRoute(ns, s.Route) }),
+	topology.OpDelRoute: inNS(func(ns *node.Namespace, s topology.Step) error { return link.DelRoute(ns, s.Route) }),
+	topology.OpRunExec:  func(x *executor, s topology.Step) error { return x.runExec(s.Node) },
 }
 
 func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error {

@@ -325,12 +325,4 @@ func sortSteps(steps []Step) {
 	sort.SliceStable(steps, func(i, j int) bool { return phase(steps[i].Op) < phase(steps[j].Op) })
 }
 
-// phase orders the operations: removals, then creations, then
-// settings, routes once addresses exist, exec last.
-func phase(op Op) int {
-	return slices.Index(opOrder, op)
-}
-
-var opOrder = []Op{OpDeleteLink, OpDeleteNode, OpCreateNode, OpCreateBridge, OpCreateLink, OpSetMTU, OpSetMAC, OpSetMaster, OpDelAddr, OpAddAddr, OpSetState, OpSetImpair, OpSetSTP, OpSetSysctl, OpDelRoute, OpAddRoute, OpRunExec}
-
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,7 +3,6 @@ package topology
 import (
 	"fmt"
 	"io"
-	"strings"
 )
 
 // String renders a step as one line of `topo plan`: a sign (+ create,
@@ -25,48 +24,9 @@ func (s Step) Text() string {
 	return s.object()
 }
 
-// object names what the step does to which object.
+// object is the step's sign and target: "+ node h1".
 func (s Step) object() string {
-	var what string
-	switch s.Op {
-	case OpCreateNode:
-		what = "+ node " + s.Node
-	case OpDeleteNode:
-		what = "- node " + s.Node
-	case OpCreateBridge:
-		what = "+ bridge " + s.Node + ":" + bridgeDevice
-	case OpCreateLink:
-		what = "+ link " + s.Link.Ends[0].String() + " <-> " + s.Link.Ends[1].String()
-	case OpDeleteLink:
-		what = "- link " + s.Link.Ends[0].String() + " <-> " + s.Link.Ends[1].String()
-	case OpSetMTU:
-		what = fmt.Sprintf("~ %s:%s mtu %d", s.Node, s.Iface, s.MTU)
-	case OpSetMAC:
-		what = fmt.Sprintf("~ %s:%s mac %s", s.Node, s.Iface, s.MAC)
-	case OpSetMaster:
-		what = fmt.Sprintf("~ %s:%s master %s", s.Node, s.Iface, bridgeDevice)
-	case OpAddAddr:
-		what = fmt.Sprintf("+ %s:%s address %s", s.Node, s.Iface, s.Prefix)
-	case OpDelAddr:
-		what = fmt.Sprintf("- %s:%s address %s", s.Node, s.Iface, s.Prefix)
-	case OpSetState:
-		what = fmt.Sprintf("~ %s:%s %s", s.Node, s.Iface, stateWord(s.Up))
-	case OpSetImpair:
-		what = fmt.Sprintf("~ %s:%s impair %s", s.Node, s.Iface, s.Impair)
-	case OpSetSTP:
-		what = fmt.Sprintf("~ %s stp %s", s.Node, onOff(s.Up))
-	case OpSetSysctl:
-		what = fmt.Sprintf("~ %s sysctl %s = %s", s.Node, s.Key, s.Value)
-	case OpAddRoute:
-		what = fmt.Sprintf("+ %s route %s", s.Node, s.Route)
-	case OpDelRoute:
-		what = fmt.Sprintf("- %s route %s", s.Node, s.Route)
-	case OpRunExec:
-		what = "! " + s.Node + " run exec commands"
-	default:
-		what = string(s.Op) + " " + s.Node
-	}
-	return what
+	return s.Kind().sign() + " " + s.Target()
 }
 
 // Write prints the plan, one step per line, and a closing count.
@@ -83,14 +43,15 @@ func (p *Plan) Write(w io.Writer) {
 	fmt.Fprintf(w, "lab %s: %s\n", p.Lab, p.Summary())
 }
 
-// Summary counts the steps by kind: "3 to create, 1 to change, 0 to remove".
+// Summary counts the steps by kind: "3 to create, 1 to change, 0 to
+// remove"; commands run count as changes.
 func (p *Plan) Summary() string {
 	var add, change, del int
 	for _, s := range p.Steps {
-		switch strings.ToUpper(s.String()[:1]) {
-		case "+":
+		switch s.Kind() {
+		case KindCreate:
 			add++
-		case "-":
+		case KindRemove:
 			del++
 		default:
 			change++
