@@ -185,6 +185,64 @@ func TestE2EIncremental(t *testing.T) {
 	}
 }
 
+// TestE2ERemoveNodesWithSurvivors removes nodes linked to nodes that
+// stay — a router between three hosts, a switch with two hosts, a
+// host of a pair — and checks that when up returns the survivors hold
+// no end of a removed link and the plan is empty: the kernel frees a
+// deleted namespace (and the veth ends it held elsewhere) later, in its
+// own cleanup, so up must delete those links itself.
+func TestE2ERemoveNodesWithSurvivors(t *testing.T) {
+	const full = `hosts:
+  h1: {}
+  h2: {}
+  h3: {}
+  r1: {forward: true}
+  h4: {}
+  h5: {}
+switches:
+  s1: {}
+links:
+  - endpoints: [h1:eth0, r1:eth0]
+    addresses: [10.77.1.1/24, 10.77.1.2/24]
+  - endpoints: [h2:eth0, r1:eth1]
+    addresses: [10.77.2.1/24, 10.77.2.2/24]
+  - endpoints: [h3:eth0, r1:eth2]
+    addresses: [10.77.3.1/24, 10.77.3.2/24]
+  - endpoints: [h4:eth0, s1]
+    addresses: [10.77.4.1/24]
+  - endpoints: [h5:eth0, s1]
+    addresses: [10.77.4.2/24]
+  - endpoints: [h1:eth1, h2:eth1]
+    addresses: [10.77.5.1/24, 10.77.5.2/24]
+`
+	const less = `hosts:
+  h1: {}
+  h3: {}
+  h4: {}
+  h5: {}
+links: []
+`
+	l := newLab(t, "survivors", full)
+	l.Up()
+	l.Write(less)
+	steps := l.Up()
+	for _, want := range []string{"- node r1", "- node h2", "- node s1", "- link h1:eth0 <-> r1:eth0", "- link h3:eth0 <-> r1:eth2", "- link h4:eth0 <-> s1:h4-eth0", "- link h1:eth1 <-> h2:eth1"} {
+		if !contains(steps, want) {
+			t.Errorf("up of the smaller lab: no %q in %v", want, steps)
+		}
+	}
+	for _, n := range []string{"h1", "h3", "h4", "h5"} {
+		left := brAddr(t, l.NS(n))
+		delete(left, "lo")
+		if len(left) > 0 {
+			t.Errorf("%s still has interfaces when up returned: %v", n, left)
+		}
+	}
+	if r := l.Must("plan", l.File); len(e2e.PlanSteps(r.Stdout)) > 0 {
+		t.Errorf("plan right after up is not empty:\n%v", r)
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

@@ -49,9 +49,48 @@ type differ struct {
 	gone map[string]bool
 	// want and had index the desired and the applied lab's nodes.
 	want, had map[string]*Node
+	// touched holds, per node and interface, why this plan makes the
+	// kernel drop the routes through that interface (see touch).
+	touched map[string]map[string]string
+	// unlinked holds the links (by linkKey) this plan already deletes,
+	// and unlinkedEnds their ends ("node:iface").
+	unlinked, unlinkedEnds map[string]bool
 }
 
 func (d *differ) add(s Step) { d.plan.Steps = append(d.plan.Steps, s) }
+
+// touch notes that a step of the plan makes the kernel drop the routes
+// through node:iface (the interface is deleted or recreated, its
+// address removed, or it goes down or up), so that routes reaches it
+// again afterwards. The first reason wins.
+func (d *differ) touch(node, iface, why string) {
+	if d.touched == nil {
+		d.touched = map[string]map[string]string{}
+	}
+	if d.touched[node] == nil {
+		d.touched[node] = map[string]string{}
+	}
+	if _, ok := d.touched[node][iface]; !ok {
+		d.touched[node][iface] = why
+	}
+}
+
+// deleteLink plans the removal of an existing veth pair once, and
+// notes that the routes through its surviving ends are gone.
+func (d *differ) deleteLink(l *Link, why string) {
+	if d.unlinked == nil {
+		d.unlinked, d.unlinkedEnds = map[string]bool{}, map[string]bool{}
+	}
+	if d.unlinked[linkKey(l)] {
+		return
+	}
+	d.unlinked[linkKey(l)] = true
+	d.add(Step{Op: OpDeleteLink, Link: l, Why: why})
+	for _, e := range l.Ends {
+		d.unlinkedEnds[e.String()] = true
+		d.touch(e.Node, e.Interface, "link "+l.Ends[0].String()+" <-> "+l.Ends[1].String()+" recreated")
+	}
+}
 
 func (d *differ) observed(node string) *ObservedNode { return d.cur.Observed.Nodes[node] }
 
@@ -101,16 +140,39 @@ func (d *differ) links() {
 	had := map[string]*Link{}
 	for _, l := range d.cur.Applied.Links {
 		had[linkKey(l)] = l
-		if want[linkKey(l)] != nil || d.gone[l.Ends[0].Node] || d.gone[l.Ends[1].Node] {
-			continue
-		}
-		if d.endExists(l.Ends[0]) || d.endExists(l.Ends[1]) {
-			d.add(Step{Op: OpDeleteLink, Link: l, Why: "removed from file"})
+		goneA, goneB := d.gone[l.Ends[0].Node], d.gone[l.Ends[1].Node]
+		switch {
+		case goneA && goneB:
+			// Both namespaces go, and the pair with them.
+		case goneA || goneB:
+			// The kernel frees a deleted namespace, and the veth ends
+			// it held in other namespaces, in its own time, after
+			// delete-node returns: delete the pair now, so that when up
+			// returns the surviving end is gone (a synchronous delete
+			// costs less than waiting for the namespace's cleanup).
+			dead := l.Ends[0].Node
+			if goneB {
+				dead = l.Ends[1].Node
+			}
+			if d.endExists(l.Ends[0]) || d.endExists(l.Ends[1]) {
+				d.deleteLink(l, "node "+dead+" "+d.goneWhy(dead))
+			}
+		case want[linkKey(l)] != nil:
+		case d.endExists(l.Ends[0]) || d.endExists(l.Ends[1]):
+			d.deleteLink(l, "removed from file")
 		}
 	}
 	for _, l := range d.desired.Links {
 		d.link(l, had[linkKey(l)])
 	}
+}
+
+// goneWhy says why a node's namespace goes.
+func (d *differ) goneWhy(name string) string {
+	if d.want[name] != nil {
+		return "replaced"
+	}
+	return "removed"
 }
 
 func (d *differ) endExists(e Endpoint) bool {
@@ -122,6 +184,13 @@ func (d *differ) endExists(e Endpoint) bool {
 // otherwise bring each end's settings in line.
 func (d *differ) link(l, old *Link) {
 	if d.fresh[l.Ends[0].Node] || d.fresh[l.Ends[1].Node] {
+		// An end left in a surviving namespace (its peer's namespace
+		// was deleted by hand, or is being replaced) goes first.
+		for _, e := range l.Ends {
+			if !d.fresh[e.Node] && d.endExists(e) {
+				d.deleteLink(l, "drift: peer namespace recreated")
+			}
+		}
 		d.add(Step{Op: OpCreateLink, Link: l, Why: newOr(old != nil, "drift: namespace recreated")})
 		return
 	}
@@ -129,10 +198,13 @@ func (d *differ) link(l, old *Link) {
 	switch {
 	case a == nil && b == nil:
 		d.add(Step{Op: OpCreateLink, Link: l, Why: newOr(old != nil, "drift: link missing")})
+		for _, e := range l.Ends {
+			d.touch(e.Node, e.Interface, "link "+l.Ends[0].String()+" <-> "+l.Ends[1].String()+" made")
+		}
 		return
 	case a == nil || b == nil || a.Kind != "veth" || b.Kind != "veth" || a.PeerIndex != b.Index || b.PeerIndex != a.Index:
 		// Half a pair, or ends paired elsewhere: remove what is left.
-		d.add(Step{Op: OpDeleteLink, Link: l, Why: "drift: link broken"})
+		d.deleteLink(l, "drift: link broken")
 		d.add(Step{Op: OpCreateLink, Link: l, Why: "drift: link broken"})
 		return
 	}
@@ -145,7 +217,13 @@ func (d *differ) link(l, old *Link) {
 	}
 }
 
+// observedEnd is the interface of e as the kernel holds it before the
+// link steps; nil when it is missing or a link deleted by this plan
+// takes it away.
 func (d *differ) observedEnd(e Endpoint) *ObservedIface {
+	if d.unlinkedEnds[e.String()] {
+		return nil
+	}
 	if o := d.observed(e.Node); o != nil {
 		return o.Ifaces[e.Interface]
 	}
@@ -164,6 +242,9 @@ func endpointOf(l *Link, e Endpoint) *Endpoint {
 // end brings one existing interface in line with its endpoint.
 func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedIface) {
 	if o.MTU != l.MTU {
+		if l.MTU < minIPv6MTU {
+			d.touch(e.Node, e.Interface, "mtu below 1280 turns IPv6 off")
+		}
 		d.add(Step{Op: OpSetMTU, Node: e.Node, Iface: e.Interface, MTU: l.MTU, Why: why(old != nil && old.MTU == l.MTU, "mtu", itoa(o.MTU)+" -> "+itoa(l.MTU))})
 	}
 	if len(e.MAC) > 0 && !slices.Equal([]byte(e.MAC), []byte(o.MAC)) {
@@ -182,6 +263,7 @@ func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedI
 	}
 	for _, p := range o.Addresses {
 		if !want[p] {
+			d.touch(e.Node, e.Interface, "address "+p.String()+" removed")
 			d.add(Step{Op: OpDelAddr, Node: e.Node, Iface: e.Interface, Prefix: p, Why: why(was != nil && !slices.Contains(was.Addresses, p), "address", "not in file")})
 		}
 	}
@@ -194,6 +276,7 @@ func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedI
 		d.add(Step{Op: OpSetImpair, Node: e.Node, Iface: e.Interface, Impair: e.Impair, Why: why(was != nil && was.Impair.Equal(e.Impair), "impair", o.Impair.String()+" -> "+e.Impair.String())})
 	}
 	if up := !l.Down; o.AdminUp != up {
+		d.touch(e.Node, e.Interface, "link set "+stateWord(up))
 		d.add(Step{Op: OpSetState, Node: e.Node, Iface: e.Interface, Up: up, Why: why(old != nil && old.Down == l.Down, "state", stateWord(o.AdminUp)+" -> "+stateWord(up))})
 	}
 }
@@ -228,36 +311,6 @@ func (d *differ) nodeSettings(n *Node) {
 	if len(n.Exec) > 0 && (d.fresh[n.Name] || old == nil || !slices.Equal(old.Exec, n.Exec)) {
 		d.add(Step{Op: OpRunExec, Node: n.Name, Why: newOr(old != nil && !d.fresh[n.Name], "changed: exec")})
 	}
-}
-
-func (d *differ) routes(n, old *Node, o *ObservedNode) {
-	key := func(r Route) string { return r.To.String() + " " + r.Via.String() }
-	want := map[string]bool{}
-	for _, r := range n.Routes {
-		want[key(r)] = true
-	}
-	have := map[string]bool{}
-	for _, r := range o.Routes {
-		have[key(r)] = true
-		if !want[key(r)] {
-			d.add(Step{Op: OpDelRoute, Node: n.Name, Route: r, Why: why(old != nil && !hasRoute(old.Routes, r), "route", "not in file")})
-		}
-	}
-	for _, r := range n.Routes {
-		if !have[key(r)] {
-			reason := why(old != nil && hasRoute(old.Routes, r), "route", "missing")
-			d.add(Step{Op: OpAddRoute, Node: n.Name, Route: r, Why: newOr(old != nil && !d.fresh[n.Name], reason)})
-		}
-	}
-}
-
-func hasRoute(rs []Route, r Route) bool {
-	for _, x := range rs {
-		if x.To == r.To && x.Via == r.Via {
-			return true
-		}
-	}
-	return false
 }
 
 func (d *differ) sysctls(n, old *Node, o *ObservedNode) {

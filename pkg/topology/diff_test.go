@@ -133,7 +133,16 @@ func TestDiffChanges(t *testing.T) {
 				s = strings.Replace(s, "  h2: {}\n", "", 1)
 				return strings.Replace(s, "  - endpoints: [h2, s1]\n    addresses: [10.0.2.10/24]\n", "", 1)
 			},
-			want: []string{"- node h2"},
+			want: []string{"- link h2:eth0 <-> s1:h2-eth0  (node h2 removed)", "- node h2"},
+		},
+		{
+			desc: "remove a router with links to two survivors",
+			edit: func(s string) string {
+				s = strings.Replace(s, "  r1: {forward: true}\n", "", 1)
+				s = strings.Replace(s, "  - endpoints: [h1:eth0, r1:eth0]\n    addresses: [10.0.1.10/24, 10.0.1.1/24]\n", "", 1)
+				return strings.Replace(s, "  - endpoints: [r1:eth1, s1]\n    addresses: [10.0.2.1/24]\n", "", 1)
+			},
+			want: []string{"- link h1:eth0 <-> r1:eth0  (node r1 removed)", "- link r1:eth1 <-> s1:r1-eth1  (node r1 removed)", "- node r1"},
 		},
 		{
 			desc: "change an address",
@@ -192,7 +201,7 @@ func TestDiffChanges(t *testing.T) {
 		{
 			desc:   "drift: a namespace deleted",
 			tamper: func(o *Observed) { delete(o.Nodes, "h2") },
-			want:   []string{"+ node h2  (drift: namespace missing)", "+ link h2:eth0 <-> s1:h2-eth0"},
+			want:   []string{"- link h2:eth0 <-> s1:h2-eth0  (drift: peer namespace recreated)", "+ node h2  (drift: namespace missing)", "+ link h2:eth0 <-> s1:h2-eth0"},
 		},
 		{
 			desc:   "drift: a port left the bridge",

@@ -37,6 +37,7 @@ func TestDrift(t *testing.T) {
 		steps []string // the plan that repairs it
 		names string   // what every drift line names
 		fresh string   // a node whose namespace the repair recreates
+		hold  string   // a node in which a process runs before the change
 	}{{
 		desc:  "veth deleted",
 		cmd:   []string{"ip", "-n", l.NS("h1"), "link", "del", "eth0"},
@@ -58,17 +59,25 @@ func TestDrift(t *testing.T) {
 		steps: []string{"+ h1 route 10.99.0.0/16 via 10.77.1.2"},
 		names: "h1 route",
 	}, {
-		desc:  "namespace deleted",
+		// A process keeps the deleted namespace, and so h2's end of
+		// the link, alive: the repair must delete that end first (and
+		// without the process, the kernel's cleanup would race the
+		// observation).
+		desc:  "namespace deleted while a process holds it",
 		cmd:   []string{"ip", "netns", "del", l.NS("h3")},
-		steps: []string{"+ node h3", "+ link h2:eth1 <-> h3:eth0"},
+		steps: []string{"- link h2:eth1 <-> h3:eth0", "+ node h3", "+ link h2:eth1 <-> h3:eth0"},
 		names: "h3",
 		fresh: "h3",
+		hold:  "h3",
 	}} {
 		t.Run(tc.desc, func(t *testing.T) {
 			l := l.in(t)
 			inodes := map[string]uint64{}
 			for _, n := range nodes {
 				inodes[n] = testns.Inode(t, l.NS(n))
+			}
+			if tc.hold != "" {
+				l.startSleeper(tc.hold, 100)
 			}
 			e2e.Sh(t, tc.cmd[0], tc.cmd[1:]...)
 
