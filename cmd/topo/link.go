@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/topo-lab/topo/pkg/lab"
+	"github.com/topo-lab/topo/pkg/topology"
 )
 
 func linkCmd() *cobra.Command {
@@ -31,11 +32,18 @@ func linkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, err := lab.SetLinkState(context.Background(), name, args[0], up, lab.Options{Wait: cmd.ErrOrStderr()})
+			l, plan, err := lab.SetLinkState(context.Background(), name, args[0], up, lab.Options{Wait: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "link %s <-> %s is %s\n", l.Ends[0], l.Ends[1], args[1])
+			out := cmd.OutOrStdout()
+			for _, s := range plan.Steps {
+				if s.Op == topology.OpAddRoute {
+					fmt.Fprintln(out, s.String())
+				}
+			}
+			plan.WriteNotes(out)
+			fmt.Fprintf(out, "link %s <-> %s is %s\n", l.Ends[0], l.Ends[1], args[1])
 			return nil
 		},
 	}

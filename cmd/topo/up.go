@@ -65,6 +65,7 @@ On a lab that is already up, apply only what differs from the file.`,
 				}
 				fmt.Fprintf(out, "lab %s is up: %d nodes, %d links (%s, %.2fs)\n", desired.Name, len(desired.Nodes), len(desired.Links), plan.Summary(), time.Since(start).Seconds())
 			}
+			plan.WriteNotes(out)
 			if check {
 				return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})
 			}

@@ -110,7 +110,12 @@ func nodeSysctls(isSwitch bool) []node.Sysctl {
 		// switch floods to every port) only load a large flat LAN to
 		// the point of dropping frames. Advertisements are still
 		// accepted.
-		{Key: "net.ipv6.conf.default.router_solicitations", Value: "0"}}
+		{Key: "net.ipv6.conf.default.router_solicitations", Value: "0"},
+		// A link set down is a cable pulled: its IPv6 addresses stay,
+		// as they do when the carrier goes (the kernel otherwise
+		// flushes them on an administrative down, and the routes
+		// through them could not come back with the link).
+		{Key: "net.ipv6.conf.all.keep_addr_on_down", Value: "1"}}
 	if isSwitch {
 		// A switch forwards frames and nothing else: when the machine
 		// has br_netfilter loaded (Docker does it), every bridged frame

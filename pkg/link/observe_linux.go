@@ -13,11 +13,11 @@ import (
 
 // Observe reads what the kernel holds in ns: every interface but lo
 // (with its global and site scope addresses, the impairment its qdiscs
-// apply and, for bridges, STP state), whether lo is up, the static
-// routes of the main table, the sysctls named by sysctlKeys and the
+// apply and, for bridges, STP state), whether lo is up, the routes
+// of the main table topo manages, the sysctls named by sysctlKeys and the
 // namespace's inode. It makes one
 // link dump, one address dump, one qdisc dump (plus a class dump per
-// htb root) and one route dump, each retried when
+// htb root) and one route dump (see managedRoutes), each retried when
 // interrupted. Name is set to ns.Name; the caller may rename it to the
 // node. Callable from any goroutine (sysctls and STP use ns.Do).
 func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, error) {
@@ -93,7 +93,7 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 	if err := observeImpairs(ns, byIndex); err != nil {
 		return nil, err
 	}
-	if o.Routes, err = staticRoutes(ns); err != nil {
+	if o.Routes, err = managedRoutes(ns, names); err != nil {
 		return nil, err
 	}
 	if len(sysctlKeys) > 0 {

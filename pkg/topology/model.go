@@ -66,18 +66,62 @@ type Node struct {
 type Route struct {
 	// To is the destination; 0.0.0.0/0 or ::/0 for "default".
 	To netip.Prefix `json:"to"`
-	// Via is the next hop.
-	Via netip.Addr `json:"via"`
-	Pos Pos        `json:"-"`
+	// Via is the next hop. An observed route may have none (a route
+	// to a device, a blackhole): then it is invalid.
+	Via netip.Addr `json:"via,omitzero"`
+	// Dev, Type and Proto are only set on observed routes that topo did
+	// not make: the device of a route without a next hop, a type other
+	// than unicast ("blackhole", "unreachable", "prohibit") and the
+	// routing protocol number (3 "boot" for `ip route add`; 0 means
+	// topo's own, static).
+	Dev   string `json:"dev,omitempty"`
+	Type  string `json:"type,omitempty"`
+	Proto int    `json:"proto,omitempty"`
+	Pos   Pos    `json:"-"`
 }
 
-// String renders a route the way iproute2 does ("default via 10.0.0.1").
+// String renders a route the way iproute2 does ("default via 10.0.0.1",
+// "blackhole 10.5.0.0/24", "10.6.0.0/24 dev eth0 proto boot").
 func (r Route) String() string {
 	to := r.To.String()
 	if r.To.Bits() == 0 {
 		to = "default"
 	}
-	return to + " via " + r.Via.String()
+	if r.Type != "" {
+		to = r.Type + " " + to
+	}
+	if r.Via.IsValid() {
+		to += " via " + r.Via.String()
+	}
+	if r.Dev != "" {
+		to += " dev " + r.Dev
+	}
+	if r.Proto != 0 && r.Proto != protoStatic {
+		to += " proto " + protoName(r.Proto)
+	}
+	return to
+}
+
+// key identifies a route for the planner: the same destination, type
+// and next hop (or device, without one) are the same route whatever
+// protocol made it.
+func (r Route) key() string {
+	k := r.Type + " " + r.To.Masked().String() + " " + r.Via.String()
+	if !r.Via.IsValid() {
+		k += " dev " + r.Dev
+	}
+	return k
+}
+
+const protoStatic = 4
+
+// protoName names the routing protocols iproute2 knows by name.
+func protoName(p int) string {
+	names := map[int]string{1: "redirect", 2: "kernel", 3: "boot", 4: "static", 9: "ra", 16: "dhcp"}
+	if n, ok := names[p]; ok {
+		return n
+	}
+	return itoa(p)
 }
 
 // Link is a veth pair between two nodes.

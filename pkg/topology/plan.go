@@ -55,6 +55,9 @@ type Step struct {
 type Plan struct {
 	Lab   string `json:"lab"`
 	Steps []Step `json:"steps"`
+	// Notes say what the plan leaves as it is on purpose, such as a
+	// route held back while its link is down.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Empty reports whether the plan changes nothing.

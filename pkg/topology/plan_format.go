@@ -35,12 +35,20 @@ func (s Step) object() string {
 func (p *Plan) Write(w io.Writer) {
 	if p.Empty() {
 		fmt.Fprintf(w, "lab %s: up to date, nothing to change\n", p.Lab)
-		return
+	} else {
+		for _, s := range p.Steps {
+			fmt.Fprintln(w, s.String())
+		}
+		fmt.Fprintf(w, "lab %s: %s\n", p.Lab, p.Summary())
 	}
-	for _, s := range p.Steps {
-		fmt.Fprintln(w, s.String())
+	p.WriteNotes(w)
+}
+
+// WriteNotes prints the plan's notes, one per line.
+func (p *Plan) WriteNotes(w io.Writer) {
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	fmt.Fprintf(w, "lab %s: %s\n", p.Lab, p.Summary())
 }
 
 // Summary counts the steps by kind: "3 to create, 1 to change, 0 to
