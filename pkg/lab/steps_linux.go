@@ -35,7 +35,7 @@ var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
 	topology.OpCreateNode: func(x *executor, s topology.Step) error { return x.createNode(s.Node) },
 	topology.OpDeleteNode: func(x *executor, s topology.Step) error { return x.deleteNode(s.Node) },
 	topology.OpCreateBridge: func(x *executor, s topology.Step) error {
-		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.createBridge(ns, s.Node, s.Up) })
+		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.createBridge(ns, s.Node, *s.Bridge) })
 	},
 	topology.OpCreateLink: func(x *executor, s topology.Step) error { return x.createLink(s.Link) },
 	topology.OpDeleteLink: func(x *executor, s topology.Step) error { return x.deleteLink(s.Link) },
@@ -48,7 +48,9 @@ var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
 	topology.OpDelAddr:   inNS(func(ns *node.Namespace, s topology.Step) error { return link.DelAddr(ns, s.Iface, s.Prefix) }),
 	topology.OpSetState:  inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetUp(ns, s.Iface, s.Up) }),
 	topology.OpSetImpair: inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetImpair(ns, s.Iface, s.Impair) }),
-	topology.OpSetSTP:    inNS(func(ns *node.Namespace, s topology.Step) error { return node.SetSTP(ns, node.BridgeName, s.Up) }),
+	topology.OpSetBridge: inNS(func(ns *node.Namespace, s topology.Step) error {
+		return node.SetBridge(ns, node.BridgeName, link.BridgeConfig(*s.Bridge))
+	}),
 	topology.OpSetSysctl: func(x *executor, s topology.Step) error {
 		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.setSysctl(ns, s) })
 	},
@@ -91,7 +93,7 @@ func (x *executor) createNode(name string) error {
 		return err
 	}
 	if isSwitch {
-		return x.createBridge(ns, name, n.STP)
+		return x.createBridge(ns, name, topology.BridgeConfOf(n))
 	}
 	return nil
 }
@@ -129,8 +131,8 @@ func nodeSysctls(isSwitch bool) []node.Sysctl {
 }
 
 // createBridge makes (or fixes) a switch's bridge and notes its index.
-func (x *executor) createBridge(ns *node.Namespace, nodeName string, stp bool) error {
-	idx, err := node.CreateBridge(ns, node.BridgeName, stp)
+func (x *executor) createBridge(ns *node.Namespace, nodeName string, c topology.BridgeConf) error {
+	idx, err := node.CreateBridge(ns, node.BridgeName, link.BridgeConfig(c))
 	if err != nil {
 		return err
 	}

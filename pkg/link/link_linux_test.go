@@ -224,13 +224,19 @@ func TestVethTamperedExisting(t *testing.T) {
 	}
 }
 
-func TestBridgeSTP(t *testing.T) {
+// bridgeConf is the setting topo gives a switch with spanning tree on
+// or off.
+func bridgeConf(stp bool) node.BridgeConfig {
+	return BridgeConfig(topology.BridgeConfOf(&topology.Node{STP: stp}))
+}
+
+func TestBridgeSettings(t *testing.T) {
 	needRoot(t)
 	sw, h1, h2 := newNS(t, "s"), newNS(t, "h"), newNS(t, "i")
 	var idx [2]int
 	for i := range idx { // made, then found
 		var err error
-		if idx[i], err = node.CreateBridge(sw, node.BridgeName, false); err != nil {
+		if idx[i], err = node.CreateBridge(sw, node.BridgeName, bridgeConf(false)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -244,8 +250,8 @@ func TestBridgeSTP(t *testing.T) {
 	}
 	o := observe(t, sw)
 	br := o.Ifaces[node.BridgeName]
-	if br == nil || br.Kind != "bridge" || !br.AdminUp || br.STP {
-		t.Fatalf("bridge: %+v", br)
+	if br == nil || br.Kind != "bridge" || !br.AdminUp || br.Bridge == nil || *br.Bridge != topology.BridgeConfOf(&topology.Node{}) {
+		t.Fatalf("bridge: %+v (settings %+v)", br, br.Bridge)
 	}
 	if idx[0] != br.Index || idx[1] != br.Index {
 		t.Fatalf("CreateBridge gave indexes %v, the bridge has %d", idx, br.Index)
@@ -255,41 +261,40 @@ func TestBridgeSTP(t *testing.T) {
 			t.Fatalf("port %s: %+v", p, o.Ifaces[p])
 		}
 	}
-	if err := node.SetSTP(sw, node.BridgeName, true); err != nil {
+	if err := node.SetBridge(sw, node.BridgeName, bridgeConf(true)); err != nil {
 		t.Fatal(err)
 	}
-	if !observe(t, sw).Ifaces[node.BridgeName].STP {
-		t.Fatal("STP not on")
+	if b := observe(t, sw).Ifaces[node.BridgeName].Bridge; *b != topology.BridgeConfOf(&topology.Node{STP: true}) {
+		t.Fatalf("after SetBridge(stp on): %+v", b)
 	}
 	if out := ipIn(t, sw, "-d", "link", "show", node.BridgeName); !strings.Contains(out, "stp_state 1") ||
 		!strings.Contains(out, "forward_delay 200") {
 		t.Fatalf("ip -d link: %s", out)
 	}
-	if err := node.SetSTP(sw, node.BridgeName, false); err != nil {
+	// Settings changed by hand are read back as they are.
+	ipIn(t, sw, "link", "set", node.BridgeName, "type", "bridge", "ageing_time", "1000", "stp_state", "0")
+	if c, err := node.ReadBridge(sw, node.BridgeName); err != nil || c.STP || c.AgeingTime != 1000 {
+		t.Fatalf("ReadBridge after a change by hand = %+v, %v; want stp off, ageing 1000", c, err)
+	}
+	if _, err := node.CreateBridge(sw, node.BridgeName, bridgeConf(true)); err != nil {
 		t.Fatal(err)
 	}
-	if on, err := node.STP(sw, node.BridgeName); err != nil || on {
-		t.Fatalf("STP = %v, %v after off", on, err)
+	if c, err := node.ReadBridge(sw, node.BridgeName); err != nil || c != bridgeConf(true) {
+		t.Fatalf("ReadBridge = %+v, %v after CreateBridge(stp) over it; want %+v", c, err, bridgeConf(true))
 	}
-	if _, err := node.CreateBridge(sw, node.BridgeName, true); err != nil {
-		t.Fatal(err)
+	if _, err := node.ReadBridge(sw, "p1"); err == nil {
+		t.Fatal("ReadBridge of a veth succeeded")
 	}
-	if on, err := node.STP(sw, node.BridgeName); err != nil || !on {
-		t.Fatalf("STP = %v, %v after CreateBridge(stp)", on, err)
-	}
-	if _, err := node.STP(sw, "p1"); err == nil {
-		t.Fatal("STP of a veth succeeded")
-	}
-	if _, err := node.CreateBridge(sw, "p1", false); err == nil {
+	if _, err := node.CreateBridge(sw, "p1", bridgeConf(false)); err == nil {
 		t.Fatal("CreateBridge over a veth succeeded")
 	}
 
 	// A new bridge with STP on, made in the one request.
 	sw2 := newNS(t, "t")
-	if _, err := node.CreateBridge(sw2, node.BridgeName, true); err != nil {
+	if _, err := node.CreateBridge(sw2, node.BridgeName, bridgeConf(true)); err != nil {
 		t.Fatal(err)
 	}
-	if b := observe(t, sw2).Ifaces[node.BridgeName]; b == nil || !b.STP || !b.AdminUp {
+	if b := observe(t, sw2).Ifaces[node.BridgeName]; b == nil || !b.Bridge.STP || !b.AdminUp {
 		t.Fatalf("new STP bridge: %+v", b)
 	}
 	if out := ipIn(t, sw2, "-d", "link", "show", node.BridgeName); !strings.Contains(out, "forward_delay 200") {

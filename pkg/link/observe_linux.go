@@ -60,9 +60,11 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 			i.PeerIndex = a.ParentIndex
 		}
 		if l.Type() == "bridge" {
-			if i.STP, err = node.STP(ns, a.Name); err != nil {
+			c, err := node.ReadBridge(ns, a.Name)
+			if err != nil {
 				return nil, err
 			}
+			i.Bridge = observedBridge(c)
 		}
 		o.Ifaces[a.Name] = i
 		byIndex[a.Index] = i

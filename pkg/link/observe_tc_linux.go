@@ -28,6 +28,7 @@ func observeImpairs(ns *node.Namespace, ifaces map[int]*topology.ObservedIface) 
 			return fmt.Errorf("%s:%s: %w", ns.Name, i.Name, err)
 		}
 		i.Impair = m
+		i.ForeignQdisc = foreignRoot(byLink[idx])
 	}
 	return nil
 }
@@ -68,6 +69,17 @@ func impairOf(ns *node.Namespace, idx, mtu int, qs []netlink.Qdisc) (*topology.I
 		return nil, nil
 	}
 	return m, nil
+}
+
+// foreignRoot is the kind of the interface's root qdisc when it is not
+// one topo makes (tbf, htb, netem); "" otherwise or with none.
+func foreignRoot(qs []netlink.Qdisc) string {
+	for _, q := range qs {
+		if a := q.Attrs(); a.Parent == netlink.HANDLE_ROOT && a.Handle != 0 && !topoKinds[q.Type()] {
+			return q.Type()
+		}
+	}
+	return ""
 }
 
 func netemOf(n *netlink.Netem) netemParams {

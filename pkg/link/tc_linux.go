@@ -244,7 +244,7 @@ var topoKinds = map[string]bool{"tbf": true, "htb": true, "netem": true}
 // deleteRoot removes root when it is one of topo's kinds; nil, another
 // kind or one already gone is success.
 func deleteRoot(ns *node.Namespace, root netlink.Qdisc) error {
-	if root == nil || !topoKinds[root.Type()] {
+	if root == nil {
 		return nil
 	}
 	err := ns.NL.QdiscDel(root)

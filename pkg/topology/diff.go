@@ -272,7 +272,9 @@ func (d *differ) end(l *Link, e Endpoint, was *Endpoint, old *Link, o *ObservedI
 			d.add(Step{Op: OpAddAddr, Node: e.Node, Iface: e.Interface, Prefix: p, Why: why(was != nil && slices.Contains(was.Addresses, p), "address", "missing")})
 		}
 	}
-	if !e.Impair.Equal(o.Impair) {
+	if o.ForeignQdisc != "" {
+		d.add(Step{Op: OpSetImpair, Node: e.Node, Iface: e.Interface, Impair: e.Impair, Why: "drift: qdisc " + o.ForeignQdisc + " not made by topo"})
+	} else if !e.Impair.Equal(o.Impair) {
 		d.add(Step{Op: OpSetImpair, Node: e.Node, Iface: e.Interface, Impair: e.Impair, Why: why(was != nil && was.Impair.Equal(e.Impair), "impair", o.Impair.String()+" -> "+e.Impair.String())})
 	}
 	if up := !l.Down; o.AdminUp != up {
@@ -298,18 +300,32 @@ func (d *differ) nodeSettings(n *Node) {
 		d.add(Step{Op: OpSetState, Node: n.Name, Iface: "lo", Up: true, Why: "drift: lo down"})
 	}
 	if n.Kind == KindSwitch && !d.fresh[n.Name] {
-		br := o.Ifaces[bridgeDevice]
-		switch {
-		case br == nil:
-			d.add(Step{Op: OpCreateBridge, Node: n.Name, Up: n.STP, Why: "drift: bridge missing"})
-		case br.STP != n.STP:
-			d.add(Step{Op: OpSetSTP, Node: n.Name, Up: n.STP, Why: why(old != nil && old.STP == n.STP, "stp", onOff(br.STP)+" -> "+onOff(n.STP))})
-		}
+		d.bridge(n, old, o.Ifaces[bridgeDevice])
 	}
 	d.routes(n, old, o)
 	d.sysctls(n, old, o)
 	if len(n.Exec) > 0 && (d.fresh[n.Name] || old == nil || !slices.Equal(old.Exec, n.Exec)) {
 		d.add(Step{Op: OpRunExec, Node: n.Name, Why: newOr(old != nil && !d.fresh[n.Name], "changed: exec")})
+	}
+}
+
+// bridge plans a switch's bridge: made again when missing, its
+// settings, state and addresses (a switch has none) as topo makes them.
+func (d *differ) bridge(n, old *Node, br *ObservedIface) {
+	want := BridgeConfOf(n)
+	if br == nil {
+		d.add(Step{Op: OpCreateBridge, Node: n.Name, Bridge: &want, Why: "drift: bridge missing"})
+		return
+	}
+	if br.Bridge != nil && !want.matches(*br.Bridge) {
+		unchanged := old != nil && BridgeConfOf(old) == want
+		d.add(Step{Op: OpSetBridge, Node: n.Name, Bridge: &want, Why: why(unchanged, "bridge", want.changes(*br.Bridge))})
+	}
+	if !br.AdminUp {
+		d.add(Step{Op: OpSetState, Node: n.Name, Iface: bridgeDevice, Up: true, Why: "drift: bridge down"})
+	}
+	for _, p := range br.Addresses {
+		d.add(Step{Op: OpDelAddr, Node: n.Name, Iface: bridgeDevice, Prefix: p, Why: "drift: address not in file"})
 	}
 }
 

@@ -44,7 +44,8 @@ func observedFrom(l *Lab) *Observed {
 		}
 		on.Routes = append(on.Routes, n.Routes...)
 		if n.Kind == KindSwitch {
-			on.Ifaces[bridgeDevice] = &ObservedIface{Name: bridgeDevice, Kind: "bridge", AdminUp: true, MTU: 1500, STP: n.STP}
+			c := BridgeConfOf(n)
+			on.Ifaces[bridgeDevice] = &ObservedIface{Name: bridgeDevice, Kind: "bridge", AdminUp: true, MTU: 1500, Bridge: &c}
 		}
 		o.Nodes[n.Name] = on
 	}
@@ -212,6 +213,38 @@ func TestDiffChanges(t *testing.T) {
 			desc:   "drift: forwarding turned off",
 			tamper: func(o *Observed) { o.Nodes["r1"].Sysctls[SysctlForwardV4] = "0" },
 			want:   []string{"~ r1 sysctl net.ipv4.ip_forward = 1  (drift"},
+		},
+		{
+			desc:   "drift: the bridge set down",
+			tamper: func(o *Observed) { o.Nodes["s1"].Ifaces[bridgeDevice].AdminUp = false },
+			want:   []string{"~ s1:br0 up  (drift: bridge down)"},
+		},
+		{
+			desc: "drift: an address on the bridge",
+			tamper: func(o *Observed) {
+				o.Nodes["s1"].Ifaces[bridgeDevice].Addresses = []netip.Prefix{netip.MustParsePrefix("10.0.2.99/24")}
+			},
+			want: []string{"- s1:br0 address 10.0.2.99/24"},
+		},
+		{
+			desc:   "drift: the bridge's ageing time changed",
+			tamper: func(o *Observed) { o.Nodes["s1"].Ifaces[bridgeDevice].Bridge.AgeingTime = 1000 },
+			want:   []string{"~ s1 bridge stp off  (drift: bridge ageing_time 10s -> 300s)"},
+		},
+		{
+			desc:   "drift: spanning tree turned on by hand",
+			tamper: func(o *Observed) { o.Nodes["s1"].Ifaces[bridgeDevice].Bridge.STP = true },
+			want:   []string{"~ s1 bridge stp off  (drift: bridge stp on -> off)"},
+		},
+		{
+			desc:   "drift: a qdisc added by hand",
+			tamper: func(o *Observed) { o.Nodes["h1"].Ifaces["eth0"].ForeignQdisc = "pfifo" },
+			want:   []string{"~ h1:eth0 impair none  (drift: qdisc pfifo not made by topo)"},
+		},
+		{
+			desc: "turn spanning tree on in the file",
+			edit: func(s string) string { return strings.Replace(s, "s1: {}", "s1: {stp: true}", 1) },
+			want: []string{"~ s1 bridge stp on  (changed: bridge stp off -> on, forward_delay 15s -> 2s)"},
 		},
 		{
 			desc: "drift: a foreign address added",

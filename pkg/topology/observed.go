@@ -53,6 +53,10 @@ type ObservedIface struct {
 	// Impair is the traffic shaping topo's qdiscs apply on egress, read
 	// back from the kernel; nil for none.
 	Impair *Impairment `json:"impair,omitempty"`
-	// STP reports spanning tree state for a bridge.
-	STP bool `json:"stp,omitempty"`
+	// ForeignQdisc is the kind of a root qdisc topo does not make
+	// ("sfq", "prio", ...), added by hand; "" for none.
+	ForeignQdisc string `json:"foreignQdisc,omitempty"`
+	// Bridge holds a bridge's spanning tree setting and timers; nil for
+	// other interfaces.
+	Bridge *BridgeConf `json:"bridge,omitempty"`
 }

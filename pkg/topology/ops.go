@@ -45,7 +45,7 @@ var opTable = []opSpec{
 	{OpAddAddr, KindCreate, func(s Step) string { return fmt.Sprintf("%s:%s address %s", s.Node, s.Iface, s.Prefix) }},
 	{OpSetState, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s %s", s.Node, s.Iface, stateWord(s.Up)) }},
 	{OpSetImpair, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s impair %s", s.Node, s.Iface, s.Impair) }},
-	{OpSetSTP, KindChange, func(s Step) string { return fmt.Sprintf("%s stp %s", s.Node, onOff(s.Up)) }},
+	{OpSetBridge, KindChange, func(s Step) string { return fmt.Sprintf("%s bridge %s", s.Node, s.Bridge) }},
 	{OpSetSysctl, KindChange, func(s Step) string { return fmt.Sprintf("%s sysctl %s = %s", s.Node, s.Key, s.Value) }},
 	{OpDelRoute, KindRemove, routeTarget},
 	{OpAddRoute, KindCreate, routeTarget},

@@ -13,7 +13,7 @@ const (
 	OpDeleteLink   Op = "delete-link"   // Link: delete the veth pair (deleting one end deletes both)
 	OpDeleteNode   Op = "delete-node"   // Node: kill its processes, delete its namespace
 	OpCreateNode   Op = "create-node"   // Node: namespace, lo up, hostname; a bridge for a switch
-	OpCreateBridge Op = "create-bridge" // Node (a switch whose namespace exists): its bridge, Up = STP on
+	OpCreateBridge Op = "create-bridge" // Node (a switch whose namespace exists): its bridge with Bridge
 	OpCreateLink   Op = "create-link"   // Link: veth pair born in both namespaces, MTU, MAC, master, addresses, state
 	OpSetMTU       Op = "set-mtu"       // Node, Iface, MTU
 	OpSetMAC       Op = "set-mac"       // Node, Iface, MAC
@@ -22,7 +22,7 @@ const (
 	OpAddAddr      Op = "add-addr"      // Node, Iface, Prefix
 	OpSetState     Op = "set-state"     // Node, Iface, Up
 	OpSetImpair    Op = "set-impair"    // Node, Iface, Impair (nil: remove topo's qdiscs)
-	OpSetSTP       Op = "set-stp"       // Node (a switch), Up = on
+	OpSetBridge    Op = "set-bridge"    // Node (a switch), Bridge: spanning tree and timers
 	OpSetSysctl    Op = "set-sysctl"    // Node, Key, Value
 	OpDelRoute     Op = "del-route"     // Node, Route
 	OpAddRoute     Op = "add-route"     // Node, Route
@@ -41,6 +41,7 @@ type Step struct {
 	MTU    int              `json:"mtu,omitempty"`
 	MAC    net.HardwareAddr `json:"mac,omitempty"`
 	Impair *Impairment      `json:"impair,omitempty"`
+	Bridge *BridgeConf      `json:"bridge,omitempty"`
 	Up     bool             `json:"up,omitempty"`
 	Key    string           `json:"key,omitempty"`
 	Value  string           `json:"value,omitempty"`

@@ -30,15 +30,7 @@ links:
 func TestDrift(t *testing.T) {
 	l := newLab(t, "drift", driftBody)
 	l.Up()
-	nodes := []string{"h1", "h2", "h3"}
-	for _, tc := range []struct {
-		desc  string
-		cmd   []string // what changes behind topo's back
-		steps []string // the plan that repairs it
-		names string   // what every drift line names
-		fresh string   // a node whose namespace the repair recreates
-		hold  string   // a node in which a process runs before the change
-	}{{
+	l.drifts([]string{"h1", "h2", "h3"}, []driftCase{{
 		desc:  "veth deleted",
 		cmd:   []string{"ip", "-n", l.NS("h1"), "link", "del", "eth0"},
 		steps: []string{"+ link h1:eth0 <-> h2:eth0", "+ h1 route 10.99.0.0/16 via 10.77.1.2"},
@@ -53,6 +45,21 @@ func TestDrift(t *testing.T) {
 		cmd:   []string{"ip", "-n", l.NS("h3"), "link", "set", "eth0", "down"},
 		steps: []string{"~ h3:eth0 up"},
 		names: "h3:eth0",
+	}, {
+		desc:  "route replaced by hand through another gateway",
+		cmd:   []string{"ip", "-n", l.NS("h1"), "route", "replace", "10.99.0.0/16", "via", "10.77.1.99"},
+		steps: []string{"- h1 route 10.99.0.0/16 via 10.77.1.99 proto boot", "+ h1 route 10.99.0.0/16 via 10.77.1.2"},
+		names: "h1 route",
+	}, {
+		desc:  "default route added by hand",
+		cmd:   []string{"ip", "-n", l.NS("h3"), "route", "add", "default", "via", "10.77.2.2"},
+		steps: []string{"- h3 route default via 10.77.2.2 proto boot"},
+		names: "h3 route",
+	}, {
+		desc:  "blackhole route added by hand",
+		cmd:   []string{"ip", "-n", l.NS("h2"), "route", "add", "blackhole", "10.55.0.0/16"},
+		steps: []string{"- h2 route blackhole 10.55.0.0/16 proto boot"},
+		names: "h2 route",
 	}, {
 		desc:  "route deleted",
 		cmd:   []string{"ip", "-n", l.NS("h1"), "route", "del", "10.99.0.0/16"},
@@ -69,15 +76,30 @@ func TestDrift(t *testing.T) {
 		names: "h3",
 		fresh: "h3",
 		hold:  "h3",
-	}} {
-		t.Run(tc.desc, func(t *testing.T) {
+	}})
+}
+
+// driftCase is one change made behind topo's back.
+type driftCase struct {
+	desc  string
+	cmd   []string // what changes behind topo's back
+	steps []string // the plan that repairs it
+	names string   // what every drift line names
+	fresh string   // a node whose namespace the repair recreates
+	hold  string   // a node in which a process runs before the change
+}
+
+// drifts makes each change in turn and checks status, plan and up.
+func (l *labT) drifts(nodes []string, cases []driftCase) {
+	for i, tc := range cases {
+		l.T.Run(tc.desc, func(t *testing.T) {
 			l := l.in(t)
 			inodes := map[string]uint64{}
 			for _, n := range nodes {
 				inodes[n] = testns.Inode(t, l.NS(n))
 			}
 			if tc.hold != "" {
-				l.startSleeper(tc.hold, 100)
+				l.startSleeper(tc.hold, 100+i)
 			}
 			e2e.Sh(t, tc.cmd[0], tc.cmd[1:]...)
 
@@ -119,4 +141,57 @@ func TestDrift(t *testing.T) {
 			}
 		})
 	}
+}
+
+// switchBody is two hosts on a switch, with a spanning tree.
+const switchBody = `hosts:
+  h1: {}
+  h2: {}
+switches:
+  s1: {stp: true}
+links:
+  - endpoints: [h1, s1]
+    addresses: [10.77.3.1/24]
+  - endpoints: [h2, s1]
+    addresses: [10.77.3.2/24]
+`
+
+// TestDriftUnseen makes by hand the changes that once went unseen: the
+// switch's bridge set down, given an address, its spanning tree or
+// timers changed, a qdisc put on a port.
+func TestDriftUnseen(t *testing.T) {
+	l := newLab(t, "unseen", switchBody)
+	l.Up()
+	ns := l.NS("s1")
+	l.drifts([]string{"h1", "h2", "s1"}, []driftCase{{
+		desc:  "bridge set down",
+		cmd:   []string{"ip", "-n", ns, "link", "set", "br0", "down"},
+		steps: []string{"~ s1:br0 up"},
+		names: "s1",
+	}, {
+		desc:  "address added on the bridge",
+		cmd:   []string{"ip", "-n", ns, "addr", "add", "10.77.3.99/24", "dev", "br0"},
+		steps: []string{"- s1:br0 address 10.77.3.99/24"},
+		names: "s1:br0",
+	}, {
+		desc:  "spanning tree turned off",
+		cmd:   []string{"ip", "-n", ns, "link", "set", "br0", "type", "bridge", "stp_state", "0"},
+		steps: []string{"~ s1 bridge stp on"},
+		names: "s1 bridge",
+	}, {
+		desc:  "ageing time changed",
+		cmd:   []string{"ip", "-n", ns, "link", "set", "br0", "type", "bridge", "ageing_time", "1000"},
+		steps: []string{"~ s1 bridge stp on"},
+		names: "ageing_time 10s -> 300s",
+	}, {
+		desc:  "a qdisc put on a port",
+		cmd:   []string{"tc", "-n", ns, "qdisc", "add", "dev", "h1-eth0", "root", "bfifo"},
+		steps: []string{"~ s1:h1-eth0 impair none"},
+		names: "qdisc bfifo",
+	}, {
+		desc:  "a qdisc put on a host",
+		cmd:   []string{"tc", "-n", l.NS("h1"), "qdisc", "add", "dev", "eth0", "root", "pfifo"},
+		steps: []string{"~ h1:eth0 impair none"},
+		names: "qdisc pfifo",
+	}})
 }
