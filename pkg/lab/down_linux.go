@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 
@@ -35,13 +34,13 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer lock.Unlock() // a no-op once removeState released it
 	st, err := LoadState(name)
 	if errors.Is(err, ErrNoState) || errors.Is(err, ErrDamaged) {
 		why := stateTrouble(err)
 		rec, ok, rerr := recoverState(name, nil)
 		switch {
 		case rerr != nil:
-			lock.Unlock()
 			return false, fmt.Errorf("%w; reading the namespace records: %w", err, rerr)
 		case ok:
 			note(opts.Notes, "lab %s: the state file %s; removing the %d namespaces recorded in %s", name, why, len(rec.Namespaces), recordsPath(name))
@@ -61,18 +60,14 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 		err = fillFromRecords(st)
 	}
 	if err != nil {
-		lock.Unlock()
 		return false, err
 	}
-	nodes := make([]string, 0, len(st.Namespaces))
-	for n := range st.Namespaces {
-		nodes = append(nodes, n)
-	}
-	sort.Strings(nodes)
+	own := ownershipOf(st)
+	nodes := own.nodes()
 	// One scan of /proc kills the processes of every namespace at once.
 	inodes := map[uint64]bool{}
 	for _, n := range nodes {
-		if cur, err := node.Inode(topology.Namespace(name, n)); err == nil && (st.Namespaces[n] == 0 || st.Namespaces[n] == cur) {
+		if cur, err := node.Inode(topology.Namespace(name, n)); err == nil && own.owns(n, cur) {
 			inodes[cur] = true
 		}
 	}
@@ -81,32 +76,39 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 		kill = func(inodes map[uint64]bool) (int, error) { return node.KillAndWait(ctx, inodes) }
 	}
 	if _, err := kill(inodes); err != nil {
-		lock.Unlock()
 		return true, fmt.Errorf("lab %s: %w", name, err)
 	}
 	var mu sync.Mutex
 	done := 0
+	// dealt counts one more node removed or left alone, noting the
+	// latter, and returns the count.
+	dealt := func(n string, leftAlone error) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if leftAlone != nil {
+			note(opts.Notes, "lab %s: node %s: %v", name, n, leftAlone)
+		}
+		done++
+		return done
+	}
 	err = parallel(ctx, len(nodes), func(i int) error {
-		err := removeNode(name, nodes[i], st.Namespaces[nodes[i]], true)
+		inode, _ := own.inode(nodes[i])
+		err := removeNode(name, nodes[i], inode, true)
+		var leftAlone error
 		switch {
 		case errors.Is(err, ErrNotOwned):
 			// Not ours (any more): leave it, and the lab goes without it.
-			mu.Lock()
-			note(opts.Notes, "lab %s: node %s: %v", name, nodes[i], err)
-			mu.Unlock()
+			leftAlone = err
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return fmt.Errorf("node %s: %w", nodes[i], err)
 		}
-		mu.Lock()
-		done++
-		mu.Unlock()
+		n := dealt(nodes[i], leftAlone)
 		if opts.Progress != nil {
-			opts.Progress(done, len(nodes))
+			opts.Progress(n, len(nodes))
 		}
 		return nil
 	})
 	if err != nil {
-		lock.Unlock()
 		return true, fmt.Errorf("lab %s: %w (run `topo down %s` again)", name, err, name)
 	}
 	if err := removeState(lock, name); err != nil {
@@ -121,10 +123,10 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 }
 
 // removeState deletes the lab's state directory (hostname namespaces
-// first: a mount point cannot be unlinked) and releases the lock.
+// first: a mount point cannot be unlinked) and releases the lock. On
+// failure the lock stays held, for the caller's deferred Unlock.
 func removeState(lock *Lock, name string) error {
 	if err := deleteAllUTS(name); err != nil {
-		lock.Unlock()
 		return fmt.Errorf("lab %s: %w (run `topo down %s` again)", name, err, name)
 	}
 	return lock.RemoveAndUnlock()

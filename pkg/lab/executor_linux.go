@@ -13,19 +13,20 @@ import (
 )
 
 // executor applies a plan to the kernel, phase by phase, running the
-// independent steps of a phase in parallel. It records in the state
-// every namespace it makes or removes as soon as that happens, so an
+// independent steps of a phase in parallel. It records in own every
+// namespace it makes or removes as soon as that happens, so an
 // interrupted run can always be resumed by `up` or undone by `down`.
 type executor struct {
 	lab      *topology.Lab             // desired
 	nodes    map[string]*topology.Node // lab's nodes by name
 	st       *State
+	own      *ownership // of st's namespaces
 	obs      *topology.Observed
 	hs       *handles
 	verbose  io.Writer
 	progress func(done, total int)
 
-	mu   sync.Mutex // guards st, done and bridges
+	mu   sync.Mutex // guards st (but its namespaces: own), done and bridges
 	done int
 	// bridges holds the bridge's interface index of each switch whose
 	// bridge was observed or made, so that making a port needs no
@@ -85,13 +86,12 @@ func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total in
 	op := phase[0].Op
 	if op == topology.OpCreateNode {
 		// Claim the names first: if we die mid-way, they are ours.
-		x.mu.Lock()
-		for _, s := range phase {
-			if _, ok := x.st.Namespaces[s.Node]; !ok {
-				x.st.Namespaces[s.Node] = 0
-			}
+		nodes := make([]string, len(phase))
+		for i, s := range phase {
+			nodes[i] = s.Node
 		}
-		err := x.st.Save()
+		x.mu.Lock()
+		err := x.own.claim(nodes)
 		x.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("save state: %w", err)
@@ -116,7 +116,7 @@ func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total in
 	})
 	if op == topology.OpCreateNode || op == topology.OpDeleteNode {
 		x.mu.Lock()
-		saveErr := x.st.Save()
+		saveErr := x.own.save()
 		x.mu.Unlock()
 		if saveErr != nil {
 			err = errors.Join(err, fmt.Errorf("save state: %w", saveErr))

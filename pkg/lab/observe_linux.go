@@ -18,20 +18,24 @@ var ErrNotOwned = errors.New("namespace exists but was not created by topo")
 
 // observe reads from the kernel every node of desired and applied (in
 // parallel) and checks that each existing namespace is the lab's own.
-// A namespace recorded as being made (inode 0) is adopted.
-func observe(ctx context.Context, st *State, desired *topology.Lab, hs *handles) (*topology.Observed, error) {
-	names := nodeUnion(desired, st.Lab)
-	want, had := desired.NodesByName(), st.Lab.NodesByName()
-	obs := &topology.Observed{Nodes: map[string]*topology.ObservedNode{}}
+// It changes nothing: a namespace found for a node only claimed (being
+// made, see ownership) is owned, and returned among the adoptions, node
+// -> inode, for the caller to adopt or not.
+func observe(ctx context.Context, desired, applied *topology.Lab, own *ownership, hs *handles) (obs *topology.Observed, adopted map[string]uint64, err error) {
+	names := nodeUnion(desired, applied)
+	want, had := desired.NodesByName(), applied.NodesByName()
+	obs = &topology.Observed{Nodes: map[string]*topology.ObservedNode{}}
+	adopted = map[string]uint64{}
 	var mu sync.Mutex
-	err := parallel(ctx, len(names), func(i int) error {
+	err = parallel(ctx, len(names), func(i int) error {
 		name := names[i]
 		nsName := topology.Namespace(desired.Name, name)
 		inode, err := node.Inode(nsName)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		if errors.Is(err, node.ErrNotMounted) && st.owns(name) {
+		rec, known := own.inode(name)
+		if errors.Is(err, node.ErrNotMounted) && known {
 			// An interrupted create left the file without a namespace:
 			// the node is missing (createNode clears the file).
 			return nil
@@ -39,15 +43,13 @@ func observe(ctx context.Context, st *State, desired *topology.Lab, hs *handles)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", name, err)
 		}
-		mu.Lock()
-		owned, known := st.Namespaces[name]
-		if known && owned == 0 {
-			st.Namespaces[name] = inode
-			owned = inode
-		}
-		mu.Unlock()
-		if !known || owned != inode {
+		if !known || !ownsInode(rec, inode) {
 			return fmt.Errorf("node %s: %w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", name, ErrNotOwned, nsName, nsName)
+		}
+		if rec == 0 {
+			mu.Lock()
+			adopted[name] = inode
+			mu.Unlock()
 		}
 		ns, err := hs.get(name)
 		if err != nil {
@@ -63,7 +65,7 @@ func observe(ctx context.Context, st *State, desired *topology.Lab, hs *handles)
 		mu.Unlock()
 		return nil
 	})
-	return obs, err
+	return obs, adopted, err
 }
 
 // nodeUnion lists the names of the nodes of a and b, a's first.

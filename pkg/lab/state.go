@@ -29,18 +29,12 @@ type State struct {
 	// Namespaces maps every node whose namespace topo made (or is
 	// making) to its nsfs inode; 0 while the namespace is being made.
 	// It is the proof of ownership: topo never deletes or adopts a
-	// namespace that is not listed here with a matching inode.
+	// namespace that is not listed here with a matching inode. Once
+	// loaded, it changes only through an ownership (ownership.go).
 	Namespaces map[string]uint64 `json:"namespaces"`
 	// SysctlOriginal keeps, per node, a sysctl's value before topo
 	// first changed it.
 	SysctlOriginal map[string]map[string]string `json:"sysctlOriginal,omitempty"`
-}
-
-// owns reports whether the state records the node's namespace as
-// topo's (made, or being made).
-func (st *State) owns(nodeName string) bool {
-	_, ok := st.Namespaces[nodeName]
-	return ok
 }
 
 // ErrNoState means the lab has no state directory: it is not up.

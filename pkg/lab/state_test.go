@@ -10,8 +10,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-
-	"github.com/topo-lab/topo/pkg/topology"
 )
 
 // useRoot points Root at a fresh temporary directory for one test.
@@ -149,76 +147,5 @@ func TestLoadStateDamaged(t *testing.T) {
 	os.Remove(statePath("lab1"))
 	if _, err := LoadState("lab1"); !errors.Is(err, ErrNoState) {
 		t.Errorf("LoadState without a file = %v, want ErrNoState", err)
-	}
-}
-
-// TestRecords: the journal round-trips, the last line of a node wins,
-// lines that prove nothing (or are cut short) are skipped, syncRecords
-// adds what the state knows and compacts, and recoverState builds a
-// state from what remains.
-func TestRecords(t *testing.T) {
-	useRoot(t)
-	if err := recordNamespace("lab1", "h1", 4026531840); err != nil {
-		t.Fatal(err)
-	}
-	if err := recordNamespace("lab1", "s1", 4026531841); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(recordsPath("lab1"), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("h2 garbage\nh3\nbad_name 6\n../x 7\nh4 0\n\n")
-	f.Close()
-	got, err := recordedNamespaces("lab1")
-	if err != nil || len(got) != 2 || got["h1"] != 4026531840 || got["s1"] != 4026531841 {
-		t.Fatalf("recordedNamespaces = %v, %v", got, err)
-	}
-	if fi, _ := os.Stat(recordsPath("lab1")); fi.Mode().Perm() != 0o600 {
-		t.Errorf("journal mode %v, want 0600", fi.Mode())
-	}
-	st, ok, err := recoverState("lab1", nil)
-	if err != nil || !ok || len(st.Lab.Nodes) != 2 || st.Namespaces["h1"] != 4026531840 || st.Lab.Name != "lab1" {
-		t.Fatalf("recoverState = %+v, %v, %v", st, ok, err)
-	}
-	if err := forgetNamespace("lab1", "h1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := forgetNamespace("lab1", "h1"); err != nil {
-		t.Errorf("forgetting twice: %v", err)
-	}
-	if got, _ := recordedNamespaces("lab1"); len(got) != 1 || got["s1"] == 0 {
-		t.Errorf("after forget: %v", got)
-	}
-	// A line cut short by a kill mid-write is not believed.
-	f, _ = os.OpenFile(recordsPath("lab1"), os.O_WRONLY|os.O_APPEND, 0)
-	f.WriteString("h9 40265318")
-	f.Close()
-	if got, _ := recordedNamespaces("lab1"); got["h9"] != 0 {
-		t.Errorf("a line without its newline was read: %v", got)
-	}
-
-	// syncRecords adds the namespaces the state knows and the journal
-	// does not (or with another inode), and keeps what only it knows.
-	st = &State{Lab: &topology.Lab{Name: "lab1"}, Namespaces: map[string]uint64{"h5": 11, "s1": 12, "h6": 0}}
-	if err := syncRecords(st); err != nil {
-		t.Fatal(err)
-	}
-	got, lines, err := readRecords("lab1")
-	if err != nil || len(got) != 2 || got["h5"] != 11 || got["s1"] != 12 || lines != 2 {
-		t.Errorf("after syncRecords: %v (%d lines), %v", got, lines, err)
-	}
-	// It compacts a journal grown long with churn.
-	for i := range 40 {
-		recordNamespace("lab1", "h7", uint64(100+i))
-	}
-	if err := syncRecords(st); err != nil {
-		t.Fatal(err)
-	}
-	if got, lines, _ := readRecords("lab1"); lines != 3 || got["h7"] != 139 {
-		t.Errorf("after compaction: %v in %d lines, want 3 lines with h7 139", got, lines)
-	}
-	if _, ok, err := recoverState("nolab", nil); ok || err != nil {
-		t.Errorf("recoverState of a lab without records = %v, %v", ok, err)
 	}
 }

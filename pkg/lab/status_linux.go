@@ -70,7 +70,7 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 	hs := newHandles(name)
 	defer hs.close()
 	ls := &LabStatus{Name: name, File: st.Lab.File}
-	obs, err := observe(ctx, st, st.Lab, hs)
+	obs, _, err := observe(ctx, st.Lab, st.Lab, ownershipOf(st), hs)
 	if err != nil {
 		ls.State, ls.Error = "error", err.Error()
 		return ls, nil

@@ -86,10 +86,7 @@ func (x *executor) createNode(name string) error {
 		return err
 	}
 	x.hs.put(name, ns)
-	x.mu.Lock()
-	x.st.Namespaces[name] = ns.Inode
-	x.mu.Unlock()
-	if err := recordNamespace(x.lab.Name, name, ns.Inode); err != nil {
+	if err := x.own.record(name, ns.Inode); err != nil {
 		return err
 	}
 	if isSwitch {
@@ -155,9 +152,7 @@ func (x *executor) bridgeIndex(e topology.Endpoint) int {
 
 // deleteNode kills what runs in the node's namespace and removes it.
 func (x *executor) deleteNode(name string) error {
-	x.mu.Lock()
-	inode := x.st.Namespaces[name]
-	x.mu.Unlock()
+	inode, _ := x.own.inode(name)
 	x.hs.drop(name)
 	if err := removeNode(x.lab.Name, name, inode, false); err != nil {
 		return err
@@ -165,11 +160,10 @@ func (x *executor) deleteNode(name string) error {
 	if err := deleteUTS(x.lab.Name, name); err != nil {
 		return err
 	}
-	if err := forgetNamespace(x.lab.Name, name); err != nil {
+	if err := x.own.forget(name); err != nil {
 		return err
 	}
 	x.mu.Lock()
-	delete(x.st.Namespaces, name)
 	delete(x.st.SysctlOriginal, name)
 	x.mu.Unlock()
 	return nil
@@ -195,7 +189,7 @@ func removeNode(lab, name string, inode uint64, killed bool) error {
 		}
 	case err != nil:
 		return err
-	case inode != 0 && cur != inode:
+	case !ownsInode(inode, cur):
 		return fmt.Errorf("%w: %s was replaced; left alone", ErrNotOwned, nsName)
 	default:
 		if !killed {

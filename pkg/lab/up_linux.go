@@ -48,20 +48,26 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err != nil {
 		return nil, err
 	}
+	own := ownershipOf(st)
 	hs := newHandles(desired.Name)
 	defer hs.close()
-	obs, err := observe(ctx, st, desired, hs)
+	obs, adopted, err := observe(ctx, desired, st.Lab, own, hs)
 	if err != nil {
 		return nil, err
 	}
-	if err := syncRecords(st); err != nil {
+	for n, inode := range adopted {
+		if err := own.adopt(n, inode); err != nil {
+			return nil, err
+		}
+	}
+	if err := own.sync(); err != nil {
 		return nil, err
 	}
 	plan := topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal})
 	// Record the union first: whatever the apply reaches, nothing that
 	// may exist is forgotten (and exec commands not yet run stay due).
 	st.Lab = pendingLab(st.Lab, desired, plan)
-	if err := st.Save(); err != nil {
+	if err := own.save(); err != nil {
 		return plan, fmt.Errorf("save state: %w", err)
 	}
 	if err := writeHosts(desired); err != nil {
@@ -70,12 +76,12 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := os.MkdirAll(utsDir(desired.Name), 0o700); err != nil {
 		return plan, err
 	}
-	x := &executor{lab: desired, st: st, obs: obs, hs: hs, verbose: opts.Verbose, progress: opts.Progress}
+	x := &executor{lab: desired, st: st, own: own, obs: obs, hs: hs, verbose: opts.Verbose, progress: opts.Progress}
 	applyErr := x.apply(ctx, plan)
 	if applyErr == nil {
 		st.Lab = desired
 	}
-	if err := st.Save(); err != nil {
+	if err := own.save(); err != nil {
 		applyErr = errors.Join(applyErr, fmt.Errorf("save state: %w", err))
 	}
 	if applyErr == nil {
@@ -93,7 +99,7 @@ func PlanFor(ctx context.Context, desired *topology.Lab) (*topology.Plan, error)
 	}
 	hs := newHandles(desired.Name)
 	defer hs.close()
-	obs, err := observe(ctx, st, desired, hs)
+	obs, _, err := observe(ctx, desired, st.Lab, ownershipOf(st), hs)
 	if err != nil {
 		return nil, err
 	}
