@@ -33,18 +33,19 @@ func SetLinkState(ctx context.Context, labName, endpoint string, up bool, opts O
 	}
 	hs := newHandles(labName)
 	defer hs.close()
-	obs, err := observe(ctx, st, want, hs)
+	own := ownershipOf(st)
+	obs, _, err := observe(ctx, want, st.Lab, own, hs)
 	if err != nil {
 		return nil, nil, err
 	}
 	plan := topology.Diff(want, topology.Current{Applied: want, Observed: obs, SysctlOriginal: st.SysctlOriginal})
 	plan = onlyLink(plan, lk)
-	x := &executor{lab: want, st: st, obs: obs, hs: hs, verbose: opts.Verbose}
+	x := &executor{lab: want, st: st, own: own, obs: obs, hs: hs, verbose: opts.Verbose}
 	if err := x.apply(ctx, plan); err != nil {
 		return lk, plan, err
 	}
 	st.Lab = want
-	return lk, plan, st.Save()
+	return lk, plan, own.save()
 }
 
 // withLinkState returns a copy of l whose link with the given end
