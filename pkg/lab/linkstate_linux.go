@@ -14,7 +14,7 @@ import (
 // so `topo status` shows it and `topo up FILE` restores what the file
 // says. Needs root; takes the lab's lock.
 func SetLinkState(ctx context.Context, labName, endpoint string, up bool, opts Options) (*topology.Link, error) {
-	lock, err := LockLab(labName, opts.Wait)
+	lock, err := LockLab(ctx, labName, "topo link", opts.Wait)
 	if err != nil {
 		return nil, err
 	}
