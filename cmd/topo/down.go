@@ -72,6 +72,8 @@ once it has, so that a benchmark or a new large lab does not compete with it.`,
 				existed, err := lab.Down(ctx, name, lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr(), Progress: prog.update, WaitCleanup: wait})
 				prog.finish()
 				switch {
+				case errors.Is(err, lab.ErrStoppedWaiting):
+					return errors.Join(append(errs, err)...)
 				case err != nil:
 					errs = append(errs, err)
 				case existed:

@@ -702,7 +702,7 @@ func TestE2EExamplesUp(t *testing.T) {
 			l.Up()
 			for _, e := range desired.Expect {
 				e := e
-				t.Run(e.From+"->"+e.To, func(t *testing.T) { checkExpect(t, l, base, e) })
+				t.Run(e.From+"->"+e.To, func(t *testing.T) { checkExpect(t, l, e) })
 			}
 			l.Must("down", l.Name)
 			if left := e2e.NamespacesWithPrefix(l.Name + "-"); len(left) > 0 {
@@ -712,19 +712,8 @@ func TestE2EExamplesUp(t *testing.T) {
 	}
 }
 
-// knownBugs are expectations of the examples that fail because of a bug
-// in topo, with the bug. Such a subtest is skipped only when it fails.
-var knownBugs = map[string]string{
-	"three-subnets/h1->h3": ipv6DADBug,
-	"three-subnets/h4->h1": ipv6DADBug,
-}
-
-const ipv6DADBug = "BUG: IPv6 forwarded by a router fails for ~2s after up: the router's " +
-	"link-local address is still tentative (DAD), so the kernel sends no neighbour " +
-	"solicitation for the next hop (only global addresses are added nodad)"
-
 // checkExpect pings for one expect: entry of an example via topo exec.
-func checkExpect(t *testing.T, l *labT, example string, e *topology.Expectation) {
+func checkExpect(t *testing.T, l *labT, e *topology.Expectation) {
 	args := []string{"exec", "--lab", l.Name, e.From, "--", "ping", "-c1", "-W2", e.To}
 	r := l.Topo(args...)
 	// The kernel's neighbour tables are shared by every namespace on the
@@ -745,11 +734,7 @@ func checkExpect(t *testing.T, l *labT, example string, e *topology.Expectation)
 			failed = "want ttl " + strconv.Itoa(e.TTL)
 		}
 	}
-	if failed == "" {
-		return
+	if failed != "" {
+		t.Errorf("expect %s -> %s (line %d): %s\n%v", e.From, e.To, e.Pos.Line, failed, r)
 	}
-	if bug, ok := knownBugs[example+"/"+e.From+"->"+e.To]; ok {
-		t.Skipf("%s (%s; %v)", bug, failed, r)
-	}
-	t.Errorf("expect %s -> %s (line %d): %s\n%v", e.From, e.To, e.Pos.Line, failed, r)
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/topo-lab/topo/pkg/lab"
@@ -54,7 +57,9 @@ restores the file's values.`,
 			if err != nil {
 				return err
 			}
-			e, err := lab.SetImpair(context.Background(), name, args[0], m, lab.Options{Wait: cmd.ErrOrStderr()})
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			e, err := lab.SetImpair(ctx, name, args[0], m, lab.Options{Wait: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/topo-lab/topo/pkg/lab"
@@ -32,7 +35,9 @@ func linkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, plan, err := lab.SetLinkState(context.Background(), name, args[0], up, lab.Options{Wait: cmd.ErrOrStderr()})
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			l, plan, err := lab.SetLinkState(ctx, name, args[0], up, lab.Options{Wait: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}

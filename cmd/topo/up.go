@@ -48,6 +48,9 @@ On a lab that is already up, apply only what differs from the file.`,
 			plan, err := lab.Up(ctx, desired, opts)
 			prog.finish()
 			if err != nil {
+				if errors.Is(err, lab.ErrStoppedWaiting) {
+					return err
+				}
 				if ctx.Err() != nil {
 					return fmt.Errorf("interrupted: lab %s is partly built; run `topo up %s` to finish it or `topo down %s` to remove it", desired.Name, args[0], desired.Name)
 				}

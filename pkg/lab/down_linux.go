@@ -30,7 +30,7 @@ import (
 // Needs root. Any goroutine. Namespaces not recorded as the lab's own
 // are never touched.
 func Down(ctx context.Context, name string, opts Options) (bool, error) {
-	lock, err := LockLab(name, opts.Wait)
+	lock, err := LockLab(ctx, name, "topo down", opts.Wait)
 	if err != nil {
 		return false, err
 	}

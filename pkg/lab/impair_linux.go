@@ -21,7 +21,7 @@ func SetImpair(ctx context.Context, labName, endpoint string, m *topology.Impair
 	if err := m.Validate(); err != nil {
 		return topology.Endpoint{}, fmt.Errorf("impair %s: %w", endpoint, err)
 	}
-	lock, err := LockLab(labName, opts.Wait)
+	lock, err := LockLab(ctx, labName, "topo impair", opts.Wait)
 	if err != nil {
 		return topology.Endpoint{}, err
 	}

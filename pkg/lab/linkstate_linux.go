@@ -18,7 +18,7 @@ import (
 // It returns the link and the plan it applied. Needs root; takes the
 // lab's lock.
 func SetLinkState(ctx context.Context, labName, endpoint string, up bool, opts Options) (*topology.Link, *topology.Plan, error) {
-	lock, err := LockLab(labName, opts.Wait)
+	lock, err := LockLab(ctx, labName, "topo link", opts.Wait)
 	if err != nil {
 		return nil, nil, err
 	}

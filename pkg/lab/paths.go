@@ -19,6 +19,12 @@ func Dir(lab string) string { return filepath.Join(Root, lab) }
 
 func statePath(lab string) string { return filepath.Join(Dir(lab), "state.json") }
 
+// holderFile, in a lab's state directory, is where the holder of the
+// lab's lock says who it is.
+const holderFile = "holder"
+
+func holderPath(lab string) string { return filepath.Join(Dir(lab), holderFile) }
+
 // HostsPath is the hosts file of a lab, bind-mounted over /etc/hosts
 // for commands run by `topo exec`.
 func HostsPath(lab string) string { return filepath.Join(Dir(lab), "hosts") }

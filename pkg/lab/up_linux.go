@@ -16,7 +16,10 @@ type Options struct {
 	// Verbose receives each applied step and the output of exec
 	// commands; nil for none.
 	Verbose io.Writer
-	// Wait receives a line when another topo holds the lab's lock.
+	// Wait receives a line naming the other topo (what it does, its
+	// pid) when one holds the lab's lock. The call waits for the other
+	// to finish, or for ctx to end: then its error wraps
+	// ErrStoppedWaiting and nothing changed.
 	Wait io.Writer
 	// Progress is called after each step with steps done and total.
 	Progress func(done, total int)
@@ -39,7 +42,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := link.CheckKernel(desired); err != nil {
 		return nil, err
 	}
-	lock, err := LockLab(desired.Name, opts.Wait)
+	lock, err := LockLab(ctx, desired.Name, "topo up", opts.Wait)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -97,8 +98,7 @@ func lockUTS(lab string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(f, nil, lab); err != nil {
-		f.Close()
+	if err := flock(context.Background(), f, lab, nil); err != nil {
 		return nil, err
 	}
 	if !same(f, dir) {

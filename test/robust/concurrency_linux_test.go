@@ -19,7 +19,8 @@ func treeLab(t *testing.T, tag string) *labT {
 	return l
 }
 
-const waitMsg = "being changed by another topo; waiting"
+// waitMsg ends the line of a topo that waits for the lab's lock.
+const waitMsg = "; waiting — Ctrl-C to stop"
 
 // TestConcurrentUpSameLab runs two `topo up` of one lab at once. While
 // a third holder has the lab's lock both say they wait; once it is

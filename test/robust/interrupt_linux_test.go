@@ -169,7 +169,7 @@ func TestInterruptedUpSignal(t *testing.T) {
 			for try := 0; try < 4; try++ {
 				release := l.holdLock()
 				p := l.Start("up", l.File)
-				p.WaitOutput(t, "being changed by another topo")
+				p.WaitOutput(t, waitMsg)
 				release()
 				time.Sleep(delay)
 				p.Cmd.Process.Signal(sig)
