@@ -174,6 +174,9 @@ func (b *builder) buildLinks() {
 }
 
 func (b *builder) buildEndpoint(li *linkInfo, i int, re *rawEndpoint) bool {
+	if re.long && re.node.s == "" {
+		return false // the decoder said "endpoint has no node"
+	}
 	n, known := b.nodes[re.node.s]
 	if !known {
 		hint := didYouMean(re.node.s, b.nodeNames())

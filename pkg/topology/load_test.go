@@ -131,7 +131,7 @@ func withHosts(lines ...string) string {
 func TestParseInvalid(t *testing.T) {
 	for _, c := range []invalidCase{
 		// Shape of the file.
-		{desc: "empty file", file: "invalid-empty.yaml", line: 1, msg: "the file is empty"},
+		{desc: "empty file", file: "empty.yaml", line: 1, msg: "the file is empty"},
 		{desc: "only a comment", src: "# nothing\n", line: 1, msg: "the file is empty"},
 		{desc: "only a document marker", src: "---\n", line: 1, msg: "the file is empty"},
 		{desc: "top level is a list", src: y("- h1", "- h2"), line: 1, col: 1, msg: "the file must be a mapping", hint: ""},
@@ -313,8 +313,8 @@ func TestLoad(t *testing.T) {
 	if _, _, err := Load("testdata/no-such-file.yaml"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
-	_, _, err := Load("testdata/invalid-empty.yaml")
-	if ps := problemsOf(t, err); len(ps) != 1 || ps[0].Pos.File != "testdata/invalid-empty.yaml" {
+	_, _, err := Load("testdata/empty.yaml")
+	if ps := problemsOf(t, err); len(ps) != 1 || ps[0].Pos.File != "testdata/empty.yaml" {
 		t.Errorf("empty file: %v", err)
 	}
 	lab, _, err := Load("../../examples/tree-2-4.yaml")
