@@ -182,7 +182,7 @@ func TestE2EImpairNetemRefused(t *testing.T) {
 		t.Skipf("skipped: this kernel has netem (%s)", s.Reason)
 	}
 	l := newLab(t, "nonetem", slowBody+"    rate: 10mbit\n    delay: 20ms\n")
-	want := fmt.Sprintf("lab %s asks for delay on h1:eth0 (%s:6), but this kernel has no netem qdisc (sch_netem): rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.Name, l.File)
+	want := fmt.Sprintf("lab %s asks for delay on h1:eth0 (%s:9:5), but this kernel has no netem qdisc (sch_netem): rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.Name, l.File)
 	r := l.Topo("up", l.File)
 	if r.Code == 0 || strings.TrimSpace(r.Stderr) != "topo: "+want {
 		t.Errorf("up: %v\nwant the one sentence: %s", r, want)

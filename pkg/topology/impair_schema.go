@@ -84,9 +84,9 @@ func (b *builder) buildImpairments(li *linkInfo) {
 		per[i] = e.imp
 	}
 	for i := range li.link.Ends {
-		m := b.parseImpair(&rl.impair, per[i])
+		m, at := b.parseImpair(&rl.impair, per[i])
 		if !m.IsZero() {
-			li.link.Ends[i].Impair = m
+			li.link.Ends[i].Impair, li.link.Ends[i].ImpairAt = m, at
 		}
 	}
 }
@@ -109,7 +109,8 @@ func (b *builder) matchEnd(li *linkInfo, key string) int {
 }
 
 // parseImpair merges the symmetric and per-end fields and checks them.
-func (b *builder) parseImpair(sym, end *rawImpair) *Impairment {
+// It also says where each field in effect is written (at its key).
+func (b *builder) parseImpair(sym, end *rawImpair) (*Impairment, map[string]Pos) {
 	get := func(key string) (impairField, bool) {
 		if end != nil {
 			if f, ok := end.fields[key]; ok {
@@ -120,6 +121,12 @@ func (b *builder) parseImpair(sym, end *rawImpair) *Impairment {
 		return f, ok
 	}
 	m := &Impairment{}
+	at := map[string]Pos{}
+	for _, key := range impairFields {
+		if f, ok := get(key); ok {
+			at[key] = f.keyAt
+		}
+	}
 	var err error
 	if f, ok := get("rate"); ok {
 		if m.Rate, err = ParseRate(f.value); err != nil {
@@ -165,5 +172,5 @@ func (b *builder) parseImpair(sym, end *rawImpair) *Impairment {
 		f, _ := get("jitter")
 		b.errorf(f.valAt, "keep jitter at most the delay", "jitter %s is larger than the delay %s", m.Jitter, m.Delay)
 	}
-	return m
+	return m, at
 }

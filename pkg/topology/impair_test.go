@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"encoding/json"
+	"maps"
 	"net"
 	"strings"
 	"testing"
@@ -58,6 +60,18 @@ func TestImpairPerDirection(t *testing.T) {
 	}
 	if !lab.Links[0].Ends[0].Impair.NeedsNetem() {
 		t.Error("a delay needs netem")
+	}
+	// Where each field in effect is written: the end's own entry wins.
+	for i, want := range []map[string]Pos{
+		{"rate": {File: "lab.yaml", Line: 7, Col: 5}, "delay": {File: "lab.yaml", Line: 8, Col: 5}},
+		{"rate": {File: "lab.yaml", Line: 10, Col: 12}, "delay": {File: "lab.yaml", Line: 8, Col: 5}, "loss": {File: "lab.yaml", Line: 10, Col: 25}},
+	} {
+		if got := lab.Links[0].Ends[i].ImpairAt; !maps.Equal(got, want) {
+			t.Errorf("end %d: fields at %v, want %v", i, got, want)
+		}
+	}
+	if b, _ := json.Marshal(lab.Links[0]); strings.Contains(string(b), "lab.yaml") {
+		t.Errorf("positions leak into the JSON model: %s", b)
 	}
 	if (&Impairment{Rate: 1e6, Queue: 10}).NeedsNetem() {
 		t.Error("a rate and a queue need no netem")

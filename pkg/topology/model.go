@@ -110,6 +110,10 @@ type Endpoint struct {
 	MAC MAC `json:"mac,omitempty"`
 	// Impair shapes the traffic leaving this end; nil for none.
 	Impair *Impairment `json:"impair,omitempty"`
+	// ImpairAt says where each field of Impair is written ("delay" ->
+	// the delay: key in effect for this end), for messages about a
+	// field; nil when the lab did not come from a file.
+	ImpairAt map[string]Pos `json:"-"`
 }
 
 // String renders the endpoint as node:interface.
