@@ -430,8 +430,8 @@ func TestE2ELANLoopWithoutSTPWarns(t *testing.T) {
 	r := e2e.Run(t, t.TempDir(), nil, "validate", file)
 	out := r.Stdout + r.Stderr
 	if r.Code != 0 || !strings.Contains(out, "warning") || !strings.Contains(out, "loop") ||
-		!regexp.MustCompile(`loop\.yaml:\d+: warning`).MatchString(out) {
-		t.Errorf("validate of a loop without stp: want exit 0 and a warning with file:line about the loop\n%v", r)
+		!regexp.MustCompile(`loop\.yaml:\d+:\d+: warning`).MatchString(out) {
+		t.Errorf("validate of a loop without stp: want exit 0 and a warning with file:line:col about the loop\n%v", r)
 	}
 }
 
@@ -913,7 +913,7 @@ func TestE2ELANInvalid(t *testing.T) {
 	}, {
 		desc: "overlapping subnets on one host",
 		body: "hosts:\n  h1: {}\n  h2: {}\n  h3: {}\nlinks:\n  - endpoints: [h1, h2]\n    addresses: [10.89.0.1/24, 10.89.0.2/24]\n  - endpoints: [h1, h3]\n    addresses: [10.89.0.129/25, 10.89.0.130/25]\n",
-		at:   "[h1, h3]",
+		at:   "10.89.0.129/25",
 		want: "overlaps",
 	}, {
 		desc: "switch over 1024 ports",

@@ -527,8 +527,9 @@ func TestE2EDown(t *testing.T) {
 	isDown("after down --wait")
 }
 
-// wantRE is a `# want LINE: TEXT` comment in an invalid file.
-var wantRE = regexp.MustCompile(`(?m)^# want (\d+): (.*)$`)
+// wantRE is a `# want LINE:COL: TEXT` comment in an invalid file: the
+// problem must point at that line and column.
+var wantRE = regexp.MustCompile(`(?m)^# want (\d+:\d+): (.*)$`)
 
 // nameLineRE matches the name line of a topology file.
 var nameLineRE = regexp.MustCompile(`(?m)^name:.*$`)
@@ -553,7 +554,7 @@ func TestE2EInvalidFiles(t *testing.T) {
 			}
 			wants := wantRE.FindAllStringSubmatch(string(data), -1)
 			if len(wants) == 0 {
-				t.Fatalf("%s has no `# want LINE: TEXT` comment", src)
+				t.Fatalf("%s has no `# want LINE:COL: TEXT` comment", src)
 			}
 			labName := l.Name
 			if m := nameLineRE.FindString(string(data)); m != "" {

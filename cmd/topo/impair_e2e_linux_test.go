@@ -182,7 +182,7 @@ func TestE2EImpairNetemRefused(t *testing.T) {
 		t.Skipf("skipped: this kernel has netem (%s)", s.Reason)
 	}
 	l := newLab(t, "nonetem", slowBody+"    rate: 10mbit\n    delay: 20ms\n")
-	want := fmt.Sprintf("lab %s asks for delay on h1:eth0 (%s:6), but this kernel has no netem qdisc (sch_netem): rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.Name, l.File)
+	want := fmt.Sprintf("lab %s asks for delay on h1:eth0 (%s:9:5), but this kernel has no netem qdisc (sch_netem): rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.Name, l.File)
 	r := l.Topo("up", l.File)
 	if r.Code == 0 || strings.TrimSpace(r.Stderr) != "topo: "+want {
 		t.Errorf("up: %v\nwant the one sentence: %s", r, want)
@@ -211,12 +211,13 @@ func TestE2EImpairInvalid(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
 		desc, field, msg string
+		col              int // on line 8: the value, or the key when the field is wrong to be there
 	}{
-		{"negative rate", "rate: -1mbit", "must be positive"},
-		{"loss 150%", "loss: 150%", "not between 0% and 100%"},
-		{"unknown unit", "rate: 10 furlongs", "no unit"},
-		{"jitter without delay", "jitter: 5ms", "jitter without delay"},
-		{"negative delay", "delay: -1ms", "negative"},
+		{"negative rate", "rate: -1mbit", "must be positive", 11},
+		{"loss 150%", "loss: 150%", "not between 0% and 100%", 11},
+		{"unknown unit", "rate: 10 furlongs", "no unit", 11},
+		{"jitter without delay", "jitter: 5ms", "jitter without delay", 5},
+		{"negative delay", "delay: -1ms", "negative", 12},
 	} {
 		t.Run(c.desc, func(t *testing.T) {
 			file := filepath.Join(dir, strings.ReplaceAll(c.desc, " ", "-")+".yaml")
@@ -224,8 +225,9 @@ func TestE2EImpairInvalid(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := e2e.Run(t, t.TempDir(), nil, "validate", file)
-			if r.Code == 0 || !strings.Contains(r.Stderr, file+":8: ") || !strings.Contains(r.Stderr, c.msg) {
-				t.Errorf("%v\nwant %s:8: ... %s", r, file, c.msg)
+			at := fmt.Sprintf("%s:8:%d: ", file, c.col)
+			if r.Code == 0 || !strings.Contains(r.Stderr, at) || !strings.Contains(r.Stderr, c.msg) {
+				t.Errorf("%v\nwant %s... %s", r, at, c.msg)
 			}
 		})
 	}

@@ -201,11 +201,16 @@ func checkKernel(l *topology.Lab, detect func() NetemSupport) error {
 			if s := detect(); s.Present {
 				return nil
 			}
+			field := NetemField(e.Impair)
+			pos, ok := e.ImpairAt[field] // the field itself, else its link
+			if !ok {
+				pos = lk.Pos
+			}
 			at := ""
-			if p := lk.Pos.String(); p != "" {
+			if p := pos.String(); p != "" {
 				at = " (" + p + ")"
 			}
-			return fmt.Errorf("lab %s asks for %s on %s%s, but %w: rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.Name, NetemField(e.Impair), e, at, ErrNoNetem)
+			return fmt.Errorf("lab %s asks for %s on %s%s, but %w: rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem", l.Name, field, e, at, ErrNoNetem)
 		}
 	}
 	return nil

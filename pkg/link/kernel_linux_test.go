@@ -2,6 +2,7 @@ package link
 
 import (
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,12 @@ func TestCheckKernelSentence(t *testing.T) {
 			Pos: topology.Pos{File: "file.yaml", Line: 12}},
 	}}
 	want := "lab lab1 asks for delay on h3:eth0 (file.yaml:12), but this kernel has no netem qdisc (sch_netem): rate limits work, delay/jitter/loss/corrupt/duplicate/reorder need netem"
+	if err := checkKernel(l, missing); err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	// From a file, the message points at the field, not the link.
+	l.Links[1].Ends[1].ImpairAt = map[string]topology.Pos{"delay": {File: "file.yaml", Line: 14, Col: 5}}
+	want = strings.Replace(want, "(file.yaml:12)", "(file.yaml:14:5)", 1)
 	if err := checkKernel(l, missing); err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}

@@ -8,14 +8,17 @@ import (
 // An addressing unit is one broadcast domain: a host-to-host link, or
 // every host port of a group of switches joined by links.
 type unit struct {
-	key  string
-	line int
-	// subnets given in the file for the unit (link or switch `subnet:`).
+	key string
+	at  Pos // the unit's first link
+	// subnets given in the file for the unit (link or switch `subnet:`),
+	// and where each is written.
 	subnets []netip.Prefix
-	subLine int
+	subAt   []Pos
 	ends    []*Endpoint
 	// explicit[i] tells whether ends[i] had addresses in the file.
 	explicit []bool
+	// addrPos[i] says where ends[i]'s k-th address is written.
+	addrPos []func(k int) Pos
 }
 
 // assignAddresses gives every host end without an explicit address the
@@ -45,43 +48,48 @@ func (b *builder) assignAddresses() {
 				// end written by hand): carve no block for it.
 				continue
 			}
-			subnet, line, ok := u.subnetFor(v4)
+			subnet, at, ok := u.subnetFor(v4)
 			explicitSubnet := ok
 			if !ok {
 				pool, has := pools[v4]
 				if !has {
 					continue
 				}
+				poolAt := b.raw.addressing.ipv6.at
+				if v4 {
+					poolAt = b.raw.addressing.ipv4.at
+				}
 				if p, explicit := u.explicitSubnet(v4); explicit {
 					// Partly addressed by hand: the rest joins that subnet.
-					b.fill(u, p, u.line, used, false)
+					b.fill(u, p, u.at, used, false)
 					continue
 				}
 				subnet, ok = b.carve(pool, v4, &next, usedNets)
 				if !ok {
-					b.errorf(b.raw.addressing.line, "give the addressing block a larger pool", "addressing pool %s ran out: no free /%d left for the link on line %d", pool, carveBits(v4), u.line)
+					b.errorf(poolAt, "give the addressing block a larger pool", "addressing pool %s ran out: no free /%d left for the link on line %d", pool, carveBits(v4), u.at.Line)
 					return
 				}
 				usedNets = append(usedNets, subnet)
-				line = b.raw.addressing.line
+				at = poolAt
 			}
-			b.fill(u, subnet, line, used, explicitSubnet)
+			b.fill(u, subnet, at, used, explicitSubnet)
 		}
 	}
 }
 
-// fill gives the unit's unaddressed ends addresses from subnet.
-func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Addr]bool, strict bool) {
+// fill gives the unit's unaddressed ends addresses from subnet, which
+// is written at at (the subnet, or the pool it was carved from).
+func (b *builder) fill(u *unit, subnet netip.Prefix, at Pos, used map[netip.Addr]bool, strict bool) {
 	first, count := hostRange(subnet)
 	var need []*Endpoint
-	for _, e := range u.ends {
+	for j, e := range u.ends {
 		if !hasFamily(e.Addresses, subnet.Addr().Is4()) {
 			need = append(need, e)
 			continue
 		}
-		for _, p := range e.Addresses {
+		for k, p := range e.Addresses {
 			if strict && p.Addr().Is4() == subnet.Addr().Is4() && !subnet.Contains(p.Addr()) {
-				b.errorf(line, "put the address inside the subnet, or drop one of them", "%s: address %s is outside its LAN's subnet %s", e, p, subnet)
+				b.errorf(u.addrPos[j](k), "put the address inside the subnet, or drop one of them", "%s: address %s is outside its LAN's subnet %s", e, p, subnet)
 			}
 		}
 	}
@@ -93,7 +101,7 @@ func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Ad
 	for _, e := range need {
 		for {
 			if k >= count {
-				b.errorf(line, "choose a larger subnet", "subnet %s is too small: it has room for %d hosts, and %d need an address", subnet, count, len(need))
+				b.errorf(at, "choose a larger subnet", "subnet %s is too small: it has room for %d hosts, and %d need an address", subnet, count, len(need))
 				return
 			}
 			a, _ := addrAdd(first, big.NewInt(k))
@@ -101,7 +109,7 @@ func (b *builder) fill(u *unit, subnet netip.Prefix, line int, used map[netip.Ad
 			if checkHostAddr(netip.PrefixFrom(a, subnet.Bits())) != "" {
 				// e.g. ::1 when the subnet is ::/64; only ever a few.
 				if skipped++; skipped > 16 {
-					b.errorf(line, "choose a unicast subnet such as 10.0.0.0/24 or fd00::/64", "subnet %s has no addresses an interface can take", subnet)
+					b.errorf(at, "choose a unicast subnet such as 10.0.0.0/24 or fd00::/64", "subnet %s has no addresses an interface can take", subnet)
 					return
 				}
 				continue
@@ -161,23 +169,23 @@ func (b *builder) pools() map[bool]netip.Prefix {
 		return out
 	}
 	for _, c := range []struct {
-		text string
-		v4   bool
+		t  text
+		v4 bool
 	}{{a.ipv4, true}, {a.ipv6, false}} {
-		if c.text == "" {
+		if c.t.s == "" {
 			continue
 		}
-		p, err := netip.ParsePrefix(c.text)
+		p, err := netip.ParsePrefix(c.t.s)
 		if err != nil || p.Addr().Is4() != c.v4 {
-			b.errorf(a.line, "write e.g. addressing: {ipv4: 10.0.0.0/16, ipv6: \"fd00::/48\"}", "addressing pool %q is not an %s prefix", c.text, family(c.v4))
+			b.errorf(c.t.at, "write e.g. addressing: {ipv4: 10.0.0.0/16, ipv6: \"fd00::/48\"}", "addressing pool %q is not an %s prefix", c.t.s, family(c.v4))
 			continue
 		}
 		if p != p.Masked() {
-			b.errorf(a.line, sprintf("write %s", p.Masked()), "addressing pool %s has host bits set", p)
+			b.errorf(c.t.at, sprintf("write %s", p.Masked()), "addressing pool %s has host bits set", p)
 			continue
 		}
 		if p.Bits() == 0 {
-			b.errorf(a.line, "write e.g. addressing: {ipv4: 10.0.0.0/16, ipv6: \"fd00::/48\"}", "addressing pool %s covers every address", p)
+			b.errorf(c.t.at, "write e.g. addressing: {ipv4: 10.0.0.0/16, ipv6: \"fd00::/48\"}", "addressing pool %s covers every address", p)
 			continue
 		}
 		out[c.v4] = p
@@ -191,10 +199,10 @@ func (b *builder) units() []*unit {
 	comp := b.switchComponents()
 	byKey := map[string]*unit{}
 	var order []*unit
-	get := func(key string, line int) *unit {
+	get := func(key string, at Pos) *unit {
 		u := byKey[key]
 		if u == nil {
-			u = &unit{key: key, line: line}
+			u = &unit{key: key, at: at}
 			byKey[key] = u
 			order = append(order, u)
 		}
@@ -210,10 +218,8 @@ func (b *builder) units() []*unit {
 				key = "lan:" + comp[e.Node]
 			}
 		}
-		u := get(key, li.raw.line)
-		if len(li.raw.subnets) > 0 {
-			u.addSubnets(b, li.raw.subnets, li.raw.subLine)
-		}
+		u := get(key, li.raw.at)
+		u.addSubnets(b, li.raw.subnets)
 		for i := range li.link.Ends {
 			e := &li.link.Ends[i]
 			if b.nodes[e.Node].Kind == KindSwitch {
@@ -221,6 +227,7 @@ func (b *builder) units() []*unit {
 			}
 			u.ends = append(u.ends, e)
 			u.explicit = append(u.explicit, li.explicit[i])
+			u.addrPos = append(u.addrPos, func(k int) Pos { return li.addrPos(i, k) })
 		}
 	}
 	for _, rn := range b.raw.switches {
@@ -228,43 +235,43 @@ func (b *builder) units() []*unit {
 			continue
 		}
 		if u := byKey["lan:"+comp[rn.name]]; u != nil {
-			u.addSubnets(b, rn.subnets, rn.subLine)
+			u.addSubnets(b, rn.subnets)
 		}
 	}
 	return order
 }
 
-func (u *unit) addSubnets(b *builder, texts []string, line int) {
-	for _, s := range texts {
-		p, err := netip.ParsePrefix(s)
+func (u *unit) addSubnets(b *builder, subnets []text) {
+	for _, t := range subnets {
+		p, err := netip.ParsePrefix(t.s)
 		if err != nil {
-			b.errorf(line, "write a subnet such as 10.0.0.0/24 or \"fd00::/64\"", "subnet %q is not a prefix", s)
+			b.errorf(t.at, "write a subnet such as 10.0.0.0/24 or \"fd00::/64\"", "subnet %q is not a prefix", t.s)
 			continue
 		}
 		if p != p.Masked() {
-			b.errorf(line, sprintf("write %s", p.Masked()), "subnet %s has host bits set", p)
+			b.errorf(t.at, sprintf("write %s", p.Masked()), "subnet %s has host bits set", p)
 			continue
 		}
 		if p.Bits() == 0 {
-			b.errorf(line, "write a subnet such as 10.0.0.0/24 or \"fd00::/64\"", "subnet %s covers every address", p)
+			b.errorf(t.at, "write a subnet such as 10.0.0.0/24 or \"fd00::/64\"", "subnet %s covers every address", p)
 			continue
 		}
 		if _, _, dup := u.subnetFor(p.Addr().Is4()); dup {
-			b.errorf(line, "give one IPv4 and at most one IPv6 subnet per link or LAN", "a second %s subnet %s for the same LAN", family(p.Addr().Is4()), p)
+			b.errorf(t.at, "give one IPv4 and at most one IPv6 subnet per link or LAN", "a second %s subnet %s for the same LAN", family(p.Addr().Is4()), p)
 			continue
 		}
 		u.subnets = append(u.subnets, p)
-		u.subLine = line
+		u.subAt = append(u.subAt, t.at)
 	}
 }
 
-func (u *unit) subnetFor(v4 bool) (netip.Prefix, int, bool) {
-	for _, p := range u.subnets {
+func (u *unit) subnetFor(v4 bool) (netip.Prefix, Pos, bool) {
+	for i, p := range u.subnets {
 		if p.Addr().Is4() == v4 {
-			return p, u.subLine, true
+			return p, u.subAt[i], true
 		}
 	}
-	return netip.Prefix{}, 0, false
+	return netip.Prefix{}, Pos{}, false
 }
 
 // needs reports whether an end of the unit has no address of family v4.

@@ -30,7 +30,22 @@ type linkInfo struct {
 	ok bool
 	// explicit[i] tells whether end i had addresses written in the file.
 	explicit [2]bool
-	lines    [2]int
+	// addrAt[i] holds where end i's written addresses are, index for
+	// index with its Addresses (chosen ones come after and have none).
+	addrAt [2][]Pos
+}
+
+// end is how end i of the link is written; only for links whose
+// endpoints are sound (ok), which have exactly two.
+func (li *linkInfo) end(i int) *rawEndpoint { return li.raw.endpoints[i] }
+
+// addrPos is where the k-th address of end i is written, or where the
+// end is when topo chose the address.
+func (li *linkInfo) addrPos(i, k int) Pos {
+	if k < len(li.addrAt[i]) {
+		return li.addrAt[i][k]
+	}
+	return li.end(i).at
 }
 
 func (b *builder) build(file string) *Lab {
@@ -49,15 +64,15 @@ func (b *builder) build(file string) *Lab {
 }
 
 func (b *builder) labName(file string) {
-	name, line := b.raw.name, b.raw.nameLine
+	name := b.raw.name.s
 	if name == "" {
 		name = DefaultLabName(file)
 		if !ValidLabName(name) {
-			b.errorf(1, "add a line such as \"name: lab1\"", "the lab needs a name: %q does not make one (lower-case letters, digits and '-', at most %d)", name, maxLabName)
+			b.errorf(lineOnly(1), "add a line such as \"name: lab1\"", "the lab needs a name: %q does not make one (lower-case letters, digits and '-', at most %d)", name, maxLabName)
 			return
 		}
 	} else if !ValidLabName(name) {
-		b.errorf(line, "use lower-case letters, digits and '-', starting with a letter or digit", "lab name %q is not valid (at most %d characters)", name, maxLabName)
+		b.errorf(b.raw.name.at, "use lower-case letters, digits and '-', starting with a letter or digit", "lab name %q is not valid (at most %d characters)", name, maxLabName)
 		return
 	}
 	b.lab.Name = name
@@ -66,22 +81,22 @@ func (b *builder) labName(file string) {
 func (b *builder) buildNodes() {
 	all := append(append([]*rawNode(nil), b.raw.hosts...), b.raw.switches...)
 	if len(all) > MaxNodes {
-		b.errorf(1, "split the lab", "%d nodes is more than topo accepts (%d)", len(all), MaxNodes)
+		b.errorf(lineOnly(1), "split the lab", "%d nodes is more than topo accepts (%d)", len(all), MaxNodes)
 		return
 	}
 	for _, rn := range all {
 		if !nodeNameRE.MatchString(rn.name) || len(rn.name) > maxNodeName {
-			b.errorf(rn.line, "node names are host names: letters, digits and '-', starting with a letter or digit", "%s name %q is not valid (at most %d characters)", rn.kind, rn.name, maxNodeName)
+			b.errorf(rn.at, "node names are host names: letters, digits and '-', starting with a letter or digit", "%s name %q is not valid (at most %d characters)", rn.kind, rn.name, maxNodeName)
 			continue
 		}
 		if prev, dup := b.nodes[rn.name]; dup {
-			b.errorf(rn.line, sprintf("rename one of them (the other is on line %d)", prev.Pos.Line), "%q is both a host and a switch", rn.name)
+			b.errorf(rn.at, sprintf("rename one of them (the other is on line %d)", prev.Pos.Line), "%q is both a host and a switch", rn.name)
 			continue
 		}
-		n := &Node{Name: rn.name, Kind: rn.kind, Forward: rn.forward, Exec: rn.exec, STP: rn.stp, Pos: Pos{File: b.file, Line: rn.line}}
+		n := &Node{Name: rn.name, Kind: rn.kind, Forward: rn.forward, Exec: rn.exec, STP: rn.stp, Pos: rn.at}
 		for _, s := range rn.sysctls {
 			if err := CheckSysctlKey(s.key); err != "" {
-				b.errorf(s.line, "only net.* sysctls belong to a namespace; others would change the whole machine", "host %s: sysctl %q %s", rn.name, s.key, err)
+				b.errorf(s.at, "only net.* sysctls belong to a namespace; others would change the whole machine", "host %s: sysctl %q %s", rn.name, s.key, err)
 				continue
 			}
 			if n.Sysctls == nil {
@@ -115,29 +130,32 @@ func CheckSysctlKey(key string) string {
 
 func (b *builder) buildLinks() {
 	if len(b.raw.links) > MaxLinks {
-		b.errorf(1, "split the lab", "%d links is more than topo accepts (%d)", len(b.raw.links), MaxLinks)
+		b.errorf(lineOnly(1), "split the lab", "%d links is more than topo accepts (%d)", len(b.raw.links), MaxLinks)
 		return
 	}
 	for _, rl := range b.raw.links {
-		li := &linkInfo{raw: rl, link: &Link{MTU: 1500, Pos: Pos{File: b.file, Line: rl.line}}, ok: true}
+		li := &linkInfo{raw: rl, link: &Link{MTU: 1500, Pos: rl.at}, ok: true}
 		b.links = append(b.links, li)
 		if rl.mtu != 0 {
 			li.link.MTU = rl.mtu
 		}
-		switch rl.state {
+		switch rl.state.s {
 		case "", "up":
 		case "down":
 			li.link.Down = true
 		default:
-			b.errorf(rl.stateLine, "use up or down", "link state %q is not valid", rl.state)
+			b.errorf(rl.state.at, "use up or down", "link state %q is not valid", rl.state.s)
 		}
 		if len(rl.endpoints) != 2 {
-			b.errorf(rl.line, "a link joins exactly two endpoints: endpoints: [h1:eth0, h2:eth0]", "link has %d endpoints", len(rl.endpoints))
+			at := rl.endpointsAt
+			if at.Line == 0 {
+				at = rl.at
+			}
+			b.errorf(at, "a link joins exactly two endpoints: endpoints: [h1:eth0, h2:eth0]", "link has %d endpoints", len(rl.endpoints))
 			li.ok = false
 			continue
 		}
 		for i, re := range rl.endpoints {
-			li.lines[i] = re.line
 			if !b.buildEndpoint(li, i, re) {
 				li.ok = false
 			}
@@ -146,7 +164,7 @@ func (b *builder) buildLinks() {
 			continue
 		}
 		if li.link.Ends[0].Node == li.link.Ends[1].Node {
-			b.errorf(rl.line, "a veth pair joins two different nodes", "link from %s to itself", li.link.Ends[0].Node)
+			b.errorf(rl.endpoints[1].node.at, "a veth pair joins two different nodes", "link from %s to itself", li.link.Ends[0].Node)
 			li.ok = false
 			continue
 		}
@@ -156,53 +174,60 @@ func (b *builder) buildLinks() {
 }
 
 func (b *builder) buildEndpoint(li *linkInfo, i int, re *rawEndpoint) bool {
-	n, known := b.nodes[re.node]
+	if re.long && re.node.s == "" {
+		return false // the decoder said "endpoint has no node"
+	}
+	n, known := b.nodes[re.node.s]
 	if !known {
-		hint := didYouMean(re.node, b.nodeNames())
+		hint := didYouMean(re.node.s, b.nodeNames())
 		if hint == "" {
 			hint = "declare it under hosts: or switches:"
 		}
-		b.errorf(re.line, hint, "link endpoint names unknown node %q", re.node)
+		b.errorf(re.node.at, hint, "link endpoint names unknown node %q", re.node.s)
 		return false
 	}
 	e := &li.link.Ends[i]
-	e.Node = re.node
+	e.Node = re.node.s
 	if n.Kind == KindSwitch {
-		if re.iface != "" {
-			b.errorf(re.line, sprintf("write just %q: topo names switch ports itself", re.node), "switch %s: an interface name (%q) on a switch end is not supported", re.node, re.iface)
+		if re.iface.s != "" {
+			b.errorf(re.iface.at, sprintf("write just %q: topo names switch ports itself", e.Node), "switch %s: an interface name (%q) on a switch end is not supported", e.Node, re.iface.s)
 			return false
 		}
-		if len(re.addresses) > 0 || re.mac != "" {
-			b.errorf(re.line, "put the address on the host end of the link", "switch %s: a switch end takes no address or MAC", re.node)
+		if len(re.addresses) > 0 || re.mac.s != "" {
+			at := re.mac.at
+			if len(re.addresses) > 0 {
+				at = re.addresses[0].at
+			}
+			b.errorf(at, "put the address on the host end of the link", "switch %s: a switch end takes no address or MAC", e.Node)
 			return false
 		}
 		return true
 	}
-	if re.iface != "" {
-		if msg := checkIfaceName(re.iface); msg != "" {
-			b.errorf(re.line, "interface names are 1 to 15 bytes of letters, digits, '-', '_' or '.'", "interface %q on %s %s", re.iface, re.node, msg)
+	if re.iface.s != "" {
+		if msg := checkIfaceName(re.iface.s); msg != "" {
+			b.errorf(re.iface.at, "interface names are 1 to 15 bytes of letters, digits, '-', '_' or '.'", "interface %q on %s %s", re.iface.s, e.Node, msg)
 			return false
 		}
-		e.Interface = re.iface
+		e.Interface = re.iface.s
 	}
-	if re.mac != "" {
-		mac, err := net.ParseMAC(re.mac)
+	if re.mac.s != "" {
+		mac, err := net.ParseMAC(re.mac.s)
 		switch {
 		case err != nil || len(mac) != 6:
-			b.errorf(re.line, "write it as 02:00:00:00:00:01", "mac %q is not an Ethernet address", re.mac)
+			b.errorf(re.mac.at, "write it as 02:00:00:00:00:01", "mac %q is not an Ethernet address", re.mac.s)
 			return false
 		case mac[0]&1 == 1:
-			b.errorf(re.line, "use an even first byte, e.g. 02:...", "mac %s is a multicast address", re.mac)
+			b.errorf(re.mac.at, "use an even first byte, e.g. 02:...", "mac %s is a multicast address", re.mac.s)
 			return false
 		case isZero(mac):
-			b.errorf(re.line, "choose a non-zero address such as 02:00:00:00:00:01", "mac %s is all zeros", re.mac)
+			b.errorf(re.mac.at, "choose a non-zero address such as 02:00:00:00:00:01", "mac %s is all zeros", re.mac.s)
 			return false
 		}
 		e.MAC = MAC(mac)
 	}
 	if re.hasAddrs {
 		li.explicit[i] = len(re.addresses) > 0
-		e.Addresses = b.parseAddrs(re.addresses, re.line, e)
+		e.Addresses, li.addrAt[i] = b.parseAddrs(re.addresses, e)
 	}
 	return true
 }
@@ -225,48 +250,53 @@ func (b *builder) linkAddresses(li *linkInfo) {
 	switch {
 	case len(entries) == 2 && len(targets) < 2:
 		for i, e := range li.link.Ends {
-			if b.nodes[e.Node].Kind == KindSwitch && len(entries[i]) > 0 {
-				b.errorf(rl.addrLine, "put the address on the host end of the link", "switch %s: a switch end takes no address", e.Node)
+			if b.nodes[e.Node].Kind == KindSwitch && len(entries[i].addrs) > 0 {
+				b.errorf(entries[i].at, "put the address on the host end of the link", "switch %s: a switch end takes no address", e.Node)
 				return
 			}
 		}
 		targets = []int{0, 1}
 	case len(entries) != len(targets):
-		b.errorf(rl.addrLine, "give one entry per endpoint, in order (an entry may be a list for IPv4 and IPv6)", "link has %d address entries for %d addressable endpoints", len(entries), len(targets))
+		b.errorf(rl.addrAt, "give one entry per endpoint, in order (an entry may be a list for IPv4 and IPv6)", "link has %d address entries for %d addressable endpoints", len(entries), len(targets))
 		return
 	}
 	for k, i := range targets {
-		if len(entries[k]) == 0 {
+		if len(entries[k].addrs) == 0 {
 			continue
 		}
 		if li.explicit[i] {
-			b.errorf(rl.addrLine, "give the addresses either on the link or on the endpoint", "%s has addresses both in the link's addresses and in its endpoint", li.link.Ends[i].Node)
+			b.errorf(entries[k].at, "give the addresses either on the link or on the endpoint", "%s has addresses both in the link's addresses and in its endpoint", li.link.Ends[i].Node)
 			continue
 		}
 		li.explicit[i] = true
-		li.link.Ends[i].Addresses = b.parseAddrs(entries[k], rl.addrLine, &li.link.Ends[i])
+		li.link.Ends[i].Addresses, li.addrAt[i] = b.parseAddrs(entries[k].addrs, &li.link.Ends[i])
 	}
 }
 
-func (b *builder) parseAddrs(list []string, line int, e *Endpoint) []netip.Prefix {
+// parseAddrs parses an end's written addresses; the positions of those
+// it keeps come back alongside, index for index.
+func (b *builder) parseAddrs(list []text, e *Endpoint) ([]netip.Prefix, []Pos) {
 	var out []netip.Prefix
-	for _, s := range list {
+	var at []Pos
+	for _, t := range list {
+		s := t.s
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			hint := "write an address with its prefix length, e.g. 10.0.0.1/24 or fd00::1/64"
 			if _, aerr := netip.ParseAddr(s); aerr == nil {
 				hint = sprintf("add the prefix length: %s/24 (IPv4) or %s/64 (IPv6)", s, s)
 			}
-			b.errorf(line, hint, "%s: %q is not an address with a prefix length", e.Node, s)
+			b.errorf(t.at, hint, "%s: %q is not an address with a prefix length", e.Node, s)
 			continue
 		}
 		if msg := checkHostAddr(p); msg != "" {
-			b.errorf(line, "use a host address inside the subnet", "%s: address %s %s", e.Node, s, msg)
+			b.errorf(t.at, "use a host address inside the subnet", "%s: address %s %s", e.Node, s, msg)
 			continue
 		}
 		out = append(out, p)
+		at = append(at, t.at)
 	}
-	return out
+	return out, at
 }
 
 func (b *builder) nodeNames() []string {

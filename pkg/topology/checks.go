@@ -10,8 +10,8 @@ import (
 // links into the lab.
 func (b *builder) checkAddresses() {
 	type owner struct {
-		ep   string
-		line int
+		ep string
+		at Pos
 	}
 	seen := map[netip.Addr]owner{}
 	type hostNet struct {
@@ -24,15 +24,16 @@ func (b *builder) checkAddresses() {
 			continue
 		}
 		for i, e := range li.link.Ends {
-			for _, p := range e.Addresses {
+			for k, p := range e.Addresses {
+				at := li.addrPos(i, k)
 				if o, dup := seen[p.Addr()]; dup {
-					b.errorf(li.lines[i], sprintf("every address must be unique in the lab (first given to %s on line %d)", o.ep, o.line), "address %s is used twice: %s and %s", p.Addr(), o.ep, e)
+					b.errorf(at, sprintf("every address must be unique in the lab (first given to %s on line %d)", o.ep, o.at.Line), "address %s is used twice: %s and %s", p.Addr(), o.ep, e)
 					continue
 				}
-				seen[p.Addr()] = owner{e.String(), li.lines[i]}
+				seen[p.Addr()] = owner{e.String(), at}
 				for _, other := range nets[e.Node] {
 					if other.iface != e.Interface && overlaps(other.p, p) {
-						b.errorf(li.lines[i], "give each interface of a host its own subnet", "%s: subnet %s of %s overlaps %s of %s:%s", e.Node, p.Masked(), e, other.p, e.Node, other.iface)
+						b.errorf(at, "give each interface of a host its own subnet", "%s: subnet %s of %s overlaps %s of %s:%s", e.Node, p.Masked(), e, other.p, e.Node, other.iface)
 					}
 				}
 				nets[e.Node] = append(nets[e.Node], hostNet{p.Masked(), e.Interface})
@@ -88,7 +89,7 @@ func (b *builder) checkSwitches() {
 	}
 	for _, n := range b.lab.Nodes {
 		if n.Kind == KindSwitch && ports[n.Name] > MaxBridgePorts {
-			b.errorf(n.Pos.Line, "split the hosts over several switches joined by links", "switch %s has %d ports; a Linux bridge takes at most %d", n.Name, ports[n.Name], MaxBridgePorts)
+			b.errorf(n.Pos, "split the hosts over several switches joined by links", "switch %s has %d ports; a Linux bridge takes at most %d", n.Name, ports[n.Name], MaxBridgePorts)
 		}
 	}
 	if len(loops) == 0 {
@@ -133,7 +134,7 @@ func (b *builder) checkSwitches() {
 	for _, li := range loops {
 		root := find(li.link.Ends[0].Node)
 		if len(noSTP[root]) > 0 {
-			b.warnf(li.raw.line, "set stp: true on "+strings.Join(noSTP[root], ", "), "switches %s form a loop without spanning tree: broadcasts will circle forever", strings.Join(members[root], ", "))
+			b.warnf(li.raw.at, "set stp: true on "+strings.Join(noSTP[root], ", "), "switches %s form a loop without spanning tree: broadcasts will circle forever", strings.Join(members[root], ", "))
 			delete(noSTP, root)
 		}
 	}
@@ -142,26 +143,27 @@ func (b *builder) checkSwitches() {
 // buildExpectations checks the expect: entries.
 func (b *builder) buildExpectations() {
 	for _, re := range b.raw.expect {
-		if re.from == "" || re.to == "" {
+		from, to := re.from.s, re.to.s
+		if from == "" || to == "" {
 			continue
 		}
 		ok := true
-		if n, known := b.nodes[re.from]; !known || n.Kind != KindHost {
-			b.errorf(re.line, b.nodeHint(re.from), "expectation from %q: no such host", re.from)
+		if n, known := b.nodes[from]; !known || n.Kind != KindHost {
+			b.errorf(re.from.at, b.nodeHint(from), "expectation from %q: no such host", from)
 			ok = false
 		}
-		if _, err := netip.ParseAddr(re.to); err != nil {
-			if n, known := b.nodes[re.to]; !known || n.Kind != KindHost {
-				b.errorf(re.line, b.nodeHint(re.to), "expectation to %q: neither a host nor an IP address", re.to)
+		if _, err := netip.ParseAddr(to); err != nil {
+			if n, known := b.nodes[to]; !known || n.Kind != KindHost {
+				b.errorf(re.to.at, b.nodeHint(to), "expectation to %q: neither a host nor an IP address", to)
 				ok = false
 			}
 		}
 		if re.ttl != 0 && !re.reach {
-			b.errorf(re.line, "drop ttl or reach: false", "an expectation with reach: false cannot check a ttl")
+			b.errorf(re.ttlAt, "drop ttl or reach: false", "an expectation with reach: false cannot check a ttl")
 			ok = false
 		}
 		if ok {
-			b.lab.Expect = append(b.lab.Expect, &Expectation{From: re.from, To: re.to, Reach: re.reach, TTL: re.ttl, Pos: Pos{File: b.file, Line: re.line}})
+			b.lab.Expect = append(b.lab.Expect, &Expectation{From: from, To: to, Reach: re.reach, TTL: re.ttl, Pos: re.at})
 		}
 	}
 }

@@ -22,11 +22,37 @@ type decoder struct {
 	exceeded bool
 }
 
-// field is one key/value pair of a YAML mapping.
+// field is one key/value pair of a YAML mapping; at is where the key
+// is written.
 type field struct {
 	key   string
-	line  int
+	at    Pos
 	value *yaml.Node
+}
+
+// text is a scalar as written and where: the offending value a problem
+// points at.
+type text struct {
+	s  string
+	at Pos
+}
+
+// texts returns the strings of ts.
+func texts(ts []text) []string {
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.s)
+	}
+	return out
+}
+
+// pos is where node n is written. For an alias that is the *name, not
+// the anchor: the value is used (and wrong) where the alias stands.
+func (d *decoder) pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
+	return Pos{File: d.file, Line: n.Line, Col: n.Column}
 }
 
 // resolve follows aliases and charges the visit budget.
@@ -74,7 +100,7 @@ func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, "write it as key: value pairs, one per line, or {key: value}", "%s must be a mapping (key: value), not %s", what, describe(n))
+		d.errorf(d.pos(n), "write it as key: value pairs, one per line, or {key: value}", "%s must be a mapping (key: value), not %s", what, describe(n))
 		return nil
 	}
 	// YAML merge keys (<<: *base, or <<: [*a, *b]): a key given in the
@@ -86,37 +112,37 @@ func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
 			explicit[k.Value] = true
 		}
 	}
-	seen := map[string]int{}
+	seen := map[string]Pos{}
 	var out []field
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := d.resolve(n.Content[i]), n.Content[i+1]
 		if isMerge(k) {
 			for _, m := range d.merged(v, what, known...) {
 				if _, dup := seen[m.key]; !dup && !explicit[m.key] {
-					seen[m.key] = m.line
+					seen[m.key] = m.at
 					out = append(out, m)
 				}
 			}
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.errorf(k.Line, "write the key as a plain word, not a list or mapping", "%s: keys must be plain names", what)
+			d.errorf(d.pos(k), "write the key as a plain word, not a list or mapping", "%s: keys must be plain names", what)
 			continue
 		}
 		if prev, dup := seen[k.Value]; dup {
-			d.errorf(k.Line, sprintf("remove one of them (the first is on line %d)", prev), "%s: %q is given twice", what, k.Value)
+			d.errorf(d.pos(k), sprintf("remove one of them (the first is on line %d)", prev.Line), "%s: %q is given twice", what, k.Value)
 			continue
 		}
-		seen[k.Value] = k.Line
+		seen[k.Value] = d.pos(k)
 		if known != nil && !contains(known, k.Value) {
 			hint := didYouMean(k.Value, known)
 			if hint == "" {
 				hint = "known fields: " + strings.Join(known, ", ")
 			}
-			d.errorf(k.Line, hint, "%s: unknown field %q", what, k.Value)
+			d.errorf(d.pos(k), hint, "%s: unknown field %q", what, k.Value)
 			continue
 		}
-		out = append(out, field{key: k.Value, line: k.Line, value: v})
+		out = append(out, field{key: k.Value, at: d.pos(k), value: v})
 	}
 	return out
 }
@@ -145,7 +171,7 @@ func (d *decoder) sequence(n *yaml.Node, what string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n.Line, "write it as a list: [a, b] or one \"- item\" per line", "%s must be a list, not %s", what, describe(n))
+		d.errorf(d.pos(n), "write it as a list: [a, b] or one \"- item\" per line", "%s must be a list, not %s", what, describe(n))
 		return nil
 	}
 	return n.Content
@@ -158,19 +184,20 @@ func (d *decoder) scalar(n *yaml.Node, what string) (string, bool) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode {
-		d.errorf(n.Line, "write a single value here, not a list or mapping", "%s must be a single value, not %s", what, describe(n))
+		d.errorf(d.pos(n), "write a single value here, not a list or mapping", "%s must be a single value, not %s", what, describe(n))
 		return "", false
 	}
 	return n.Value, true
 }
 
-// str returns a string scalar; null is "".
-func (d *decoder) str(n *yaml.Node, what string) string {
+// str returns a string scalar and where it is written; null is "".
+func (d *decoder) str(n *yaml.Node, what string) text {
+	at := d.pos(n)
 	if n = d.resolve(n); isNull(n) {
-		return ""
+		return text{at: at}
 	}
 	s, _ := d.scalar(n, what)
-	return s
+	return text{s: s, at: at}
 }
 
 // boolean returns a boolean scalar.
@@ -185,7 +212,7 @@ func (d *decoder) boolean(n *yaml.Node, what string) bool {
 	case "false", "no", "off":
 		return false
 	}
-	d.errorf(n.Line, "use true or false", "%s must be true or false, not %q", what, s)
+	d.errorf(d.pos(n), "use true or false", "%s must be true or false, not %q", what, s)
 	return false
 }
 
@@ -197,25 +224,27 @@ func (d *decoder) integer(n *yaml.Node, what string, lo, hi int) int {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil || v < lo || v > hi {
-		d.errorf(n.Line, sprintf("write a whole number from %d to %d", lo, hi), "%s must be a whole number from %d to %d, not %q", what, lo, hi, s)
+		d.errorf(d.pos(n), sprintf("write a whole number from %d to %d", lo, hi), "%s must be a whole number from %d to %d, not %q", what, lo, hi, s)
 		return 0
 	}
 	return v
 }
 
-// strings returns a scalar or a list of scalars as a list.
-func (d *decoder) strings(n *yaml.Node, what string) []string {
+// strings returns a scalar or a list of scalars as a list, each with
+// where it is written.
+func (d *decoder) strings(n *yaml.Node, what string) []text {
+	at := d.pos(n)
 	n = d.resolve(n)
 	if n == nil || isNull(n) {
 		return nil
 	}
 	if n.Kind == yaml.ScalarNode {
-		return []string{n.Value}
+		return []text{{s: n.Value, at: at}}
 	}
-	var out []string
+	var out []text
 	for _, item := range d.sequence(n, what) {
 		if s, ok := d.scalar(item, what+" entry"); ok {
-			out = append(out, s)
+			out = append(out, text{s: s, at: d.pos(item)})
 		}
 	}
 	return out

@@ -1,13 +1,15 @@
 package topology
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/netip"
 	"testing"
 )
 
 // FuzzParse feeds arbitrary files to Parse. It must never panic or
-// hang; every problem it reports must carry a line and a hint; and a
+// hang; every problem it reports must carry a line (and a column, if
+// any, within that line) and a hint; and a
 // lab it accepts must hold the invariants the executor relies on, and
 // come out the same when parsed again.
 func FuzzParse(f *testing.F) {
@@ -29,9 +31,13 @@ func FuzzParse(f *testing.F) {
 			if !ok || len(ps.Errors()) == 0 {
 				t.Fatalf("error is not a list of problems: %T %v", err, err)
 			}
+			lines := bytes.Split(data, []byte("\n"))
 			for _, p := range ps {
 				if p.Pos.Line < 1 || p.Hint == "" || p.Msg == "" {
 					t.Fatalf("problem without line or hint: %q", p)
+				}
+				if p.Pos.Col != 0 && (p.Pos.Line > len(lines) || p.Pos.Col < 1 || p.Pos.Col > len(lines[p.Pos.Line-1])+1) {
+					t.Fatalf("problem points past its line: %q", p)
 				}
 			}
 			return

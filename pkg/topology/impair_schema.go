@@ -10,11 +10,18 @@ import (
 // appear in a per-endpoint entry under impair:.
 var impairFields = []string{"rate", "delay", "jitter", "loss", "corrupt", "duplicate", "reorder", "queue"}
 
-// rawImpair holds impairment fields as written, with their lines.
+// rawImpair holds impairment fields as written: each value with where
+// its key and its value are.
 type rawImpair struct {
-	line   int
-	values map[string]string
-	lines  map[string]int
+	at     Pos // the impair: entry's key; zero for the link's own fields
+	fields map[string]impairField
+}
+
+// impairField is one impairment field: problems with its value point
+// at the value, problems with the field being there at all at the key.
+type impairField struct {
+	value        string
+	keyAt, valAt Pos
 }
 
 // rawEndImpair is one entry of a link's impair: map.
@@ -23,11 +30,11 @@ type rawEndImpair struct {
 	imp *rawImpair
 }
 
-func (r *rawImpair) set(key, value string, line int) {
-	if r.values == nil {
-		r.values, r.lines = map[string]string{}, map[string]int{}
+func (r *rawImpair) set(f field, value string, valAt Pos) {
+	if r.fields == nil {
+		r.fields = map[string]impairField{}
 	}
-	r.values[key], r.lines[key] = value, line
+	r.fields[f.key] = impairField{value: value, keyAt: f.at, valAt: valAt}
 }
 
 // decodeImpairField decodes one impairment field of a link; it
@@ -35,10 +42,10 @@ func (r *rawImpair) set(key, value string, line int) {
 func (d *decoder) decodeImpairField(l *rawLink, f field) bool {
 	if f.key == "impair" {
 		for _, e := range d.mapping(f.value, "link impair") {
-			imp := &rawImpair{line: e.line}
+			imp := &rawImpair{at: e.at}
 			for _, g := range d.mapping(e.value, "impair "+e.key, impairFields...) {
 				if v, ok := d.scalar(g.value, g.key); ok {
-					imp.set(g.key, v, g.line)
+					imp.set(g, v, d.pos(g.value))
 				}
 			}
 			l.impairs = append(l.impairs, rawEndImpair{key: e.key, imp: imp})
@@ -49,7 +56,7 @@ func (d *decoder) decodeImpairField(l *rawLink, f field) bool {
 		return false
 	}
 	if v, ok := d.scalar(f.value, f.key); ok {
-		l.impair.set(f.key, v, f.line)
+		l.impair.set(f, v, d.pos(f.value))
 	}
 	return true
 }
@@ -71,15 +78,15 @@ func (b *builder) buildImpairments(li *linkInfo) {
 			if hint == "" {
 				hint = "name one of the link's ends: " + li.link.Ends[0].String() + " or " + li.link.Ends[1].String()
 			}
-			b.errorf(e.imp.line, hint, "impair: %q is not an end of this link", e.key)
+			b.errorf(e.imp.at, hint, "impair: %q is not an end of this link", e.key)
 			continue
 		}
 		per[i] = e.imp
 	}
 	for i := range li.link.Ends {
-		m := b.parseImpair(&rl.impair, per[i])
+		m, at := b.parseImpair(&rl.impair, per[i])
 		if !m.IsZero() {
-			li.link.Ends[i].Impair = m
+			li.link.Ends[i].Impair, li.link.Ends[i].ImpairAt = m, at
 		}
 	}
 }
@@ -102,31 +109,38 @@ func (b *builder) matchEnd(li *linkInfo, key string) int {
 }
 
 // parseImpair merges the symmetric and per-end fields and checks them.
-func (b *builder) parseImpair(sym, end *rawImpair) *Impairment {
-	get := func(key string) (string, int, bool) {
+// It also says where each field in effect is written (at its key).
+func (b *builder) parseImpair(sym, end *rawImpair) (*Impairment, map[string]Pos) {
+	get := func(key string) (impairField, bool) {
 		if end != nil {
-			if v, ok := end.values[key]; ok {
-				return v, end.lines[key], true
+			if f, ok := end.fields[key]; ok {
+				return f, true
 			}
 		}
-		v, ok := sym.values[key]
-		return v, sym.lines[key], ok
+		f, ok := sym.fields[key]
+		return f, ok
 	}
 	m := &Impairment{}
+	at := map[string]Pos{}
+	for _, key := range impairFields {
+		if f, ok := get(key); ok {
+			at[key] = f.keyAt
+		}
+	}
 	var err error
-	if v, line, ok := get("rate"); ok {
-		if m.Rate, err = ParseRate(v); err != nil {
-			b.errorf(line, "units: bit, kbit, mbit, gbit (or bps, kbps, mbps for bytes)", "%v", err)
+	if f, ok := get("rate"); ok {
+		if m.Rate, err = ParseRate(f.value); err != nil {
+			b.errorf(f.valAt, "units: bit, kbit, mbit, gbit (or bps, kbps, mbps for bytes)", "%v", err)
 		}
 	}
 	durations := []struct {
 		key string
 		dst *time.Duration
 	}{{"delay", &m.Delay}, {"jitter", &m.Jitter}}
-	for _, f := range durations {
-		if v, line, ok := get(f.key); ok {
-			if *f.dst, err = ParseDelay(v); err != nil {
-				b.errorf(line, "write a duration such as 20ms", "%s: %v", f.key, err)
+	for _, d := range durations {
+		if f, ok := get(d.key); ok {
+			if *d.dst, err = ParseDelay(f.value); err != nil {
+				b.errorf(f.valAt, "write a duration such as 20ms", "%s: %v", d.key, err)
 			}
 		}
 	}
@@ -134,29 +148,29 @@ func (b *builder) parseImpair(sym, end *rawImpair) *Impairment {
 		key string
 		dst *float64
 	}{{"loss", &m.Loss}, {"corrupt", &m.Corrupt}, {"duplicate", &m.Duplicate}, {"reorder", &m.Reorder}}
-	for _, f := range percents {
-		if v, line, ok := get(f.key); ok {
-			if *f.dst, err = ParsePercent(v); err != nil {
-				b.errorf(line, "a percentage from 0% to 100%, e.g. 1%", "%s: %v", f.key, err)
+	for _, p := range percents {
+		if f, ok := get(p.key); ok {
+			if *p.dst, err = ParsePercent(f.value); err != nil {
+				b.errorf(f.valAt, "a percentage from 0% to 100%, e.g. 1%", "%s: %v", p.key, err)
 			}
 		}
 	}
-	if v, line, ok := get("queue"); ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
+	if f, ok := get("queue"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(f.value))
 		if err != nil || n < 1 || n > 1_000_000 {
-			b.errorf(line, "a number of packets, e.g. 1000", "queue %q must be a whole number from 1 to 1000000", v)
+			b.errorf(f.valAt, "a number of packets, e.g. 1000", "queue %q must be a whole number from 1 to 1000000", f.value)
 		}
 		m.Queue = n
 	}
-	if _, line, ok := get("jitter"); ok && m.Delay == 0 {
-		b.errorf(line, "add a delay: jitter varies it", "jitter without delay")
+	if f, ok := get("jitter"); ok && m.Delay == 0 {
+		b.errorf(f.keyAt, "add a delay: jitter varies it", "jitter without delay")
 	}
-	if _, line, ok := get("reorder"); ok && m.Delay == 0 {
-		b.errorf(line, "add a delay: netem reorders by sending some packets without it", "reorder without delay")
+	if f, ok := get("reorder"); ok && m.Delay == 0 {
+		b.errorf(f.keyAt, "add a delay: netem reorders by sending some packets without it", "reorder without delay")
 	}
 	if m.Jitter > m.Delay && m.Delay != 0 {
-		_, line, _ := get("jitter")
-		b.errorf(line, "keep jitter at most the delay", "jitter %s is larger than the delay %s", m.Jitter, m.Delay)
+		f, _ := get("jitter")
+		b.errorf(f.valAt, "keep jitter at most the delay", "jitter %s is larger than the delay %s", m.Jitter, m.Delay)
 	}
-	return m
+	return m, at
 }

@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"encoding/json"
+	"maps"
 	"net"
 	"strings"
 	"testing"
@@ -23,20 +25,20 @@ func impairLab(extra ...string) string {
 
 func TestImpairInvalid(t *testing.T) {
 	for _, c := range []invalidCase{
-		{desc: "negative rate", src: impairLab("    rate: -1mbit"), line: 7, msg: "must be positive"},
-		{desc: "unknown rate unit", src: impairLab("    rate: 10mbits"), line: 7, msg: "no unit"},
-		{desc: "rate without unit", src: impairLab("    rate: 10"), line: 7, msg: "no unit"},
-		{desc: "loss above 100%", src: impairLab("    loss: 150%"), line: 7, msg: "not between 0% and 100%"},
-		{desc: "negative loss", src: impairLab("    loss: -1%"), line: 7, msg: "not between 0% and 100%"},
-		{desc: "negative delay", src: impairLab("    delay: -5ms"), line: 7, msg: "negative"},
-		{desc: "delay without unit", src: impairLab("    delay: 20"), line: 7, msg: "not a duration"},
-		{desc: "delay in furlongs", src: impairLab("    delay: 3fortnights"), line: 7, msg: "not a duration"},
-		{desc: "jitter without delay", src: impairLab("    rate: 1mbit", "    jitter: 5ms"), line: 8, msg: "jitter without delay"},
-		{desc: "reorder without delay", src: impairLab("    reorder: 25%"), line: 7, msg: "reorder without delay"},
-		{desc: "jitter above delay", src: impairLab("    delay: 5ms", "    jitter: 10ms"), line: 8, msg: "larger than the delay"},
-		{desc: "queue zero", src: impairLab("    queue: 0"), line: 7, msg: "whole number from 1"},
-		{desc: "per-end loss above 100%", src: impairLab("    impair:", "      h1:eth0: {loss: 101%}"), line: 8, msg: "not between 0% and 100%"},
-		{desc: "per-end key not an end", src: impairLab("    impair:", "      h3: {rate: 1mbit}"), line: 8, msg: "is not an end of this link"},
+		{desc: "negative rate", src: impairLab("    rate: -1mbit"), line: 7, col: 11, msg: "must be positive"},
+		{desc: "unknown rate unit", src: impairLab("    rate: 10mbits"), line: 7, col: 11, msg: "no unit"},
+		{desc: "rate without unit", src: impairLab("    rate: 10"), line: 7, col: 11, msg: "no unit"},
+		{desc: "loss above 100%", src: impairLab("    loss: 150%"), line: 7, col: 11, msg: "not between 0% and 100%"},
+		{desc: "negative loss", src: impairLab("    loss: -1%"), line: 7, col: 11, msg: "not between 0% and 100%"},
+		{desc: "negative delay", src: impairLab("    delay: -5ms"), line: 7, col: 12, msg: "negative"},
+		{desc: "delay without unit", src: impairLab("    delay: 20"), line: 7, col: 12, msg: "not a duration"},
+		{desc: "delay in furlongs", src: impairLab("    delay: 3fortnights"), line: 7, col: 12, msg: "not a duration"},
+		{desc: "jitter without delay", src: impairLab("    rate: 1mbit", "    jitter: 5ms"), line: 8, col: 5, msg: "jitter without delay"},
+		{desc: "reorder without delay", src: impairLab("    reorder: 25%"), line: 7, col: 5, msg: "reorder without delay"},
+		{desc: "jitter above delay", src: impairLab("    delay: 5ms", "    jitter: 10ms"), line: 8, col: 13, msg: "larger than the delay"},
+		{desc: "queue zero", src: impairLab("    queue: 0"), line: 7, col: 12, msg: "whole number from 1"},
+		{desc: "per-end loss above 100%", src: impairLab("    impair:", "      h1:eth0: {loss: 101%}"), line: 8, col: 23, msg: "not between 0% and 100%"},
+		{desc: "per-end key not an end", src: impairLab("    impair:", "      h3: {rate: 1mbit}"), line: 8, col: 7, msg: "is not an end of this link"},
 	} {
 		t.Run(c.desc, c.run)
 	}
@@ -58,6 +60,18 @@ func TestImpairPerDirection(t *testing.T) {
 	}
 	if !lab.Links[0].Ends[0].Impair.NeedsNetem() {
 		t.Error("a delay needs netem")
+	}
+	// Where each field in effect is written: the end's own entry wins.
+	for i, want := range []map[string]Pos{
+		{"rate": {File: "lab.yaml", Line: 7, Col: 5}, "delay": {File: "lab.yaml", Line: 8, Col: 5}},
+		{"rate": {File: "lab.yaml", Line: 10, Col: 12}, "delay": {File: "lab.yaml", Line: 8, Col: 5}, "loss": {File: "lab.yaml", Line: 10, Col: 25}},
+	} {
+		if got := lab.Links[0].Ends[i].ImpairAt; !maps.Equal(got, want) {
+			t.Errorf("end %d: fields at %v, want %v", i, got, want)
+		}
+	}
+	if b, _ := json.Marshal(lab.Links[0]); strings.Contains(string(b), "lab.yaml") {
+		t.Errorf("positions leak into the JSON model: %s", b)
 	}
 	if (&Impairment{Rate: 1e6, Queue: 10}).NeedsNetem() {
 		t.Error("a rate and a queue need no netem")

@@ -15,11 +15,11 @@ func (b *builder) nameInterfaces() {
 		u, ok := used[node][iface]
 		return u, ok
 	}
-	mark := func(node, iface string, line int) {
+	mark := func(node, iface string, at Pos) {
 		if used[node] == nil {
 			used[node] = map[string]ifaceUse{}
 		}
-		used[node][iface] = ifaceUse{line}
+		used[node][iface] = ifaceUse{at}
 	}
 	for _, li := range b.links {
 		if !li.ok {
@@ -29,12 +29,13 @@ func (b *builder) nameInterfaces() {
 			if e.Interface == "" {
 				continue
 			}
+			at := li.end(i).iface.at
 			if u, dup := taken(e.Node, e.Interface); dup {
-				b.errorf(li.lines[i], sprintf("give it another name (first used on line %d)", u.line), "interface %s is used twice", e)
+				b.errorf(at, sprintf("give it another name (first used on line %d)", u.at.Line), "interface %s is used twice", e)
 				li.ok = false
 				continue
 			}
-			mark(e.Node, e.Interface, li.lines[i])
+			mark(e.Node, e.Interface, at)
 		}
 	}
 	next := map[string]int{}
@@ -52,7 +53,7 @@ func (b *builder) nameInterfaces() {
 				next[e.Node]++
 				if _, dup := taken(e.Node, name); !dup {
 					e.Interface = name
-					mark(e.Node, name, li.lines[i])
+					mark(e.Node, name, li.end(i).at)
 					break
 				}
 			}
@@ -65,7 +66,7 @@ func (b *builder) nameInterfaces() {
 // a patch panel is labelled: "h1-eth0" for a host's interface, "s2" for
 // another switch (with "-2", "-3" for parallel links). Names that would
 // pass 15 bytes become "p" and a hash of the link, stable across runs.
-func (b *builder) nameSwitchPorts(taken func(node, iface string) (ifaceUse, bool), mark func(node, iface string, line int)) {
+func (b *builder) nameSwitchPorts(taken func(node, iface string) (ifaceUse, bool), mark func(node, iface string, at Pos)) {
 	for _, li := range b.links {
 		if !li.ok {
 			continue
@@ -91,13 +92,13 @@ func (b *builder) nameSwitchPorts(taken func(node, iface string) (ifaceUse, bool
 				name = fmt.Sprintf("%s-%d", base, n)
 			}
 			e.Interface = name
-			mark(e.Node, name, li.lines[i])
+			mark(e.Node, name, li.end(i).at)
 		}
 	}
 }
 
 // ifaceUse records where an interface name was first used.
-type ifaceUse struct{ line int }
+type ifaceUse struct{ at Pos }
 
 // bridgeDevice is the name of the bridge inside a switch's namespace.
 const bridgeDevice = "br0"

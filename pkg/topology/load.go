@@ -57,35 +57,35 @@ func Load(path string) (*Lab, Problems, error) {
 func Parse(file string, data []byte) (*Lab, Problems, error) {
 	r := &report{file: file}
 	if len(data) > MaxFileSize {
-		r.errorf(0, "split the lab or generate it with topo gen", "file is larger than %d MiB", MaxFileSize>>20)
+		r.errorf(lineOnly(0), "split the lab or generate it with topo gen", "file is larger than %d MiB", MaxFileSize>>20)
 		return nil, nil, r.probs
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		r.errorf(lineOf(data, i), "save the file as plain UTF-8 text", "file contains a NUL byte: it is not a text file")
+		r.errorf(lineOnly(lineOf(data, i)), "save the file as plain UTF-8 text", "file contains a NUL byte: it is not a text file")
 		return nil, nil, r.probs
 	}
 	if i := itemsBeyond(data, maxItems); i >= 0 {
-		r.errorf(lineOf(data, i), "split the lab, or generate it with topo gen (auto addressing keeps files small)", "file has more than %d lines, list items and entries: too large to read", maxItems)
+		r.errorf(lineOnly(lineOf(data, i)), "split the lab, or generate it with topo gen (auto addressing keeps files small)", "file has more than %d lines, list items and entries: too large to read", maxItems)
 		return nil, nil, r.probs
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		r.errorf(yamlErrorLine(err, data), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
+		r.errorf(lineOnly(yamlErrorLine(err, data)), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
 		return nil, nil, r.probs
 	}
 	d := &decoder{report: r}
 	if doc.Kind == 0 {
-		r.errorf(1, "start from an example in examples/", "the file is empty")
+		r.errorf(lineOnly(1), "start from an example in examples/", "the file is empty")
 		return nil, nil, r.probs
 	}
 	d.charge(&doc)
 	if d.exceeded {
-		r.errorf(1, "YAML aliases expand too much (a \"billion laughs\" file?); write the lab out", "file expands to more than %d YAML nodes", maxNodes)
+		r.errorf(lineOnly(1), "YAML aliases expand too much (a \"billion laughs\" file?); write the lab out", "file expands to more than %d YAML nodes", maxNodes)
 		return nil, nil, r.probs
 	}
 	raw := d.decodeFile(&doc)
 	if d.exceeded {
-		r.errorf(1, "YAML aliases expand too much; write the lab out", "file expands to more than %d YAML nodes", maxNodes)
+		r.errorf(lineOnly(1), "YAML aliases expand too much; write the lab out", "file expands to more than %d YAML nodes", maxNodes)
 		return nil, nil, r.probs
 	}
 	b := &builder{report: r, raw: raw}

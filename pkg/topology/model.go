@@ -5,13 +5,19 @@ import (
 	"strconv"
 )
 
-// Pos is a place in a topology file, for error messages.
+// Pos is a place in a topology file, for error messages: the line and,
+// where YAML gives it, the column (both counted from 1) of the value
+// it is about.
 type Pos struct {
 	File string `json:"-"`
 	Line int    `json:"-"`
+	// Col is 0 when only the line is known (a YAML syntax error, a
+	// problem with the file as a whole).
+	Col int `json:"-"`
 }
 
-// String renders the position as file:line, or "" when unknown.
+// String renders the position as file:line:col, file:line when the
+// column is unknown, or "" when the position is.
 func (p Pos) String() string {
 	if p.File == "" && p.Line == 0 {
 		return ""
@@ -19,7 +25,11 @@ func (p Pos) String() string {
 	if p.Line == 0 {
 		return p.File
 	}
-	return p.File + ":" + strconv.Itoa(p.Line)
+	s := p.File + ":" + strconv.Itoa(p.Line)
+	if p.Col > 0 {
+		s += ":" + strconv.Itoa(p.Col)
+	}
+	return s
 }
 
 // NodeKind says whether a node is a host (a network namespace with
@@ -144,6 +154,10 @@ type Endpoint struct {
 	MAC MAC `json:"mac,omitempty"`
 	// Impair shapes the traffic leaving this end; nil for none.
 	Impair *Impairment `json:"impair,omitempty"`
+	// ImpairAt says where each field of Impair is written ("delay" ->
+	// the delay: key in effect for this end), for messages about a
+	// field; nil when the lab did not come from a file.
+	ImpairAt map[string]Pos `json:"-"`
 }
 
 // String renders the endpoint as node:interface.

@@ -14,7 +14,8 @@ type Problem struct {
 	Warning bool
 }
 
-// String renders the problem as "file:line: msg (hint)".
+// String renders the problem as "file:line:col: msg", the hint on a
+// line of its own.
 func (p Problem) String() string {
 	var b strings.Builder
 	if s := p.Pos.String(); s != "" {
@@ -69,7 +70,13 @@ func (ps Problems) Warnings() Problems {
 
 func (ps Problems) sorted() Problems {
 	out := append(Problems(nil), ps...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Pos.Line < out[j].Pos.Line })
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Pos, out[j].Pos
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 	return out
 }
 
@@ -80,8 +87,11 @@ type report struct {
 	seen  map[Problem]bool
 }
 
-func (r *report) errorf(line int, hint, format string, args ...any) {
-	r.add(Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint})
+// errorf records a problem at a position of the file (its File is
+// filled in here).
+func (r *report) errorf(at Pos, hint, format string, args ...any) {
+	at.File = r.file
+	r.add(Problem{Pos: at, Msg: sprintf(format, args...), Hint: hint})
 }
 
 // add records a problem once: a field shared by both ends of a link is
@@ -97,8 +107,13 @@ func (r *report) add(p Problem) {
 	r.probs = append(r.probs, p)
 }
 
-func (r *report) warnf(line int, hint, format string, args ...any) {
-	r.add(Problem{Pos: Pos{File: r.file, Line: line}, Msg: sprintf(format, args...), Hint: hint, Warning: true})
+func (r *report) warnf(at Pos, hint, format string, args ...any) {
+	at.File = r.file
+	r.add(Problem{Pos: at, Msg: sprintf(format, args...), Hint: hint, Warning: true})
 }
+
+// lineOnly is the position of a whole line, for problems YAML gives no
+// node for (a syntax error, the file as a whole).
+func lineOnly(line int) Pos { return Pos{Line: line} }
 
 func (r *report) failed() bool { return len(r.probs.Errors()) > 0 }

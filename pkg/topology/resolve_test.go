@@ -336,10 +336,10 @@ func TestExpectations(t *testing.T) {
 		`  - {from: h2, to: "fd00::1", reach: yes}`,
 	))
 	want := []Expectation{
-		{From: "h1", To: "h2", Reach: true, Pos: Pos{"lab.yaml", 3}},
-		{From: "h1", To: "10.0.9.9", Reach: false, Pos: Pos{"lab.yaml", 4}},
-		{From: "h1", To: "h3", Reach: true, TTL: 63, Pos: Pos{"lab.yaml", 5}},
-		{From: "h2", To: "fd00::1", Reach: true, Pos: Pos{"lab.yaml", 6}},
+		{From: "h1", To: "h2", Reach: true, Pos: Pos{File: "lab.yaml", Line: 3, Col: 5}},
+		{From: "h1", To: "10.0.9.9", Reach: false, Pos: Pos{File: "lab.yaml", Line: 4, Col: 5}},
+		{From: "h1", To: "h3", Reach: true, TTL: 63, Pos: Pos{File: "lab.yaml", Line: 5, Col: 5}},
+		{From: "h2", To: "fd00::1", Reach: true, Pos: Pos{File: "lab.yaml", Line: 6, Col: 5}},
 	}
 	if len(lab.Expect) != len(want) {
 		t.Fatalf("%d expectations, want %d", len(lab.Expect), len(want))
@@ -478,5 +478,5 @@ func TestMergeKeys(t *testing.T) {
 			t.Errorf("%s: forward %v exec %q, want %+v", n.Name, n.Forward, n.Exec, want)
 		}
 	}
-	invalidCase{desc: "unknown field in a merged mapping", src: y("hosts:", "  h1: {<<: [{forward: true}, {fowrard: false}]}"), line: 2, msg: `unknown field "fowrard"`}.run(t)
+	invalidCase{desc: "unknown field in a merged mapping", src: y("hosts:", "  h1: {<<: [{forward: true}, {fowrard: false}]}"), line: 2, col: 31, msg: `unknown field "fowrard"`}.run(t)
 }

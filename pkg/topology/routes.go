@@ -14,7 +14,7 @@ func (b *builder) buildRoutes() {
 			continue
 		}
 		prefixes := b.hostPrefixes(n.Name)
-		dests := map[netip.Prefix]int{} // destination -> line
+		dests := map[netip.Prefix]Pos{} // destination -> where written
 		for _, rr := range rn.routes {
 			r, ok := b.parseRoute(n.Name, rr)
 			if !ok {
@@ -22,40 +22,44 @@ func (b *builder) buildRoutes() {
 			}
 			if prev, dup := dests[r.To]; dup {
 				to, _, _ := strings.Cut(r.String(), " via ")
-				b.errorf(rr.line, sprintf("keep one route per destination (the other is on line %d)", prev), "host %s: two routes to %s", n.Name, to)
+				b.errorf(rr.to.at, sprintf("keep one route per destination (the other is on line %d)", prev.Line), "host %s: two routes to %s", n.Name, to)
 				continue
 			}
-			dests[r.To] = rr.line
+			dests[r.To] = rr.to.at
 			if !onLink(prefixes, r.Via) {
-				b.errorf(rr.line, "the gateway must be an address on one of the host's subnets", "host %s: route %s: no interface of %s reaches %s", n.Name, r, n.Name, r.Via)
+				b.errorf(rr.via.at, "the gateway must be an address on one of the host's subnets", "host %s: route %s: no interface of %s reaches %s", n.Name, r, n.Name, r.Via)
 				continue
 			}
 			n.Routes = append(n.Routes, r)
 		}
-		gw, line := rn.gateway, rn.gwLine
-		if gw == "" && b.raw.gateway != "" && !n.Forward {
-			gw, line = b.raw.gateway, b.raw.gwLine
+		gw := rn.gateway
+		if gw.s == "" && b.raw.gateway.s != "" && !n.Forward {
+			gw = b.raw.gateway
 		}
-		switch gw {
+		switch gw.s {
 		case "":
 		case "auto":
-			b.autoGateway(n, prefixes, line)
+			b.autoGateway(n, prefixes, gw.at)
 		default:
-			b.errorf(line, "write gateway: auto, or a route {to: default, via: ADDRESS}", "gateway %q is not valid", gw)
+			b.errorf(gw.at, "write gateway: auto, or a route {to: default, via: ADDRESS}", "gateway %q is not valid", gw.s)
 		}
 	}
 }
 
 func (b *builder) parseRoute(host string, rr *rawRoute) (Route, bool) {
-	via, err := netip.ParseAddr(rr.via)
+	via, err := netip.ParseAddr(rr.via.s)
 	if err != nil {
-		b.errorf(rr.line, "write via: 10.0.0.1 (an address, no prefix length)", "host %s: route via %q is not an address", host, rr.via)
+		at := rr.via.at
+		if at.Line == 0 {
+			at = rr.at // no via: at all
+		}
+		b.errorf(at, "write via: 10.0.0.1 (an address, no prefix length)", "host %s: route via %q is not an address", host, rr.via.s)
 		return Route{}, false
 	}
-	r := Route{Via: via, Pos: Pos{File: b.file, Line: rr.line}}
-	switch rr.to {
+	r := Route{Via: via, Pos: rr.at}
+	switch rr.to.s {
 	case "":
-		b.errorf(rr.line, "write to: default or to: 10.0.9.0/24", "host %s: route has no destination", host)
+		b.errorf(rr.at, "write to: default or to: 10.0.9.0/24", "host %s: route has no destination", host)
 		return Route{}, false
 	case "default":
 		r.To = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
@@ -63,17 +67,17 @@ func (b *builder) parseRoute(host string, rr *rawRoute) (Route, bool) {
 			r.To = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
 		}
 	default:
-		to, err := netip.ParsePrefix(rr.to)
+		to, err := netip.ParsePrefix(rr.to.s)
 		if err != nil {
-			b.errorf(rr.line, "write a subnet such as 10.0.9.0/24, or default", "host %s: route to %q is not a subnet", host, rr.to)
+			b.errorf(rr.to.at, "write a subnet such as 10.0.9.0/24, or default", "host %s: route to %q is not a subnet", host, rr.to.s)
 			return Route{}, false
 		}
 		if to != to.Masked() {
-			b.errorf(rr.line, sprintf("write %s", to.Masked()), "host %s: route to %s has host bits set", host, to)
+			b.errorf(rr.to.at, sprintf("write %s", to.Masked()), "host %s: route to %s has host bits set", host, to)
 			return Route{}, false
 		}
 		if to.Addr().Is4() != via.Is4() {
-			b.errorf(rr.line, "an IPv4 destination needs an IPv4 gateway, IPv6 an IPv6 one", "host %s: route to %s via %s mixes address families", host, to, via)
+			b.errorf(rr.at, "an IPv4 destination needs an IPv4 gateway, IPv6 an IPv6 one", "host %s: route to %s via %s mixes address families", host, to, via)
 			return Route{}, false
 		}
 		r.To = to
@@ -83,7 +87,7 @@ func (b *builder) parseRoute(host string, rr *rawRoute) (Route, bool) {
 
 // autoGateway points the host's default route, per address family, at
 // the one router sharing a subnet with it.
-func (b *builder) autoGateway(n *Node, prefixes []netip.Prefix, line int) {
+func (b *builder) autoGateway(n *Node, prefixes []netip.Prefix, at Pos) {
 	if n.Forward {
 		return
 	}
@@ -116,14 +120,14 @@ func (b *builder) autoGateway(n *Node, prefixes []netip.Prefix, line int) {
 			if !v4 {
 				to = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
 			}
-			n.Routes = append(n.Routes, Route{To: to, Via: routers[names[0]], Pos: Pos{File: b.file, Line: line}})
+			n.Routes = append(n.Routes, Route{To: to, Via: routers[names[0]], Pos: at})
 		default:
 			found = true
-			b.errorf(line, "write the default route by hand: routes: [{to: default, via: ADDRESS}]", "host %s: gateway: auto found several %s routers on its subnets (%v)", n.Name, family(v4), names)
+			b.errorf(at, "write the default route by hand: routes: [{to: default, via: ADDRESS}]", "host %s: gateway: auto found several %s routers on its subnets (%v)", n.Name, family(v4), names)
 		}
 	}
 	if !found && len(prefixes) > 0 {
-		b.errorf(line, "give a host on its subnet forward: true, or write the route by hand", "host %s: gateway: auto found no router (a host with forward: true) on its subnets", n.Name)
+		b.errorf(at, "give a host on its subnet forward: true, or write the route by hand", "host %s: gateway: auto found no router (a host with forward: true) on its subnets", n.Name)
 	}
 }
 

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -9,82 +10,91 @@ import (
 // The raw file, as written: decoded from YAML with positions, before
 // validation and resolution.
 
+// Every raw value keeps where it is written (a text, or an at
+// field), so that a problem points at the value that is wrong rather
+// than at the item holding it.
+
 type rawFile struct {
-	name       string
-	nameLine   int
+	name       text
 	hosts      []*rawNode
 	switches   []*rawNode
 	links      []*rawLink
 	expect     []*rawExpect
 	addressing *rawAddressing
-	gateway    string // lab-wide "auto" or ""
-	gwLine     int
+	gateway    text // lab-wide "auto" or ""
 }
 
 type rawNode struct {
 	name    string
-	line    int
+	at      Pos // the node's key
 	kind    NodeKind
 	forward bool
 	routes  []*rawRoute
 	sysctls []kv
 	exec    []string
 	stp     bool
-	gateway string
-	gwLine  int
-	subnets []string
-	subLine int
+	gateway text
+	subnets []text
 }
 
+// kv is one sysctl; at is where its key is written.
 type kv struct {
 	key, value string
-	line       int
+	at         Pos
 }
 
 type rawRoute struct {
-	to, via string
-	line    int
+	at      Pos // the route entry
+	to, via text
 }
 
 type rawLink struct {
-	line      int
-	endpoints []*rawEndpoint
-	// addresses holds the link-level `addresses:` entries, one list per
-	// entry; hasAddresses tells an absent field from an empty one.
-	addresses    [][]string
-	addrLine     int
+	at Pos // the link entry
+	// endpointsAt is where the endpoints: key is written, or zero.
+	endpointsAt Pos
+	endpoints   []*rawEndpoint
+	// addresses holds the link-level `addresses:` entries; addrAt is
+	// the key, hasAddresses tells an absent field from an empty one.
+	addresses    []rawAddrEntry
+	addrAt       Pos
 	hasAddresses bool
 	mtu          int
-	state        string
-	stateLine    int
-	subnets      []string
-	subLine      int
+	state        text
+	subnets      []text
 	// impair holds the symmetric impairment fields; impairs the
 	// per-endpoint entries of impair:.
 	impair  rawImpair
 	impairs []rawEndImpair
 }
 
+// rawAddrEntry is one entry of a link's addresses: list: the addresses
+// of one end (one, or a list for IPv4 and IPv6).
+type rawAddrEntry struct {
+	at    Pos
+	addrs []text
+}
+
 type rawEndpoint struct {
-	line      int
-	node      string
-	iface     string
-	addresses []string
+	at        Pos // the endpoint entry
+	node      text
+	iface     text
+	addresses []text
 	hasAddrs  bool
-	mac       string
+	mac       text
 	long      bool // written as {node: ..., interface: ...}
 }
 
 type rawExpect struct {
-	line     int
-	from, to string
+	at       Pos // the expectation entry
+	from, to text
 	reach    bool
 	ttl      int
+	ttlAt    Pos
 }
 
 type rawAddressing struct {
-	line       int
-	ipv4, ipv6 string
+	at         Pos
+	ipv4, ipv6 text
 }
 
 var (
@@ -105,20 +115,20 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 	root := doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
-			d.errorf(root.Line, "start from an example in examples/", "the file is empty")
+			d.errorf(lineOnly(root.Line), "start from an example in examples/", "the file is empty")
 			return f
 		}
 		root = root.Content[0]
 	}
 	if isNull(d.resolve(root)) {
 		// "---", "~" or "null": a document with nothing in it.
-		d.errorf(doc.Line, "start from an example in examples/", "the file is empty")
+		d.errorf(lineOnly(doc.Line), "start from an example in examples/", "the file is empty")
 		return f
 	}
 	for _, fl := range d.mapping(root, "the file", fileFields...) {
 		switch fl.key {
 		case "name":
-			f.name, f.nameLine = d.str(fl.value, "name"), fl.line
+			f.name = d.str(fl.value, "name")
 		case "hosts":
 			for _, h := range d.mapping(fl.value, "hosts") {
 				f.hosts = append(f.hosts, d.decodeHost(h))
@@ -136,7 +146,7 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 				f.expect = append(f.expect, d.decodeExpect(e))
 			}
 		case "addressing":
-			a := &rawAddressing{line: fl.line}
+			a := &rawAddressing{at: fl.at}
 			for _, af := range d.mapping(fl.value, "addressing", addressingFields...) {
 				switch af.key {
 				case "ipv4":
@@ -147,14 +157,14 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 			}
 			f.addressing = a
 		case "gateway":
-			f.gateway, f.gwLine = d.str(fl.value, "gateway"), fl.line
+			f.gateway = d.str(fl.value, "gateway")
 		}
 	}
 	return f
 }
 
 func (d *decoder) decodeHost(fl field) *rawNode {
-	h := &rawNode{name: fl.key, line: fl.line, kind: KindHost}
+	h := &rawNode{name: fl.key, at: fl.at, kind: KindHost}
 	what := "host " + fl.key
 	for _, f := range d.mapping(fl.value, what, hostFields...) {
 		switch f.key {
@@ -167,37 +177,37 @@ func (d *decoder) decodeHost(fl field) *rawNode {
 		case "sysctls":
 			for _, s := range d.mapping(f.value, what+" sysctls") {
 				if isNull(d.resolve(s.value)) {
-					d.errorf(s.line, sprintf("write %s: \"1\"", s.key), "%s: sysctl %s has no value", what, s.key)
+					d.errorf(s.at, sprintf("write %s: \"1\"", s.key), "%s: sysctl %s has no value", what, s.key)
 					continue
 				}
 				v, _ := d.scalar(s.value, what+" sysctl "+s.key)
-				h.sysctls = append(h.sysctls, kv{key: s.key, value: v, line: s.line})
+				h.sysctls = append(h.sysctls, kv{key: s.key, value: v, at: s.at})
 			}
 		case "exec":
-			h.exec = d.strings(f.value, what+" exec")
+			h.exec = texts(d.strings(f.value, what+" exec"))
 		case "gateway":
-			h.gateway, h.gwLine = d.str(f.value, what+" gateway"), f.line
+			h.gateway = d.str(f.value, what+" gateway")
 		}
 	}
 	return h
 }
 
 func (d *decoder) decodeSwitch(fl field) *rawNode {
-	s := &rawNode{name: fl.key, line: fl.line, kind: KindSwitch}
+	s := &rawNode{name: fl.key, at: fl.at, kind: KindSwitch}
 	what := "switch " + fl.key
 	for _, f := range d.mapping(fl.value, what, switchFields...) {
 		switch f.key {
 		case "stp":
 			s.stp = d.boolean(f.value, what+" stp")
 		case "subnet":
-			s.subnets, s.subLine = d.strings(f.value, what+" subnet"), f.line
+			s.subnets = d.strings(f.value, what+" subnet")
 		}
 	}
 	return s
 }
 
 func (d *decoder) decodeRoute(n *yaml.Node, what string) *rawRoute {
-	r := &rawRoute{line: d.resolve(n).Line}
+	r := &rawRoute{at: d.pos(n)}
 	for _, f := range d.mapping(n, what+" route", routeFields...) {
 		switch f.key {
 		case "to":
@@ -210,37 +220,44 @@ func (d *decoder) decodeRoute(n *yaml.Node, what string) *rawRoute {
 }
 
 func (d *decoder) decodeLink(n *yaml.Node) *rawLink {
-	l := &rawLink{line: d.resolve(n).Line}
+	l := &rawLink{at: d.pos(n)}
 	for _, f := range d.mapping(n, "link", append(linkFields, impairFields...)...) {
 		if d.decodeImpairField(l, f) {
 			continue
 		}
 		switch f.key {
 		case "endpoints":
+			l.endpointsAt = f.at
 			for _, e := range d.sequence(f.value, "link endpoints") {
 				l.endpoints = append(l.endpoints, d.decodeEndpoint(e))
 			}
 		case "addresses":
-			l.hasAddresses, l.addrLine = true, f.line
+			l.hasAddresses, l.addrAt = true, f.at
 			for _, a := range d.sequence(f.value, "link addresses") {
-				l.addresses = append(l.addresses, d.strings(a, "link address"))
+				l.addresses = append(l.addresses, rawAddrEntry{at: d.pos(a), addrs: d.strings(a, "link address")})
 			}
 		case "mtu":
 			l.mtu = d.integer(f.value, "mtu", 68, 65535)
 		case "state":
-			l.state, l.stateLine = d.str(f.value, "state"), f.line
+			l.state = d.str(f.value, "state")
 		case "subnet":
-			l.subnets, l.subLine = d.strings(f.value, "link subnet"), f.line
+			l.subnets = d.strings(f.value, "link subnet")
 		}
 	}
 	return l
 }
 
 func (d *decoder) decodeEndpoint(n *yaml.Node) *rawEndpoint {
+	e := &rawEndpoint{at: d.pos(n)}
 	n = d.resolve(n)
-	e := &rawEndpoint{line: n.Line}
 	if n.Kind == yaml.ScalarNode {
-		e.node, e.iface, _ = strings.Cut(n.Value, ":")
+		node, iface, _ := strings.Cut(n.Value, ":")
+		e.node = text{s: node, at: e.at}
+		e.iface = text{s: iface, at: e.at}
+		if n.Style == 0 && e.at == d.pos(n) {
+			// A plain scalar, not an alias: the name starts past the ':'.
+			e.iface.at.Col += utf8.RuneCountInString(node) + 1
+		}
 		return e
 	}
 	e.long = true
@@ -256,14 +273,14 @@ func (d *decoder) decodeEndpoint(n *yaml.Node) *rawEndpoint {
 			e.mac = d.str(f.value, "endpoint mac")
 		}
 	}
-	if e.node == "" {
-		d.errorf(e.line, "write {node: h1, interface: eth0}", "endpoint has no node")
+	if e.node.s == "" {
+		d.errorf(e.at, "write {node: h1, interface: eth0}", "endpoint has no node")
 	}
 	return e
 }
 
 func (d *decoder) decodeExpect(n *yaml.Node) *rawExpect {
-	e := &rawExpect{line: d.resolve(n).Line, reach: true}
+	e := &rawExpect{at: d.pos(n), reach: true}
 	for _, f := range d.mapping(n, "expectation", expectFields...) {
 		switch f.key {
 		case "from":
@@ -273,11 +290,11 @@ func (d *decoder) decodeExpect(n *yaml.Node) *rawExpect {
 		case "reach":
 			e.reach = d.boolean(f.value, "expect reach")
 		case "ttl":
-			e.ttl = d.integer(f.value, "expect ttl", 1, 255)
+			e.ttl, e.ttlAt = d.integer(f.value, "expect ttl", 1, 255), d.pos(f.value)
 		}
 	}
-	if e.from == "" || e.to == "" {
-		d.errorf(e.line, "write {from: h1, to: h2}", "an expectation needs both from and to")
+	if e.from.s == "" || e.to.s == "" {
+		d.errorf(e.at, "write {from: h1, to: h2}", "an expectation needs both from and to")
 	}
 	return e
 }
