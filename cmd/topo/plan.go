@@ -20,7 +20,7 @@ func planCmd() *cobra.Command {
 			if err := needRoot("topo plan"); err != nil {
 				return err
 			}
-			plan, err := lab.PlanFor(context.Background(), desired)
+			plan, err := lab.PlanFor(context.Background(), desired, false)
 			if err != nil {
 				return err
 			}

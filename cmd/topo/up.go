@@ -18,16 +18,26 @@ import (
 // maxListedSteps is how many plan steps `up` prints without -v.
 const maxListedSteps = 40
 
+// upFlags are the flags of up that reset shares.
+type upFlags struct {
+	verbose, check, reset, dryRun bool
+}
+
 func upCmd() *cobra.Command {
-	var verbose, check bool
+	var f upFlags
 	c := &cobra.Command{
 		Use:   "up FILE",
 		Short: "Build the lab in FILE, or converge a running lab to it",
 		Long: `Validate FILE, then build its lab: one network namespace per node
 (<lab>-<node> in "ip netns list"), veth pairs for links, a bridge per switch.
-On a lab that is already up, apply only what differs from the file.`,
+On a lab that is already up, apply only what differs from the file.
+With --reset, also undo what was done inside the nodes since they were made
+(processes, settings, neighbour entries) and run the exec commands again.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.dryRun && !f.reset {
+				return fmt.Errorf("--dry-run goes with --reset; `topo plan %s` shows what up would change", args[0])
+			}
 			desired, err := loadFile(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -36,48 +46,64 @@ On a lab that is already up, apply only what differs from the file.`,
 				return err
 			}
 			warnLargeLAN(desired, cmd.ErrOrStderr())
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			opts := lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr()}
-			if verbose {
-				opts.Verbose = cmd.OutOrStdout()
-			}
-			prog := newProgress(cmd.ErrOrStderr(), "up "+desired.Name)
-			opts.Progress = prog.update
-			start := time.Now()
-			plan, err := lab.Up(ctx, desired, opts)
-			prog.finish()
-			if err != nil {
-				if errors.Is(err, lab.ErrStoppedWaiting) {
-					return err
-				}
-				if ctx.Err() != nil {
-					return fmt.Errorf("interrupted: lab %s is partly built; run `topo up %s` to finish it or `topo down %s` to remove it", desired.Name, args[0], desired.Name)
-				}
-				if errors.Is(err, lab.ErrNotOwned) || errors.Is(err, link.ErrNoNetem) {
-					return err
-				}
-				return fmt.Errorf("%w\nlab %s is partly built: fix the cause and run `topo up %s` again, or `topo down %s`", err, desired.Name, args[0], desired.Name)
-			}
-			out := cmd.OutOrStdout()
-			if plan.Empty() {
-				fmt.Fprintf(out, "lab %s: up to date, nothing to change\n", desired.Name)
-			} else {
-				if !verbose {
-					printSteps(out, plan)
-				}
-				fmt.Fprintf(out, "lab %s is up: %d nodes, %d links (%s, %.2fs)\n", desired.Name, len(desired.Nodes), len(desired.Links), plan.Summary(), time.Since(start).Seconds())
-			}
-			plan.WriteNotes(out)
-			if check {
-				return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})
-			}
-			return nil
+			return applyLab(cmd, desired, "topo up "+args[0], f)
 		},
 	}
-	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every step and the output of exec commands")
-	c.Flags().BoolVar(&check, "check", false, "then check the file's expectations (or all pairs) like topo check")
+	c.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "print every step and the output of exec commands")
+	c.Flags().BoolVar(&f.check, "check", false, "then check the file's expectations (or all pairs) like topo check")
+	c.Flags().BoolVar(&f.reset, "reset", false, "also bring every node back to what a fresh up makes (like topo reset)")
+	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "with --reset: list what it would undo, change nothing")
 	return c
+}
+
+// applyLab runs Up (or, with --dry-run, prints its plan) and reports
+// the outcome; again is the command that finishes a partial run.
+func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out := cmd.OutOrStdout()
+	if f.dryRun {
+		plan, err := lab.PlanFor(ctx, desired, f.reset)
+		if err != nil {
+			return err
+		}
+		plan.Write(out)
+		return nil
+	}
+	opts := lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr(), Reset: f.reset}
+	if f.verbose {
+		opts.Verbose = out
+	}
+	prog := newProgress(cmd.ErrOrStderr(), "up "+desired.Name)
+	opts.Progress = prog.update
+	start := time.Now()
+	plan, err := lab.Up(ctx, desired, opts)
+	prog.finish()
+	if err != nil {
+		if errors.Is(err, lab.ErrStoppedWaiting) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: lab %s is partly built; run `%s` to finish it or `topo down %s` to remove it", desired.Name, again, desired.Name)
+		}
+		if errors.Is(err, lab.ErrNotOwned) || errors.Is(err, link.ErrNoNetem) {
+			return err
+		}
+		return fmt.Errorf("%w\nlab %s is partly built: fix the cause and run `%s` again, or `topo down %s`", err, desired.Name, again, desired.Name)
+	}
+	if plan.Empty() {
+		fmt.Fprintf(out, "lab %s: up to date, nothing to change\n", desired.Name)
+	} else {
+		if !f.verbose {
+			printSteps(out, plan)
+		}
+		fmt.Fprintf(out, "lab %s is up: %d nodes, %d links (%s, %.2fs)\n", desired.Name, len(desired.Nodes), len(desired.Links), plan.Summary(), time.Since(start).Seconds())
+	}
+	plan.WriteNotes(out)
+	if f.check {
+		return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})
+	}
+	return nil
 }
 
 // printSteps prints a plan's steps, or a count when there are many.

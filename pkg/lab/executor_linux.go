@@ -25,6 +25,8 @@ type executor struct {
 	hs       *handles
 	verbose  io.Writer
 	progress func(done, total int)
+	// ctx is apply's, for steps that wait.
+	ctx context.Context
 
 	mu   sync.Mutex // guards st (but its namespaces: own), done and bridges
 	done int
@@ -62,6 +64,7 @@ func (x *executor) startIndexes() {
 // had an error (later phases build on earlier ones) and returns every
 // error of that phase, each naming its step.
 func (x *executor) apply(ctx context.Context, plan *topology.Plan) error {
+	x.ctx = ctx
 	x.nodes = x.lab.NodesByName()
 	x.startIndexes()
 	steps := plan.Steps

@@ -57,6 +57,11 @@ var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
 	topology.OpAddRoute: inNS(func(ns *node.Namespace, s topology.Step) error { return link.AddRoute(ns, s.Route) }),
 	topology.OpDelRoute: inNS(func(ns *node.Namespace, s topology.Step) error { return link.DelRoute(ns, s.Route) }),
 	topology.OpRunExec:  func(x *executor, s topology.Step) error { return x.runExec(s.Node) },
+	topology.OpKillProcs: func(x *executor, s topology.Step) error { return x.killProcesses(s.Node) },
+	topology.OpResetSysctl: inNS(func(ns *node.Namespace, s topology.Step) error {
+		return node.WriteSysctl(ns, s.Key, s.Value)
+	}),
+	topology.OpFlushNeigh: inNS(func(ns *node.Namespace, s topology.Step) error { return node.ClearNeighbours(ns) }),
 }
 
 func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error {

@@ -26,6 +26,10 @@ type Options struct {
 	// Notes receives what the user should know that is not an error: a
 	// damaged state rebuilt, a namespace left alone. nil for none.
 	Notes io.Writer
+	// Reset makes Up also undo what was done inside the nodes since
+	// they were made (see topology.Current.Reset): processes, settings,
+	// neighbour entries; exec commands run again.
+	Reset bool
 	// WaitCleanup makes Down wait for the processes it kills to exit
 	// and for the kernel to finish freeing the namespaces, which it
 	// otherwise does in the background after Down returns.
@@ -66,7 +70,12 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := own.sync(); err != nil {
 		return nil, err
 	}
-	plan := topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal})
+	if opts.Reset {
+		if err := observeLeftovers(ctx, desired, obs, hs); err != nil {
+			return nil, err
+		}
+	}
+	plan := topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal, Reset: opts.Reset})
 	// Record the union first: whatever the apply reaches, nothing that
 	// may exist is forgotten (and exec commands not yet run stay due).
 	st.Lab = pendingLab(st.Lab, desired, plan)
@@ -93,9 +102,10 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	return plan, applyErr
 }
 
-// PlanFor computes what Up would do, changing nothing. It takes no
-// lock, so a concurrent Up may make the answer stale.
-func PlanFor(ctx context.Context, desired *topology.Lab) (*topology.Plan, error) {
+// PlanFor computes what Up would do (with reset, what Up with
+// Options.Reset would do), changing nothing. It takes no lock, so a
+// concurrent Up may make the answer stale.
+func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.Plan, error) {
 	st, err := loadOrNew(desired, nil)
 	if err != nil {
 		return nil, err
@@ -106,7 +116,12 @@ func PlanFor(ctx context.Context, desired *topology.Lab) (*topology.Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	return topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal}), nil
+	if reset {
+		if err := observeLeftovers(ctx, desired, obs, hs); err != nil {
+			return nil, err
+		}
+	}
+	return topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal, Reset: reset}), nil
 }
 
 // loadOrNew loads a lab's state, or starts an empty one for a new lab.

@@ -17,6 +17,16 @@ import (
 // whose namespace cannot be read, are skipped. Callable from any
 // goroutine.
 func Processes(inodes map[uint64]bool) ([]int, error) {
+	by, err := ProcessesIn(inodes)
+	var pids []int
+	for _, p := range by {
+		pids = append(pids, p...)
+	}
+	return pids, err
+}
+
+// ProcessesIn is Processes by namespace: inode -> pids, from one scan.
+func ProcessesIn(inodes map[uint64]bool) (map[uint64][]int, error) {
 	if len(inodes) == 0 {
 		return nil, nil
 	}
@@ -30,7 +40,7 @@ func Processes(inodes map[uint64]bool) ([]int, error) {
 		return nil, fmt.Errorf("scan processes: %w", err)
 	}
 	self := os.Getpid()
-	var pids []int
+	out := map[uint64][]int{}
 	for _, n := range names {
 		pid, err := strconv.Atoi(n)
 		if err != nil || pid == self {
@@ -38,10 +48,10 @@ func Processes(inodes map[uint64]bool) ([]int, error) {
 		}
 		ino, ok := netnsInode(pid)
 		if ok && inodes[ino] {
-			pids = append(pids, pid)
+			out[ino] = append(out[ino], pid)
 		}
 	}
-	return pids, nil
+	return out, nil
 }
 
 // netnsInode reads the inode out of /proc/<pid>/ns/net ("net:[INODE]").

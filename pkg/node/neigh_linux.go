@@ -87,6 +87,38 @@ func neighbourEntries(path string) (int, error) {
 // deletions batched into few messages. An entry already gone is
 // success. Any goroutine; no thread switches.
 func FlushNeighbours(ns *Namespace, family int) error {
+	return flushNeighbours(ns, family, false)
+}
+
+// ClearNeighbours deletes every neighbour entry of ns, both families,
+// the permanent ones (`ip neigh replace ... nud permanent`) too: what a
+// new namespace holds. Entries the kernel keeps for itself (NOARP,
+// multicast) stay. Any goroutine.
+func ClearNeighbours(ns *Namespace) error {
+	return flushNeighbours(ns, unix.AF_UNSPEC, true)
+}
+
+// CountNeighbours counts the entries ClearNeighbours would delete.
+func CountNeighbours(ns *Namespace) (int, error) {
+	neighs, err := RetryDump(func() ([]netlink.Neigh, error) { return ns.NL.NeighList(0, unix.AF_UNSPEC) })
+	if err != nil {
+		return 0, fmt.Errorf("%s: list neighbours: %w", ns.Name, err)
+	}
+	n := 0
+	for i := range neighs {
+		if !kernelNeighbour(&neighs[i]) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// kernelNeighbour reports an entry the kernel keeps for itself.
+func kernelNeighbour(n *netlink.Neigh) bool {
+	return n.State&netlink.NUD_NOARP != 0 || n.IP.IsMulticast() || n.IP == nil
+}
+
+func flushNeighbours(ns *Namespace, family int, permanent bool) error {
 	neighs, err := RetryDump(func() ([]netlink.Neigh, error) { return ns.NL.NeighList(0, family) })
 	if err != nil {
 		return fmt.Errorf("%s: list neighbours: %w", ns.Name, err)
@@ -95,7 +127,7 @@ func FlushNeighbours(ns *Namespace, family int) error {
 	var ips []net.IP
 	for i := range neighs {
 		n := &neighs[i]
-		if n.State&(netlink.NUD_PERMANENT|netlink.NUD_NOARP) != 0 || n.IP.IsMulticast() {
+		if kernelNeighbour(n) || n.State&netlink.NUD_PERMANENT != 0 && !permanent {
 			continue
 		}
 		ip, fam := n.IP.To4(), unix.AF_INET

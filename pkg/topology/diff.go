@@ -17,6 +17,10 @@ type Current struct {
 	// SysctlOriginal holds, per node, the value each sysctl had before
 	// topo first changed it, so removing it from the file restores it.
 	SysctlOriginal map[string]map[string]string
+	// Reset plans, beyond the difference, undoing what the observed
+	// Leftovers show, and running the exec commands again: the lab
+	// ends as a fresh up would make it.
+	Reset bool
 }
 
 // Diff computes the plan that takes the lab from cur to desired. Pure:
@@ -34,6 +38,9 @@ func Diff(desired *Lab, cur Current) *Plan {
 	d.links()
 	for _, n := range desired.Nodes {
 		d.nodeSettings(n)
+		if cur.Reset {
+			d.reset(n)
+		}
 	}
 	sortSteps(d.plan.Steps)
 	return d.plan

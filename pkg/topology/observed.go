@@ -27,6 +27,22 @@ type ObservedNode struct {
 	// Sysctls holds the current value of each sysctl that was asked
 	// for when observing, keyed by dotted name.
 	Sysctls map[string]string `json:"sysctls,omitempty"`
+	// Leftovers is what a reset undoes (see Current.Reset); nil unless
+	// observed for one.
+	Leftovers *Leftovers `json:"leftovers,omitempty"`
+}
+
+// Leftovers is what a node holds that a fresh one would not: what
+// people and programs did inside it since it was made.
+type Leftovers struct {
+	// Processes is how many processes run in the namespace.
+	Processes int `json:"processes"`
+	// Neighbours is how many entries its neighbour tables hold, learned
+	// or permanent.
+	Neighbours int `json:"neighbours"`
+	// Sysctls holds each net.* setting whose value differs from a fresh
+	// node's: key -> {value now, value in a fresh node}.
+	Sysctls map[string][2]string `json:"sysctls,omitempty"`
 }
 
 // ObservedIface is the kernel's view of one interface.

@@ -35,6 +35,7 @@ type opSpec struct {
 var opTable = []opSpec{
 	{OpDeleteLink, KindRemove, linkTarget},
 	{OpDeleteNode, KindRemove, nodeTarget},
+	{OpKillProcs, KindRemove, func(s Step) string { return s.Node + " processes" }},
 	{OpCreateNode, KindCreate, nodeTarget},
 	{OpCreateBridge, KindCreate, func(s Step) string { return "bridge " + s.Node + ":" + bridgeDevice }},
 	{OpCreateLink, KindCreate, linkTarget},
@@ -46,9 +47,11 @@ var opTable = []opSpec{
 	{OpSetState, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s %s", s.Node, s.Iface, stateWord(s.Up)) }},
 	{OpSetImpair, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s impair %s", s.Node, s.Iface, s.Impair) }},
 	{OpSetBridge, KindChange, func(s Step) string { return fmt.Sprintf("%s bridge %s", s.Node, s.Bridge) }},
-	{OpSetSysctl, KindChange, func(s Step) string { return fmt.Sprintf("%s sysctl %s = %s", s.Node, s.Key, s.Value) }},
+	{OpSetSysctl, KindChange, sysctlTarget},
+	{OpResetSysctl, KindChange, sysctlTarget},
 	{OpDelRoute, KindRemove, routeTarget},
 	{OpAddRoute, KindCreate, routeTarget},
+	{OpFlushNeigh, KindRemove, func(s Step) string { return s.Node + " neighbour entries" }},
 	{OpRunExec, KindRun, func(s Step) string { return s.Node + " run exec commands" }},
 }
 
@@ -57,6 +60,9 @@ func linkTarget(s Step) string {
 	return "link " + s.Link.Ends[0].String() + " <-> " + s.Link.Ends[1].String()
 }
 func routeTarget(s Step) string { return s.Node + " route " + s.Route.String() }
+func sysctlTarget(s Step) string {
+	return fmt.Sprintf("%s sysctl %s = %s", s.Node, s.Key, s.Value)
+}
 
 // opPhase maps each operation to its place in opTable.
 var opPhase = func() map[Op]int {
