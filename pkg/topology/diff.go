@@ -206,7 +206,8 @@ func (d *differ) nodeSettings(n *Node) {
 	}
 	o := d.observed(n.Name)
 	if d.fresh[n.Name] {
-		o = &ObservedNode{LoopbackUp: true, Sysctls: map[string]string{SysctlForwardV4: "0", SysctlForwardV6: "0"}}
+		// Read-only: sysctls never writes to o.Sysctls.
+		o = &ObservedNode{LoopbackUp: true, Sysctls: defaultValues[n.Kind]}
 	}
 	if o == nil {
 		return
@@ -260,6 +261,11 @@ func hasRoute(rs []Route, r Route) bool {
 	return false
 }
 
+// sysctls plans the sysctls of one node: forwarding first (writing it
+// also resets conf.all.accept_redirects, modelled here), then the
+// file's own in key order. A key the file no longer sets goes back to
+// its lab default (NodeDefaults) if it has one, else to the value it
+// had before topo first set it.
 func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	want := EffectiveSysctls(n)
 	was := EffectiveSysctls(old)
@@ -267,11 +273,29 @@ func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	for k := range want {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool {
+		if fi, fj := isForwarding(keys[i]), isForwarding(keys[j]); fi != fj {
+			return fi
+		}
+		return keys[i] < keys[j]
+	})
+	// reset is conf.all.accept_redirects once a planned ip_forward
+	// write has reset it, else "".
+	var reset string
+	have := func(k string) (string, bool) {
+		if k == sysctlAcceptRedirectsAll && reset != "" {
+			return reset, true
+		}
+		v, ok := o.Sysctls[k]
+		return v, ok
+	}
 	for _, k := range keys {
-		if cur, ok := o.Sysctls[k]; !ok || cur != want[k] {
-			reason := why(was != nil && was[k] == want[k], "sysctl", o.Sysctls[k]+" -> "+want[k])
+		if cur, ok := have(k); !ok || cur != want[k] {
+			reason := why(was != nil && was[k] == want[k], "sysctl", cur+" -> "+want[k])
 			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: want[k], Why: newOr(old != nil && !d.fresh[n.Name], reason)})
+			if k == SysctlForwardV4 {
+				reset = redirectsFor(want[k])
+			}
 		}
 	}
 	var gone []string
@@ -282,11 +306,30 @@ func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	}
 	sort.Strings(gone)
 	for _, k := range gone {
-		orig, known := d.cur.SysctlOriginal[n.Name][k]
-		if known && o.Sysctls[k] != orig {
-			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: orig, Why: "removed from file: restore " + orig})
+		to, known := NodeDefault(n.Kind, k)
+		if k == sysctlAcceptRedirectsAll && known {
+			to = redirectsFor(want[SysctlForwardV4]) // what a fresh build ends with
+		}
+		reason := "removed from file: lab default " + to
+		if !known {
+			to, known = d.cur.SysctlOriginal[n.Name][k]
+			reason = "removed from file: restore " + to
+		}
+		if cur, ok := have(k); known && (!ok || cur != to) {
+			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: to, Why: reason})
 		}
 	}
+}
+
+func isForwarding(key string) bool { return key == SysctlForwardV4 || key == SysctlForwardV6 }
+
+// redirectsFor is the conf.all.accept_redirects the kernel sets when
+// ip_forward becomes forward: "0" for a router, "1" otherwise.
+func redirectsFor(forward string) string {
+	if forward == "0" {
+		return "1"
+	}
+	return "0"
 }
 
 // why explains a step: a change in the file, or drift when the file
