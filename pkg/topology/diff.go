@@ -16,6 +16,8 @@ type Current struct {
 	Observed *Observed
 	// SysctlOriginal holds, per node, the value each sysctl had before
 	// topo first changed it, so removing it from the file restores it.
+	// A sysctl with a lab default (NodeDefaults) goes back to that
+	// default instead.
 	SysctlOriginal map[string]map[string]string
 }
 
