@@ -33,7 +33,8 @@ type State struct {
 	// loaded, it changes only through an ownership (ownership.go).
 	Namespaces map[string]uint64 `json:"namespaces"`
 	// SysctlOriginal keeps, per node, a sysctl's value before topo
-	// first changed it.
+	// first changed it; sysctls with a lab default
+	// (topology.NodeDefaults) go back to that instead and are not kept.
 	SysctlOriginal map[string]map[string]string `json:"sysctlOriginal,omitempty"`
 }
 

@@ -101,26 +101,26 @@ func (x *executor) createNode(name string) error {
 }
 
 // nodeSysctls are set in every new node's namespace before anything
-// is in it.
+// is in it: topology.NodeDefaults, and for a switch the bridge's
+// netfilter hooks off.
 func nodeSysctls(isSwitch bool) []node.Sysctl {
-	// Addresses are unique by validation, so duplicate address
-	// detection only delays IPv6 (a router's link-local address stays
-	// tentative for a second or two): off for every interface the node
-	// will have.
-	s := []node.Sysctl{{Key: "net.ipv6.conf.default.accept_dad", Value: "0"},
-		// topo sets addresses and routes itself, and no router in a
-		// lab advertises unless the user runs a daemon for it; the
-		// kernel's endless solicitations (to ff02::2, which every
-		// switch floods to every port) only load a large flat LAN to
-		// the point of dropping frames. Advertisements are still
-		// accepted.
-		{Key: "net.ipv6.conf.default.router_solicitations", Value: "0"},
-		// A link set down is a cable pulled: its IPv6 addresses stay,
-		// as they do when the carrier goes (the kernel otherwise
-		// flushes them on an administrative down, and the routes
-		// through them could not come back with the link).
-		{Key: "net.ipv6.conf.all.keep_addr_on_down", Value: "1"}}
 	if isSwitch {
+		return switchSysctls
+	}
+	return hostSysctls
+}
+
+var (
+	hostSysctls   = createSysctls(topology.KindHost)
+	switchSysctls = createSysctls(topology.KindSwitch)
+)
+
+func createSysctls(kind topology.NodeKind) []node.Sysctl {
+	var s []node.Sysctl
+	for _, d := range topology.NodeDefaults(kind) {
+		s = append(s, node.Sysctl{Key: d.Key, Value: d.Value})
+	}
+	if kind == topology.KindSwitch {
 		// A switch forwards frames and nothing else: when the machine
 		// has br_netfilter loaded (Docker does it), every bridged frame
 		// would otherwise also go through the switch namespace's
@@ -305,11 +305,19 @@ func (x *executor) deleteLink(l *topology.Link) error {
 }
 
 // setSysctl writes a sysctl, first remembering the value it replaces
-// so that removing it from the file can restore it.
+// so that removing it from the file can restore it, unless it has a
+// lab default to go back to.
 func (x *executor) setSysctl(ns *node.Namespace, s topology.Step) error {
 	x.mu.Lock()
 	_, known := x.st.SysctlOriginal[s.Node][s.Key]
 	x.mu.Unlock()
+	// A key with a lab default goes back to that default, not to what
+	// the namespace held (see topology.NodeDefaults).
+	if n := x.nodes[s.Node]; n != nil {
+		if _, ok := topology.NodeDefault(n.Kind, s.Key); ok {
+			known = true
+		}
+	}
 	if !known {
 		cur, err := node.ReadSysctls(ns, []string{s.Key})
 		if err != nil {

@@ -16,6 +16,8 @@ type Current struct {
 	Observed *Observed
 	// SysctlOriginal holds, per node, the value each sysctl had before
 	// topo first changed it, so removing it from the file restores it.
+	// A sysctl with a lab default (NodeDefaults) goes back to that
+	// default instead.
 	SysctlOriginal map[string]map[string]string
 	// Reset plans, beyond the difference, undoing what the observed
 	// Leftovers show, and running the exec commands again: the lab
@@ -298,7 +300,8 @@ func (d *differ) nodeSettings(n *Node) {
 	}
 	o := d.observed(n.Name)
 	if d.fresh[n.Name] {
-		o = &ObservedNode{LoopbackUp: true, Sysctls: map[string]string{SysctlForwardV4: "0", SysctlForwardV6: "0"}}
+		// Read-only: sysctls never writes to o.Sysctls.
+		o = &ObservedNode{LoopbackUp: true, Sysctls: defaultValues[n.Kind]}
 	}
 	if o == nil {
 		return
@@ -336,6 +339,11 @@ func (d *differ) bridge(n, old *Node, br *ObservedIface) {
 	}
 }
 
+// sysctls plans the sysctls of one node: forwarding first (writing it
+// also resets conf.all.accept_redirects, modelled here), then the
+// file's own in key order. A key the file no longer sets goes back to
+// its lab default (NodeDefaults) if it has one, else to the value it
+// had before topo first set it.
 func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	want := EffectiveSysctls(n)
 	was := EffectiveSysctls(old)
@@ -343,11 +351,29 @@ func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	for k := range want {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool {
+		if fi, fj := isForwarding(keys[i]), isForwarding(keys[j]); fi != fj {
+			return fi
+		}
+		return keys[i] < keys[j]
+	})
+	// reset is conf.all.accept_redirects once a planned ip_forward
+	// write has reset it, else "".
+	var reset string
+	have := func(k string) (string, bool) {
+		if k == sysctlAcceptRedirectsAll && reset != "" {
+			return reset, true
+		}
+		v, ok := o.Sysctls[k]
+		return v, ok
+	}
 	for _, k := range keys {
-		if cur, ok := o.Sysctls[k]; !ok || cur != want[k] {
-			reason := why(was != nil && was[k] == want[k], "sysctl", o.Sysctls[k]+" -> "+want[k])
+		if cur, ok := have(k); !ok || cur != want[k] {
+			reason := why(was != nil && was[k] == want[k], "sysctl", cur+" -> "+want[k])
 			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: want[k], Why: newOr(old != nil && !d.fresh[n.Name], reason)})
+			if k == SysctlForwardV4 {
+				reset = redirectsFor(want[k])
+			}
 		}
 	}
 	var gone []string
@@ -356,13 +382,50 @@ func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 			gone = append(gone, k)
 		}
 	}
-	sort.Strings(gone)
-	for _, k := range gone {
-		orig, known := d.cur.SysctlOriginal[n.Name][k]
-		if known && o.Sysctls[k] != orig {
-			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: orig, Why: "removed from file: restore " + orig})
+	owned := ownedDefaults(n)
+	for _, k := range sortedKeys(owned) {
+		if _, wasSet := was[k]; wasSet {
+			continue // removed from the file: below
+		}
+		if cur, ok := o.Sysctls[k]; ok && cur != owned[k] {
+			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: owned[k], Why: "drift: sysctl " + cur + " -> " + owned[k] + ", the lab default"})
 		}
 	}
+	sort.Strings(gone)
+	for _, k := range gone {
+		to, known := NodeDefault(n.Kind, k)
+		if k == sysctlAcceptRedirectsAll && known {
+			to = redirectsFor(want[SysctlForwardV4]) // what a fresh build ends with
+		}
+		reason := "removed from file: lab default " + to
+		if !known {
+			to, known = d.cur.SysctlOriginal[n.Name][k]
+			reason = "removed from file: restore " + to
+		}
+		if cur, ok := have(k); known && (!ok || cur != to) {
+			d.add(Step{Op: OpSetSysctl, Node: n.Name, Key: k, Value: to, Why: reason})
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isForwarding(key string) bool { return key == SysctlForwardV4 || key == SysctlForwardV6 }
+
+// redirectsFor is the conf.all.accept_redirects the kernel sets when
+// ip_forward becomes forward: "0" for a router, "1" otherwise.
+func redirectsFor(forward string) string {
+	if forward == "0" {
+		return "1"
+	}
+	return "0"
 }
 
 // why explains a step: a change in the file, or drift when the file

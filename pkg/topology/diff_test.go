@@ -215,6 +215,16 @@ func TestDiffChanges(t *testing.T) {
 			want:   []string{"~ r1 sysctl net.ipv4.ip_forward = 1  (drift"},
 		},
 		{
+			desc:   "drift: a lab default changed by hand",
+			tamper: func(o *Observed) { o.Nodes["h1"].Sysctls["net.ipv4.conf.all.rp_filter"] = "1" },
+			want:   []string{"~ h1 sysctl net.ipv4.conf.all.rp_filter = 0  (drift: sysctl 1 -> 0, the lab default)"},
+		},
+		{
+			desc:   "drift: a switch's lab default changed by hand",
+			tamper: func(o *Observed) { o.Nodes["s1"].Sysctls = map[string]string{"net.ipv6.conf.default.accept_dad": "1"} },
+			want:   []string{"~ s1 sysctl net.ipv6.conf.default.accept_dad = 0  (drift"},
+		},
+		{
 			desc:   "drift: the bridge set down",
 			tamper: func(o *Observed) { o.Nodes["s1"].Ifaces[bridgeDevice].AdminUp = false },
 			want:   []string{"~ s1:br0 up  (drift: bridge down)"},

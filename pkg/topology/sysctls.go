@@ -26,10 +26,45 @@ func EffectiveSysctls(n *Node) map[string]string {
 	return out
 }
 
+// ownedDefaults are the lab defaults (NodeDefaults) a node keeps as
+// they are after it is built, so that a change by hand is drift: every
+// default the node's own settings (EffectiveSysctls) do not override,
+// except those the kernel changes itself when forwarding is set
+// (forwarding of "default", conf.all.accept_redirects).
+func ownedDefaults(n *Node) map[string]string {
+	if n == nil {
+		return nil
+	}
+	set := EffectiveSysctls(n)
+	out := map[string]string{}
+	for _, d := range NodeDefaults(n.Kind) {
+		if _, ok := set[d.Key]; ok || followsForwarding(d.Key) {
+			continue
+		}
+		out[d.Key] = d.Value
+	}
+	return out
+}
+
+// followsForwarding reports a setting the kernel rewrites when
+// forwarding changes.
+func followsForwarding(key string) bool {
+	switch key {
+	case SysctlForwardV4, SysctlForwardV6, sysctlAcceptRedirectsAll,
+		"net.ipv4.conf.default.forwarding", "net.ipv6.conf.default.forwarding":
+		return true
+	}
+	return false
+}
+
 // SysctlKeys lists, sorted, the sysctls the planner needs observed on a
-// node: those desired now and those set by the last applied state.
+// node: those desired now, those set by the last applied state, and
+// the lab defaults it keeps (see ownedDefaults).
 func SysctlKeys(desired, applied *Node) []string {
 	set := map[string]bool{}
+	for k := range ownedDefaults(desired) {
+		set[k] = true
+	}
 	for k := range EffectiveSysctls(desired) {
 		set[k] = true
 	}

@@ -61,6 +61,11 @@ func TestDrift(t *testing.T) {
 		steps: []string{"- h2 route blackhole 10.55.0.0/16 proto boot"},
 		names: "h2 route",
 	}, {
+		desc:  "a lab default changed by hand",
+		cmd:   []string{"ip", "netns", "exec", l.NS("h2"), "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"},
+		steps: []string{"~ h2 sysctl net.ipv4.conf.all.rp_filter = 0"},
+		names: "h2 sysctl",
+	}, {
 		desc:  "route deleted",
 		cmd:   []string{"ip", "-n", l.NS("h1"), "route", "del", "10.99.0.0/16"},
 		steps: []string{"+ h1 route 10.99.0.0/16 via 10.77.1.2"},
