@@ -30,11 +30,15 @@ func sysctlPath(key string) (string, error) {
 // a thread switched into ns (via ns.Do), because /proc/sys/net shows
 // the namespace of the thread that opens it.
 //
-// The forwarding sysctls are read over netlink instead: no thread
-// switch and no /proc lookup, which grows slow with many namespaces.
+// A lookup of /proc/sys/net/ipv4 grows slower with every namespace
+// whose settings were ever read (the kernel keeps one cached entry of
+// that name per namespace, in one chain), while what lies below it is
+// the namespace's own. So each family's directory is opened once and
+// the files are opened relative to it. The forwarding sysctls are read
+// over netlink instead: no thread switch and no /proc lookup.
 func ReadSysctls(ns *Namespace, keys []string) (map[string]string, error) {
 	out := make(map[string]string, len(keys))
-	var rest, paths []string
+	var rest []string
 	for _, k := range keys {
 		fam := map[string]int{sysctlForwardV4: unix.AF_INET, sysctlForwardV6: unix.AF_INET6}[k]
 		if fam != 0 {
@@ -45,22 +49,27 @@ func ReadSysctls(ns *Namespace, keys []string) (map[string]string, error) {
 			out[k] = v
 			continue
 		}
-		p, err := sysctlPath(k)
-		if err != nil {
+		if _, err := sysctlPath(k); err != nil {
 			return nil, err
 		}
-		rest, paths = append(rest, k), append(paths, p)
+		rest = append(rest, k)
 	}
 	if len(rest) == 0 {
 		return out, nil
 	}
 	err := ns.Do(func() error {
-		for i, p := range paths {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return sysctlErr(ns, rest[i], err)
+		dirs := map[string]int{}
+		defer func() {
+			for _, fd := range dirs {
+				unix.Close(fd)
 			}
-			out[rest[i]] = strings.TrimSpace(string(b))
+		}()
+		for _, k := range rest {
+			v, err := readSysctlAt(dirs, k)
+			if err != nil {
+				return sysctlErr(ns, k, err)
+			}
+			out[k] = v
 		}
 		return nil
 	})
@@ -68,6 +77,39 @@ func ReadSysctls(ns *Namespace, keys []string) (map[string]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// readSysctlAt reads a valid net.* key through the open directory of
+// its first level (net.ipv4, net.ipv6, ...), opening and caching it in
+// dirs when needed.
+func readSysctlAt(dirs map[string]int, key string) (string, error) {
+	parts := strings.Split(key, ".")
+	if len(parts) < 3 {
+		p, _ := sysctlPath(key)
+		b, err := os.ReadFile(p)
+		return strings.TrimSpace(string(b)), err
+	}
+	top := "/proc/sys/net/" + parts[1]
+	dir, ok := dirs[top]
+	if !ok {
+		fd, err := unix.Open(top, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return "", &fs.PathError{Op: "open", Path: top, Err: err}
+		}
+		dirs[top], dir = fd, fd
+	}
+	rel := strings.Join(parts[2:], "/")
+	fd, err := unix.Openat(dir, rel, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", &fs.PathError{Op: "open", Path: top + "/" + rel, Err: err}
+	}
+	defer unix.Close(fd)
+	var b [256]byte
+	n, err := unix.Read(fd, b[:])
+	if err != nil {
+		return "", &fs.PathError{Op: "read", Path: top + "/" + rel, Err: err}
+	}
+	return strings.TrimSpace(string(b[:n])), nil
 }
 
 // WriteSysctl sets the net.* sysctl key to value inside ns (opening the
