@@ -75,6 +75,18 @@ func (o *ownership) adopt(node string, inode uint64) error {
 	return journal(o.lab, node, inode)
 }
 
+// unclaim drops the claim on node when its namespace was not made
+// because a namespace of that name, not topo's, took the name first:
+// otherwise the next up would adopt that namespace as one topo made.
+// A node already recorded with an inode stays the lab's.
+func (o *ownership) unclaim(node string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if rec, ok := o.st.Namespaces[node]; ok && rec == 0 {
+		delete(o.st.Namespaces, node)
+	}
+}
+
 // journal appends the record of node's namespace made with inode.
 // Appends need no lock (see appendRecord), so nodes made in parallel
 // do not wait for each other's.

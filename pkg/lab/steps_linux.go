@@ -85,6 +85,7 @@ func (x *executor) createNode(name string) error {
 	isSwitch := n != nil && n.Kind == topology.KindSwitch
 	ns, err := node.Create(nsName, node.CreateOptions{Sysctls: nodeSysctls(isSwitch)})
 	if errors.Is(err, fs.ErrExist) {
+		x.own.unclaim(name)
 		return fmt.Errorf("%w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", ErrNotOwned, nsName, nsName)
 	}
 	if err != nil {
