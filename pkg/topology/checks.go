@@ -156,6 +156,9 @@ func (b *builder) buildExpectations() {
 			if n, known := b.nodes[to]; !known || n.Kind != KindHost {
 				b.errorf(re.to.at, b.nodeHint(to), "expectation to %q: neither a host nor an IP address", to)
 				ok = false
+			} else if _, has := b.lab.FirstAddress(to); !has {
+				b.errorf(re.to.at, "give "+to+" an address on one of its links (addresses:, a subnet: or the addressing: pool), or expect one of its addresses", "expectation to %q: that host has no address", to)
+				ok = false
 			}
 		}
 		if re.ttl != 0 && !re.reach {

@@ -334,6 +334,11 @@ func TestExpectations(t *testing.T) {
 		"  - {from: h1, to: 10.0.9.9, reach: false}",
 		"  - {from: h1, to: h3, ttl: 63}",
 		`  - {from: h2, to: "fd00::1", reach: yes}`,
+		"links:",
+		"  - endpoints: [h1:eth0, h2:eth0]",
+		"    addresses: [10.0.0.1/24, 10.0.0.2/24]",
+		"  - endpoints: [h1:eth1, h3:eth0]",
+		"    addresses: [10.0.1.1/24, 10.0.1.3/24]",
 	))
 	want := []Expectation{
 		{From: "h1", To: "h2", Reach: true, Pos: Pos{File: "lab.yaml", Line: 3, Col: 5}},
