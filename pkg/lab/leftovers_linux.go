@@ -75,15 +75,7 @@ func (c *freshCache) get(n *topology.Node) (map[string]string, error) {
 	for k := range set {
 		keys = append(keys, k)
 	}
-	// Forwarding first, as the plan writes it (it resets other settings).
-	sort.Slice(keys, func(i, j int) bool {
-		fi := keys[i] == topology.SysctlForwardV4 || keys[i] == topology.SysctlForwardV6
-		fj := keys[j] == topology.SysctlForwardV4 || keys[j] == topology.SysctlForwardV6
-		if fi != fj {
-			return fi
-		}
-		return keys[i] < keys[j]
-	})
+	topology.SortSysctls(keys) // in the order the plan writes them
 	after := make([]node.Sysctl, len(keys))
 	id := []string{string(n.Kind)}
 	for i, k := range keys {

@@ -351,12 +351,7 @@ func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	for k := range want {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if fi, fj := isForwarding(keys[i]), isForwarding(keys[j]); fi != fj {
-			return fi
-		}
-		return keys[i] < keys[j]
-	})
+	SortSysctls(keys)
 	// reset is conf.all.accept_redirects once a planned ip_forward
 	// write has reset it, else "".
 	var reset string
@@ -415,6 +410,17 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SortSysctls puts keys in the order topo writes them: forwarding
+// first (a changed ip_forward resets other settings), then by name.
+func SortSysctls(keys []string) {
+	sort.Slice(keys, func(i, j int) bool {
+		if fi, fj := isForwarding(keys[i]), isForwarding(keys[j]); fi != fj {
+			return fi
+		}
+		return keys[i] < keys[j]
+	})
 }
 
 func isForwarding(key string) bool { return key == SysctlForwardV4 || key == SysctlForwardV6 }

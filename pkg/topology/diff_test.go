@@ -274,16 +274,22 @@ func TestDiffChanges(t *testing.T) {
 			if tc.tamper != nil {
 				tc.tamper(obs)
 			}
-			got := steps(Diff(desired, Current{Applied: base, Observed: obs}))
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %d steps, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
-			}
-			for i, w := range tc.want {
-				if !strings.Contains(squash(got[i]), squash(w)) {
-					t.Errorf("step %d = %q, want it to contain %q", i, got[i], w)
-				}
-			}
+			matchSteps(t, steps(Diff(desired, Current{Applied: base, Observed: obs})), tc.want)
 		})
+	}
+}
+
+// matchSteps fails t unless got has one step per want, in order, each
+// containing its want (spaces folded).
+func matchSteps(t *testing.T, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d steps, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i, w := range want {
+		if !strings.Contains(squash(got[i]), squash(w)) {
+			t.Errorf("step %d = %q, want it to contain %q", i, got[i], w)
+		}
 	}
 }
 
