@@ -48,22 +48,39 @@ func TestInPlaceKeepsProcesses(t *testing.T) {
 	index := map[string]int{"h1": ifindex(t, l.NS("h1"), "eth0"), "h2": ifindex(t, l.NS("h2"), "eth0")}
 
 	h1 := func(extra string) string { return strings.Replace(e2e.PairBody, "  h1: {}\n", "  h1:\n"+extra, 1) }
-	for _, tc := range []struct{ desc, body string }{
-		{"address", strings.Replace(e2e.PairBody, "10.77.1.1/24", "10.77.1.11/24", 1)},
-		{"mtu", e2e.PairBody + "    mtu: 1400\n"},
+	routed := h1("    routes:\n      - {to: 10.99.0.0/16, via: 10.77.1.2}\n")
+	for _, tc := range []struct {
+		desc, body string
+		base       string // the file before and after the change; "" for e2e.PairBody
+	}{
+		{"address", strings.Replace(e2e.PairBody, "10.77.1.1/24", "10.77.1.11/24", 1), ""},
+		{"mtu", e2e.PairBody + "    mtu: 1400\n", ""},
 		{"mac", strings.Replace(e2e.PairBody, "[h1:eth0, h2:eth0]\n    addresses: [10.77.1.1/24, 10.77.1.2/24]",
-			"\n      - {node: h1, interface: eth0, addresses: [10.77.1.1/24], mac: \"02:00:00:77:03:01\"}\n      - {node: h2, interface: eth0, addresses: [10.77.1.2/24]}", 1)},
-		{"route", h1("    routes:\n      - {to: 10.99.0.0/16, via: 10.77.1.2}\n")},
-		{"sysctl", h1("    sysctls: {net.ipv4.icmp_echo_ignore_all: \"1\"}\n")},
-		{"forwarding", h1("    forward: true\n")},
-		{"link state", e2e.PairBody + "    state: down\n"},
+			"\n      - {node: h1, interface: eth0, addresses: [10.77.1.1/24], mac: \"02:00:00:77:03:01\"}\n      - {node: h2, interface: eth0, addresses: [10.77.1.2/24]}", 1), ""},
+		{"route", routed, ""},
+		{"sysctl", h1("    sysctls: {net.ipv4.icmp_echo_ignore_all: \"1\"}\n"), ""},
+		{"forwarding", h1("    forward: true\n"), ""},
+		{"link state", e2e.PairBody + "    state: down\n", ""},
+		// The kernel drops the route with the old address, and with the
+		// link set down; up puts it back in the same run.
+		{"readdress with a route", strings.Replace(routed, "10.77.1.1/24", "10.77.1.11/24", 1), routed},
+		{"link down then up with a route", routed + "    state: down\n", routed},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			l := l.in(t)
-			for i, body := range []string{tc.body, e2e.PairBody} { // the change, and back
+			seq := []string{tc.body, e2e.PairBody} // the change, and back
+			if tc.base != "" {
+				seq = []string{tc.base, tc.body, tc.base, e2e.PairBody}
+			}
+			for _, body := range seq {
 				l.Write(body)
-				if steps := l.Up(); len(steps) == 0 && i == 0 {
+				if steps := l.Up(); len(steps) == 0 && body == tc.body {
 					t.Fatalf("up of the changed file changed nothing")
+				}
+				if strings.Contains(body, "routes:") && !strings.Contains(body, "state: down") {
+					if got := kernelRoutes(t, l.NS("h1")); got != "10.99.0.0/16 via 10.77.1.2" {
+						t.Errorf("h1 routes after up: %q, want the file's", got)
+					}
 				}
 				if steps := l.Plan(); len(steps) > 0 {
 					t.Errorf("plan after up is not empty: %v", steps)
