@@ -100,20 +100,22 @@ func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total in
 			return fmt.Errorf("save state: %w", err)
 		}
 	}
-	err := parallel(ctx, len(phase), func(i int) error {
-		s := phase[i]
-		if err := x.step(s); err != nil {
-			return fmt.Errorf("%s: %w", stepName(s), err)
-		}
-		x.mu.Lock()
-		x.done++
-		done := x.done
-		x.mu.Unlock()
-		if x.progress != nil {
-			x.progress(done, total)
-		}
-		if x.verbose != nil {
-			fmt.Fprintln(x.verbose, s.String())
+	units := unitsOf(phase)
+	err := parallel(ctx, len(units), func(i int) error {
+		for _, s := range units[i] {
+			if err := x.step(s); err != nil {
+				return fmt.Errorf("%s: %w", stepName(s), err)
+			}
+			x.mu.Lock()
+			x.done++
+			done := x.done
+			x.mu.Unlock()
+			if x.progress != nil {
+				x.progress(done, total)
+			}
+			if x.verbose != nil {
+				fmt.Fprintln(x.verbose, s.String())
+			}
 		}
 		return nil
 	})
@@ -126,6 +128,31 @@ func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total in
 		}
 	}
 	return err
+}
+
+// unitsOf splits a phase into what may run in parallel: one step
+// each, or, for an operation whose steps of one node must keep their
+// order (topology.InOrder), all of a node's steps in plan order.
+func unitsOf(phase []topology.Step) [][]topology.Step {
+	if !topology.InOrder(phase[0].Op) {
+		units := make([][]topology.Step, len(phase))
+		for i := range phase {
+			units[i] = phase[i : i+1]
+		}
+		return units
+	}
+	var units [][]topology.Step
+	at := map[string]int{}
+	for _, s := range phase {
+		i, ok := at[s.Node]
+		if !ok {
+			i = len(units)
+			at[s.Node] = i
+			units = append(units, nil)
+		}
+		units[i] = append(units[i], s)
+	}
+	return units
 }
 
 // stepName names a step's operation and object for error messages:

@@ -99,7 +99,7 @@ func onlyLink(plan *topology.Plan, lk *topology.Link) *topology.Plan {
 	}
 	for _, n := range plan.Notes {
 		for _, e := range lk.Ends {
-			if strings.HasPrefix(n, e.Node+" route ") && strings.Contains(n, " "+e.String()+" ") {
+			if strings.HasPrefix(n, e.Node+" route ") && (strings.Contains(n, " "+e.String()+" ") || strings.Contains(n, " "+e.String()+",")) {
 				out.Notes = append(out.Notes, n)
 			}
 		}

@@ -54,10 +54,11 @@ var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
 	topology.OpSetSysctl: func(x *executor, s topology.Step) error {
 		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.setSysctl(ns, s) })
 	},
-	topology.OpAddRoute:  inNS(func(ns *node.Namespace, s topology.Step) error { return link.AddRoute(ns, s.Route) }),
-	topology.OpDelRoute:  inNS(func(ns *node.Namespace, s topology.Step) error { return link.DelRoute(ns, s.Route) }),
-	topology.OpRunExec:   func(x *executor, s topology.Step) error { return x.runExec(s.Node) },
-	topology.OpKillProcs: func(x *executor, s topology.Step) error { return x.killProcesses(s.Node) },
+	topology.OpAddRoute:    inNS(func(ns *node.Namespace, s topology.Step) error { return link.AddRoute(ns, s.Route) }),
+	topology.OpDelRoute:    inNS(func(ns *node.Namespace, s topology.Step) error { return link.DelRoute(ns, s.Route) }),
+	topology.OpRunExec:     func(x *executor, s topology.Step) error { return x.runExec(s.Node) },
+	topology.OpKillProcs:   func(x *executor, s topology.Step) error { return x.killProcesses(s.Node) },
+	topology.OpDeleteIface: inNS(func(ns *node.Namespace, s topology.Step) error { return link.Delete(ns, s.Iface) }),
 	topology.OpResetSysctl: inNS(func(ns *node.Namespace, s topology.Step) error {
 		return node.WriteSysctl(ns, s.Key, s.Value)
 	}),

@@ -81,6 +81,9 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 		if ad.Scope != unix.RT_SCOPE_UNIVERSE && ad.Scope != unix.RT_SCOPE_SITE {
 			continue
 		}
+		if ad.Flags&unix.IFA_F_PERMANENT == 0 {
+			continue // learned with a lifetime: SLAAC, DHCP; not topo's
+		}
 		ip, ok := netip.AddrFromSlice(ad.IP)
 		if !ok {
 			continue
@@ -99,7 +102,7 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 		return nil, err
 	}
 	if len(sysctlKeys) > 0 {
-		if o.Sysctls, err = node.ReadSysctls(ns, sysctlKeys); err != nil {
+		if o.Sysctls, err = node.ReadPresentSysctls(ns, sysctlKeys); err != nil {
 			return nil, err
 		}
 	}

@@ -64,11 +64,16 @@ func AddRoute(ns *node.Namespace, r topology.Route) error {
 	return fmt.Errorf("%s: add route %s: %w", ns.Name, r, err)
 }
 
-// DelRoute deletes r from the main table of ns: topo's own (static)
-// route, or an observed one with its protocol and type. An absent route
-// is success. Callable from any goroutine.
+// DelRoute deletes r from the main table of ns, whatever protocol made
+// it (topo's own static route, or one made by hand, with its type). An
+// absent route is success. Callable from any goroutine.
 func DelRoute(ns *node.Namespace, r topology.Route) error {
-	err := ns.NL.RouteDel(toRoute(r))
+	nr := toRoute(r)
+	// Any protocol: the kernel matches on destination, next hop and
+	// type, so a route whose protocol was not told apart (0, "unspec")
+	// goes too.
+	nr.Protocol = 0
+	err := ns.NL.RouteDel(nr)
 	if err != nil && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("%s: delete route %s: %w", ns.Name, r, err)
 	}

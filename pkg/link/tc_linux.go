@@ -27,9 +27,10 @@ const (
 // topo's qdisc tree for m (see shape.go: tbf for a rate, netem for the
 // rest, htb with netem below it for both). A root of the same kind is
 // changed in place; another is replaced in one graft. nil or zero
-// removes the root qdisc when it is one topo makes (tbf, htb or netem),
-// leaving the kernel default; "not found" is success. Setting the same
-// m twice is harmless.
+// removes the root qdisc, whatever its kind (the root of an interface
+// topo made is topo's: another kind was put there by hand), leaving the
+// kernel default; "not found" is success. Setting the same m twice is
+// harmless.
 //
 // When m needs netem and the kernel has none, it changes nothing and
 // returns an error wrapping ErrNoNetem. If a later step of a new htb
@@ -238,11 +239,12 @@ func isMissingKind(err error) bool {
 	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EOPNOTSUPP)
 }
 
-// topoKinds are the root qdiscs SetImpair makes, and so may remove.
+// topoKinds are the root qdiscs SetImpair makes; a root of another kind
+// was put there by hand (see foreignRoot).
 var topoKinds = map[string]bool{"tbf": true, "htb": true, "netem": true}
 
-// deleteRoot removes root when it is one of topo's kinds; nil, another
-// kind or one already gone is success.
+// deleteRoot removes the root qdisc of one of topo's interfaces, of any
+// kind: the root is topo's to set. nil or one already gone is success.
 func deleteRoot(ns *node.Namespace, root netlink.Qdisc) error {
 	if root == nil {
 		return nil

@@ -287,6 +287,9 @@ func TestSysctl(t *testing.T) {
 		!strings.Contains(err.Error(), "no sysctl") {
 		t.Fatalf("missing key: %v", err)
 	}
+	if got, err := ReadPresentSysctls(ns, []string{"net.ipv4.no_such_thing", keys[0]}); err != nil || len(got) != 1 || got[keys[0]] != "1" {
+		t.Fatalf("ReadPresentSysctls with a missing key = %v, %v; want only %s", got, err, keys[0])
+	}
 	for _, k := range []string{"kernel.hostname", "net.../x", "net.ipv4/../x", "net.ipv4.IP", "net.a b"} {
 		if err := WriteSysctl(ns, k, "1"); err == nil {
 			t.Errorf("WriteSysctl(%q) accepted", k)

@@ -2,12 +2,12 @@ package node
 
 import (
 	"errors"
-
 	"fmt"
-	"golang.org/x/sys/unix"
 	"io/fs"
 	"os"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // sysctlPath turns a dotted key into its /proc/sys path, refusing
@@ -37,6 +37,17 @@ func sysctlPath(key string) (string, error) {
 // the files are opened relative to it. The forwarding sysctls are read
 // over netlink instead: no thread switch and no /proc lookup.
 func ReadSysctls(ns *Namespace, keys []string) (map[string]string, error) {
+	return readSysctls(ns, keys, false)
+}
+
+// ReadPresentSysctls is ReadSysctls, but a key the kernel does not have
+// (a setting of an interface that is gone, a module not loaded) is left
+// out of the result instead of failing the whole read.
+func ReadPresentSysctls(ns *Namespace, keys []string) (map[string]string, error) {
+	return readSysctls(ns, keys, true)
+}
+
+func readSysctls(ns *Namespace, keys []string, skipMissing bool) (map[string]string, error) {
 	out := make(map[string]string, len(keys))
 	var rest []string
 	for _, k := range keys {
@@ -66,6 +77,9 @@ func ReadSysctls(ns *Namespace, keys []string) (map[string]string, error) {
 		}()
 		for _, k := range rest {
 			v, err := readSysctlAt(dirs, k)
+			if skipMissing && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
 			if err != nil {
 				return sysctlErr(ns, k, err)
 			}

@@ -23,6 +23,7 @@ func (b *builder) checkAddresses() {
 		if !li.ok {
 			continue
 		}
+		b.checkIPv6MTU(li)
 		for i, e := range li.link.Ends {
 			for k, p := range e.Addresses {
 				at := li.addrPos(i, k)
@@ -136,6 +137,24 @@ func (b *builder) checkSwitches() {
 		if len(noSTP[root]) > 0 {
 			b.warnf(li.raw.at, "set stp: true on "+strings.Join(noSTP[root], ", "), "switches %s form a loop without spanning tree: broadcasts will circle forever", strings.Join(members[root], ", "))
 			delete(noSTP, root)
+		}
+	}
+}
+
+// checkIPv6MTU refuses IPv6 addresses on a link whose MTU is below
+// 1280: the kernel turns IPv6 off on such an interface and refuses
+// them, with the lab partly built.
+func (b *builder) checkIPv6MTU(li *linkInfo) {
+	if li.raw.mtu == 0 || li.raw.mtu >= minIPv6MTU {
+		return
+	}
+	for _, e := range li.link.Ends {
+		for _, p := range e.Addresses {
+			if p.Addr().Is6() {
+				b.errorf(li.raw.mtuAt, "raise mtu to 1280 or more, or give this link IPv4 addresses only (an addressing: pool with ipv6 gives it one too)",
+					"mtu %d is below 1280, the least IPv6 runs on, but %s has IPv6 address %s", li.raw.mtu, e, p)
+				return
+			}
 		}
 	}
 }

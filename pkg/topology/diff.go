@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Current is what the planner knows of a lab as it stands.
@@ -64,6 +65,9 @@ type differ struct {
 	// unlinked holds the links (by linkKey) this plan already deletes,
 	// and unlinkedEnds their ends ("node:iface").
 	unlinked, unlinkedEnds map[string]bool
+	// made holds the interfaces ("node:iface") this plan creates or
+	// recreates: their own settings start afresh.
+	made map[string]bool
 }
 
 func (d *differ) add(s Step) { d.plan.Steps = append(d.plan.Steps, s) }
@@ -84,6 +88,14 @@ func (d *differ) touch(node, iface, why string) {
 	}
 }
 
+// madeIface notes that the plan makes e's interface anew.
+func (d *differ) madeIface(e Endpoint) {
+	if d.made == nil {
+		d.made = map[string]bool{}
+	}
+	d.made[e.String()] = true
+}
+
 // deleteLink plans the removal of an existing veth pair once, and
 // notes that the routes through its surviving ends are gone.
 func (d *differ) deleteLink(l *Link, why string) {
@@ -97,6 +109,7 @@ func (d *differ) deleteLink(l *Link, why string) {
 	d.add(Step{Op: OpDeleteLink, Link: l, Why: why})
 	for _, e := range l.Ends {
 		d.unlinkedEnds[e.String()] = true
+		d.madeIface(e)
 		d.touch(e.Node, e.Interface, "link "+l.Ends[0].String()+" <-> "+l.Ends[1].String()+" recreated")
 	}
 }
@@ -196,7 +209,7 @@ func (d *differ) link(l, old *Link) {
 		// An end left in a surviving namespace (its peer's namespace
 		// was deleted by hand, or is being replaced) goes first.
 		for _, e := range l.Ends {
-			if !d.fresh[e.Node] && d.endExists(e) {
+			if !d.fresh[e.Node] && d.endExists(e) && !d.unlinkedEnds[e.String()] {
 				d.deleteLink(l, "drift: peer namespace recreated")
 			}
 		}
@@ -208,6 +221,7 @@ func (d *differ) link(l, old *Link) {
 	case a == nil && b == nil:
 		d.add(Step{Op: OpCreateLink, Link: l, Why: newOr(old != nil, "drift: link missing")})
 		for _, e := range l.Ends {
+			d.madeIface(e)
 			d.touch(e.Node, e.Interface, "link "+l.Ends[0].String()+" <-> "+l.Ends[1].String()+" made")
 		}
 		return
@@ -334,6 +348,9 @@ func (d *differ) bridge(n, old *Node, br *ObservedIface) {
 	if !br.AdminUp {
 		d.add(Step{Op: OpSetState, Node: n.Name, Iface: bridgeDevice, Up: true, Why: "drift: bridge down"})
 	}
+	if br.ForeignQdisc != "" {
+		d.add(Step{Op: OpSetImpair, Node: n.Name, Iface: bridgeDevice, Why: "drift: qdisc " + br.ForeignQdisc + " not made by topo"})
+	}
 	for _, p := range br.Addresses {
 		d.add(Step{Op: OpDelAddr, Node: n.Name, Iface: bridgeDevice, Prefix: p, Why: "drift: address not in file"})
 	}
@@ -358,6 +375,9 @@ func (d *differ) sysctls(n, old *Node, o *ObservedNode) {
 	have := func(k string) (string, bool) {
 		if k == sysctlAcceptRedirectsAll && reset != "" {
 			return reset, true
+		}
+		if iface := sysctlIface(k); iface != "" && d.made[n.Name+":"+iface] {
+			return "", false // the interface starts afresh
 		}
 		v, ok := o.Sysctls[k]
 		return v, ok
@@ -410,6 +430,20 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sysctlIface is the interface a setting of one interface belongs to
+// (net.ipv4.conf.eth0.rp_filter: eth0); "" for any other setting.
+func sysctlIface(key string) string {
+	parts := strings.Split(key, ".")
+	if len(parts) < 5 || parts[0] != "net" || parts[1] != "ipv4" && parts[1] != "ipv6" || parts[2] != "conf" && parts[2] != "neigh" {
+		return ""
+	}
+	switch parts[3] {
+	case "all", "default":
+		return ""
+	}
+	return parts[3]
 }
 
 // SortSysctls puts keys in the order topo writes them: forwarding

@@ -20,10 +20,15 @@ func (d *differ) reset(n *Node) {
 	if left.Processes > 0 {
 		d.add(Step{Op: OpKillProcs, Node: n.Name, Why: "reset: " + plural(left.Processes, "process", "processes") + " running"})
 	}
-	owned := EffectiveSysctls(n)
+	ifaces := d.fileIfaces(n)
+	for _, name := range sortedIfaces(o) {
+		if !ifaces[name] {
+			d.add(Step{Op: OpDeleteIface, Node: n.Name, Iface: name, Why: "reset: not in file"})
+		}
+	}
 	keys := make([]string, 0, len(left.Sysctls))
 	for k := range left.Sysctls {
-		if _, ok := owned[k]; !ok {
+		if !ownsSysctl(n, k) && (sysctlIface(k) == "" || ifaces[sysctlIface(k)]) {
 			keys = append(keys, k)
 		}
 	}
@@ -38,6 +43,45 @@ func (d *differ) reset(n *Node) {
 	if len(n.Exec) > 0 && !slices.ContainsFunc(d.plan.Steps, func(s Step) bool { return s.Op == OpRunExec && s.Node == n.Name }) {
 		d.add(Step{Op: OpRunExec, Node: n.Name, Why: "reset: run again"})
 	}
+}
+
+// ownsSysctl reports a setting the ordinary plan already keeps as the
+// file and the lab defaults say (see sysctls).
+func ownsSysctl(n *Node, key string) bool {
+	if _, ok := EffectiveSysctls(n)[key]; ok {
+		return true
+	}
+	if _, ok := ownedDefaults(n)[key]; ok {
+		return true
+	}
+	return followsForwarding(key)
+}
+
+// fileIfaces is the set of interfaces the file gives node n (a switch's
+// bridge and lo included).
+func (d *differ) fileIfaces(n *Node) map[string]bool {
+	out := map[string]bool{"lo": true}
+	if n.Kind == KindSwitch {
+		out[bridgeDevice] = true
+	}
+	for _, l := range d.desired.Links {
+		for _, e := range l.Ends {
+			if e.Node == n.Name {
+				out[e.Interface] = true
+			}
+		}
+	}
+	return out
+}
+
+// sortedIfaces lists the names of o's interfaces, sorted.
+func sortedIfaces(o *ObservedNode) []string {
+	out := make([]string, 0, len(o.Ifaces))
+	for name := range o.Ifaces {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // plural is "1 process", "2 processes".

@@ -306,3 +306,24 @@ func TestDiffRestoresRemovedSysctl(t *testing.T) {
 		t.Fatalf("want one step restoring icmp_echo_ignore_all to 0, got:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestDiffInterfaceSysctlOnNewInterface: a setting of one interface is
+// written again when the plan makes that interface anew (its observed
+// value belongs to the interface that goes), and one of an interface
+// that is gone is simply missing.
+func TestDiffInterfaceSysctlOnNewInterface(t *testing.T) {
+	l := parseLab(t, strings.Replace(diffBase, "  h1: {}\n", "  h1: {sysctls: {net.ipv4.conf.eth0.rp_filter: \"1\"}}\n", 1))
+	key := "net.ipv4.conf.eth0.rp_filter"
+	obs := observedFrom(l)
+	delete(obs.Nodes["r1"].Ifaces, "eth0") // half a pair: the link is made again
+	matchSteps(t, steps(Diff(l, Current{Applied: l, Observed: obs})), []string{
+		"- link h1:eth0 <-> r1:eth0", "+ link h1:eth0 <-> r1:eth0", "~ h1 sysctl " + key + " = 1",
+	})
+	obs = observedFrom(l)
+	delete(obs.Nodes["h1"].Ifaces, "eth0")
+	delete(obs.Nodes["r1"].Ifaces, "eth0")
+	delete(obs.Nodes["h1"].Sysctls, key) // the kernel has no such key while eth0 is gone
+	matchSteps(t, steps(Diff(l, Current{Applied: l, Observed: obs})), []string{
+		"+ link h1:eth0 <-> r1:eth0", "~ h1 sysctl " + key + " = 1",
+	})
+}

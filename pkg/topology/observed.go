@@ -21,8 +21,9 @@ type ObservedNode struct {
 	Ifaces map[string]*ObservedIface `json:"ifaces"`
 	// LoopbackUp reports whether lo is administratively up.
 	LoopbackUp bool `json:"loopbackUp"`
-	// Routes are the routes of the main table with protocol "static":
-	// the ones topo installs. Kernel-made routes are not listed.
+	// Routes are the routes of the main table topo manages: its own
+	// (static) and any made by hand; the kernel's and routing daemons'
+	// are not listed (see link.managedRoutes).
 	Routes []Route `json:"routes,omitempty"`
 	// Sysctls holds the current value of each sysctl that was asked
 	// for when observing, keyed by dotted name.
@@ -63,8 +64,9 @@ type ObservedIface struct {
 	// Carrier is the lower layer's state right now (IFF_LOWER_UP);
 	// OperState follows it, for a bridge up to a second later.
 	Carrier bool `json:"carrier"`
-	// Addresses are the global and site scope addresses (link-local
-	// addresses, which the kernel makes, are left out).
+	// Addresses are the permanent global and site scope addresses:
+	// link-local addresses, which the kernel makes, and addresses with a
+	// lifetime (from router advertisements or DHCP) are left out.
 	Addresses []netip.Prefix `json:"addresses,omitempty"`
 	// Impair is the traffic shaping topo's qdiscs apply on egress, read
 	// back from the kernel; nil for none.

@@ -26,6 +26,10 @@ type opSpec struct {
 	op     Op
 	kind   StepKind
 	target func(s Step) string
+	// inOrder says the steps of one node must run one after another,
+	// in the plan's order (a write of ip_forward resets other
+	// settings); steps of different nodes still run in parallel.
+	inOrder bool
 }
 
 // opTable lists every operation in phase order: the executor applies
@@ -33,26 +37,27 @@ type opSpec struct {
 // then settings, routes once addresses exist, exec last. A test checks
 // that every Op constant is here.
 var opTable = []opSpec{
-	{OpDeleteLink, KindRemove, linkTarget},
-	{OpDeleteNode, KindRemove, nodeTarget},
-	{OpKillProcs, KindRemove, func(s Step) string { return s.Node + " processes" }},
-	{OpCreateNode, KindCreate, nodeTarget},
-	{OpCreateBridge, KindCreate, func(s Step) string { return "bridge " + s.Node + ":" + bridgeDevice }},
-	{OpCreateLink, KindCreate, linkTarget},
-	{OpSetMTU, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s mtu %d", s.Node, s.Iface, s.MTU) }},
-	{OpSetMAC, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s mac %s", s.Node, s.Iface, s.MAC) }},
-	{OpSetMaster, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s master %s", s.Node, s.Iface, bridgeDevice) }},
-	{OpDelAddr, KindRemove, func(s Step) string { return fmt.Sprintf("%s:%s address %s", s.Node, s.Iface, s.Prefix) }},
-	{OpAddAddr, KindCreate, func(s Step) string { return fmt.Sprintf("%s:%s address %s", s.Node, s.Iface, s.Prefix) }},
-	{OpSetState, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s %s", s.Node, s.Iface, stateWord(s.Up)) }},
-	{OpSetImpair, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s impair %s", s.Node, s.Iface, s.Impair) }},
-	{OpSetBridge, KindChange, func(s Step) string { return fmt.Sprintf("%s bridge %s", s.Node, s.Bridge) }},
-	{OpSetSysctl, KindChange, sysctlTarget},
-	{OpResetSysctl, KindChange, sysctlTarget},
-	{OpDelRoute, KindRemove, routeTarget},
-	{OpAddRoute, KindCreate, routeTarget},
-	{OpFlushNeigh, KindRemove, func(s Step) string { return s.Node + " neighbour entries" }},
-	{OpRunExec, KindRun, func(s Step) string { return s.Node + " run exec commands" }},
+	{OpDeleteLink, KindRemove, linkTarget, false},
+	{OpDeleteNode, KindRemove, nodeTarget, false},
+	{OpKillProcs, KindRemove, func(s Step) string { return s.Node + " processes" }, false},
+	{OpDeleteIface, KindRemove, func(s Step) string { return s.Node + ":" + s.Iface + " interface" }, false},
+	{OpCreateNode, KindCreate, nodeTarget, false},
+	{OpCreateBridge, KindCreate, func(s Step) string { return "bridge " + s.Node + ":" + bridgeDevice }, false},
+	{OpCreateLink, KindCreate, linkTarget, false},
+	{OpSetMTU, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s mtu %d", s.Node, s.Iface, s.MTU) }, false},
+	{OpSetMAC, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s mac %s", s.Node, s.Iface, s.MAC) }, false},
+	{OpSetMaster, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s master %s", s.Node, s.Iface, bridgeDevice) }, false},
+	{OpDelAddr, KindRemove, func(s Step) string { return fmt.Sprintf("%s:%s address %s", s.Node, s.Iface, s.Prefix) }, false},
+	{OpAddAddr, KindCreate, func(s Step) string { return fmt.Sprintf("%s:%s address %s", s.Node, s.Iface, s.Prefix) }, false},
+	{OpSetState, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s %s", s.Node, s.Iface, stateWord(s.Up)) }, false},
+	{OpSetImpair, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s impair %s", s.Node, s.Iface, s.Impair) }, false},
+	{OpSetBridge, KindChange, func(s Step) string { return fmt.Sprintf("%s bridge %s", s.Node, s.Bridge) }, false},
+	{OpSetSysctl, KindChange, sysctlTarget, true},
+	{OpResetSysctl, KindChange, sysctlTarget, true},
+	{OpDelRoute, KindRemove, routeTarget, false},
+	{OpAddRoute, KindCreate, routeTarget, false},
+	{OpFlushNeigh, KindRemove, func(s Step) string { return s.Node + " neighbour entries" }, false},
+	{OpRunExec, KindRun, func(s Step) string { return s.Node + " run exec commands" }, false},
 }
 
 func nodeTarget(s Step) string { return "node " + s.Node }
@@ -90,6 +95,16 @@ func phase(op Op) int {
 		return i
 	}
 	return len(opTable)
+}
+
+// InOrder reports whether the steps of op for one node must run one
+// after another in the plan's order (steps of different nodes may
+// still run in parallel).
+func InOrder(op Op) bool {
+	if i, ok := opPhase[op]; ok {
+		return opTable[i].inOrder
+	}
+	return false
 }
 
 // Kind is what the step does to its object; an unknown operation

@@ -13,6 +13,7 @@ const (
 	OpDeleteLink   Op = "delete-link"      // Link: delete the veth pair (deleting one end deletes both)
 	OpDeleteNode   Op = "delete-node"      // Node: kill its processes, delete its namespace
 	OpKillProcs    Op = "kill-processes"   // Node: kill every process in its namespace and wait for them (reset)
+	OpDeleteIface  Op = "delete-iface"     // Node, Iface: an interface the file does not have (reset)
 	OpCreateNode   Op = "create-node"      // Node: namespace, lo up, hostname; a bridge for a switch
 	OpCreateBridge Op = "create-bridge"    // Node (a switch whose namespace exists): its bridge with Bridge
 	OpCreateLink   Op = "create-link"      // Link: veth pair born in both namespaces, MTU, MAC, master, addresses, state

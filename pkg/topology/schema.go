@@ -59,6 +59,7 @@ type rawLink struct {
 	addrAt       Pos
 	hasAddresses bool
 	mtu          int
+	mtuAt        Pos
 	state        text
 	subnets      []text
 	// impair holds the symmetric impairment fields; impairs the
@@ -237,7 +238,7 @@ func (d *decoder) decodeLink(n *yaml.Node) *rawLink {
 				l.addresses = append(l.addresses, rawAddrEntry{at: d.pos(a), addrs: d.strings(a, "link address")})
 			}
 		case "mtu":
-			l.mtu = d.integer(f.value, "mtu", 68, 65535)
+			l.mtu, l.mtuAt = d.integer(f.value, "mtu", 68, 65535), d.pos(f.value)
 		case "state":
 			l.state = d.str(f.value, "state")
 		case "subnet":

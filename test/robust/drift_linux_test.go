@@ -198,5 +198,18 @@ func TestDriftUnseen(t *testing.T) {
 		cmd:   []string{"tc", "-n", l.NS("h1"), "qdisc", "add", "dev", "eth0", "root", "pfifo"},
 		steps: []string{"~ h1:eth0 impair none"},
 		names: "qdisc pfifo",
+	}, {
+		desc:  "a qdisc put on the bridge",
+		cmd:   []string{"tc", "-n", ns, "qdisc", "add", "dev", "br0", "root", "pfifo"},
+		steps: []string{"~ s1:br0 impair none"},
+		names: "qdisc pfifo",
 	}})
+
+	// Addresses with a lifetime come from router advertisements or
+	// DHCP, which a lab may run: they are not topo's, and not drift.
+	e2e.Sh(t, "ip", "-n", l.NS("h1"), "addr", "add", "10.77.3.50/24", "dev", "eth0", "valid_lft", "300", "preferred_lft", "300")
+	e2e.Sh(t, "ip", "-n", ns, "addr", "add", "fd00:77::5/64", "dev", "br0", "valid_lft", "300", "preferred_lft", "300")
+	if s := l.status(); s.State != "up" || len(s.Drift) > 0 {
+		t.Errorf("addresses with a lifetime: status %q, drift %v; want up, none", s.State, s.Drift)
+	}
 }

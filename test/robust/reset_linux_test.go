@@ -58,7 +58,8 @@ func nodeState(t *testing.T, ns string) string {
 
 // TestReset changes a lab by hand in every way a student might — a
 // setting, a permanent neighbour entry, a stray process, an address, a
-// route, a link set down, the exec command's effect undone — and checks
+// route, a link set down, an interface added, a lab default changed —
+// and checks
 // that `topo reset --dry-run` lists it, that `topo reset` (and `topo up
 // FILE --reset`) bring every node back to the state of the fresh lab,
 // in place (same namespaces), with the exec command run again, and no
@@ -94,6 +95,8 @@ func TestReset(t *testing.T) {
 				{"ip", "-n", l.NS("h2"), "addr", "add", "10.77.2.99/24", "dev", "eth0"},
 				{"ip", "-n", l.NS("h2"), "route", "add", "10.66.0.0/16", "via", "10.77.2.2"},
 				{"ip", "-n", l.NS("r1"), "link", "set", "eth1", "down"},
+				{"ip", "-n", l.NS("h1"), "link", "add", "x0", "type", "veth", "peer", "name", "x1"},
+				{"ip", "netns", "exec", l.NS("h2"), "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"},
 			} {
 				e2e.Sh(t, c[0], c[1:]...)
 			}
@@ -102,6 +105,7 @@ func TestReset(t *testing.T) {
 				"- h2 processes", "h1 sysctl net.ipv4.icmp_echo_ignore_all = 0", "r1 sysctl net.ipv4.conf.eth0.rp_filter = 0",
 				"r1 sysctl net.core.somaxconn = 4096", "- h1 neighbour entries", "- h2:eth0 address 10.77.2.99/24",
 				"- h2 route 10.66.0.0/16 via 10.77.2.2", "~ r1:eth1 up", "! h1 run exec commands",
+				"- h1:x0 interface", "- h1:x1 interface", "h2 sysctl net.ipv4.conf.all.rp_filter = 0",
 			} {
 				if !strings.Contains(squash(dry), squash(want)) {
 					t.Errorf("reset --dry-run does not list %q:\n%s", want, dry)
