@@ -25,6 +25,7 @@ var notKernelDefaults = map[string]bool{
 	"net.ipv6.conf.default.accept_dad":           true,
 	"net.ipv6.conf.default.router_solicitations": true,
 	"net.ipv4.conf.default.promote_secondaries":  true,
+	"net.ipv6.conf.all.keep_addr_on_down":        true,
 }
 
 // asymmetricLab: h1 reaches h2 through r1 and h2 answers through r2,
