@@ -31,7 +31,7 @@ func FuzzParse(f *testing.F) {
 			if !ok || len(ps.Errors()) == 0 {
 				t.Fatalf("error is not a list of problems: %T %v", err, err)
 			}
-			lines := bytes.Split(data, []byte("\n"))
+			lines := yamlLines(data)
 			for _, p := range ps {
 				if p.Pos.Line < 1 || p.Hint == "" || p.Msg == "" {
 					t.Fatalf("problem without line or hint: %q", p)
@@ -141,4 +141,13 @@ func checkLab(t *testing.T, lab *Lab) {
 			t.Fatalf("expectation %+v", e)
 		}
 	}
+}
+
+// yamlLines splits data into lines as the YAML parser counts them: "\r\n",
+// a lone "\r", and the Unicode breaks NEL, LS and PS each end one.
+func yamlLines(data []byte) [][]byte {
+	for _, br := range []string{"\r\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		data = bytes.ReplaceAll(data, []byte(br), []byte("\n"))
+	}
+	return bytes.Split(data, []byte("\n"))
 }
