@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -135,12 +134,17 @@ func (p impairPair) throughput(t *testing.T, d time.Duration) float64 {
 	return float64(r.bytes) * 8 / secs * 1514 / 1448
 }
 
-// wantRate fails unless got is within ±10% of want (both bits/s).
+// wantRate fails unless got (bits/s) is at most 10% above the rate
+// want, which the shaper must never let through, and at least 80% of
+// it. The floor is looser: a loaded machine, or the emulated CPU of
+// `make test-kernel` with netem's timers, cannot always fill the link
+// (8.4 Mbit/s of 10 was seen there under load), while a shaper set in
+// the wrong unit is off by a factor of 8 or 1,000.
 func wantRate(t *testing.T, what string, got float64, want uint64) {
 	t.Helper()
 	t.Logf("%s: measured %.2f Mbit/s for a rate of %s", what, got/1e6, topology.FormatRate(want))
-	if math.Abs(got-float64(want)) > 0.1*float64(want) {
-		t.Errorf("%s: measured %.2f Mbit/s, want %s ± 10%%", what, got/1e6, topology.FormatRate(want))
+	if got > 1.1*float64(want) || got < 0.8*float64(want) {
+		t.Errorf("%s: measured %.2f Mbit/s, want %s, at most 10%% above and 20%% below", what, got/1e6, topology.FormatRate(want))
 	}
 }
 
