@@ -268,3 +268,12 @@ func got(t token, ok bool) string {
 	}
 	return fmt.Sprintf(", not %q", t.text)
 }
+
+// StartsFilter reports whether arg begins a filter: its first word is
+// a word of the filter language (a protocol, host, port, not, and,
+// "("...), so a command line can tell its targets from its filter.
+func StartsFilter(arg string) bool {
+	toks := lex(arg)
+	return len(toks) > 0 && (slices.Contains(primitiveStarts, toks[0].kw) ||
+		slices.Contains([]string{"!", "and", "or", "&&", "||", ")"}, toks[0].kw))
+}

@@ -35,7 +35,7 @@ func NewPcapng(w io.Writer, flushEach bool) *Pcapng {
 	return &Pcapng{out: bufio.NewWriterSize(w, pcapngBuffer), flushEach: flushEach}
 }
 
-// Interface describes a captured interface for Pcapng.AddInterface.
+// Interface describes a captured interface to a Sink.
 type Interface struct {
 	// Name is "node:iface".
 	Name string
@@ -48,10 +48,10 @@ type Interface struct {
 	Snaplen int
 }
 
-// AddInterface writes the interface block of the next interface: the
+// addInterface writes the interface block of the next interface: the
 // first added is id 0, the next 1, and so on. The first also starts
 // the file.
-func (p *Pcapng) AddInterface(i Interface) error {
+func (p *Pcapng) addInterface(i Interface) error {
 	intf := pcapgo.NgInterface{
 		Name: i.Name, Description: i.Description, Filter: i.Filter, OS: runtime.GOOS,
 		LinkType: layers.LinkTypeEthernet, SnapLength: uint32(i.Snaplen),

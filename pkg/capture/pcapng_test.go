@@ -30,7 +30,7 @@ func pcapngSample(t *testing.T) ([]byte, []Frame) {
 	}
 	var buf bytes.Buffer
 	p := NewPcapng(&buf, false)
-	if err := p.AddInterface(Interface{Name: "h1:eth0", Description: "lab t node h1", Filter: "arp", Snaplen: 262144}); err != nil {
+	if err := p.AddInterface(0, Interface{Name: "h1:eth0", Description: "lab t node h1", Filter: "arp", Snaplen: 262144}); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.WriteFrame(&frames[0]); err != nil {
@@ -39,7 +39,7 @@ func pcapngSample(t *testing.T) ([]byte, []Frame) {
 	if err := p.WriteFrame(&frames[1]); err == nil {
 		t.Fatal("a frame of an interface not yet described was written")
 	}
-	if err := p.AddInterface(Interface{Name: "h2:eth0", Snaplen: 262144}); err != nil {
+	if err := p.AddInterface(1, Interface{Name: "h2:eth0", Snaplen: 262144}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i < 3; i++ {

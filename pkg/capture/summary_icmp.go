@@ -159,7 +159,8 @@ func appendICMP6(b []byte, m *layers.ICMPv6) []byte {
 	case layers.ICMPv6TypeMLDv2MulticastListenerReportMessageV2:
 		b = append(b, "multicast listener report v2"...)
 		if len(p) >= 4 {
-			b = fmt.Appendf(b, " %d groups", binary.BigEndian.Uint16(p[2:4]))
+			n := binary.BigEndian.Uint16(p[2:4])
+			b = fmt.Appendf(b, " %d %s", n, plural(uint64(n), "group"))
 		}
 		return b
 	default:

@@ -1,0 +1,73 @@
+package capture
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// stream is the capture of one interface: a goroutine reading its ring
+// and handing the frames the filter passes to the session.
+type stream struct {
+	id      int // capture-wide interface id (the pcapng one)
+	name    string
+	ifindex int
+	r       *ring
+	match   func([]byte) bool
+	started time.Time
+
+	captured atomic.Uint64 // frames the filter passed
+	stop     sync.Once
+	done     chan struct{} // closed when the goroutine has ended
+	// gone is set when the interface (or its node) went away, before
+	// the stream is stopped.
+	gone atomic.Bool
+	// seen and drops are the ring's statistics, set when done.
+	seen, drops uint64
+}
+
+// run reads blocks until the ring is interrupted or its deadline
+// passes, handing each block's frames to deliver, then closes the ring.
+func (st *stream) run(deliver func(*stream, []Frame)) {
+	defer close(st.done)
+	var batch []Frame
+	for {
+		b, err := st.r.wait()
+		if err != nil {
+			break
+		}
+		batch = batch[:0]
+		frames(b, func(fr Frame) {
+			if st.match(fr.Data) {
+				fr.Iface = st.id
+				batch = append(batch, fr)
+			}
+		})
+		if len(batch) > 0 {
+			st.captured.Add(uint64(len(batch)))
+			deliver(st, batch)
+		}
+		st.r.release(b)
+		if len(batch) == 0 {
+			// Statistics now and then, so the kernel's counters never
+			// wrap (they are 32 bits).
+			st.r.readStats()
+		}
+	}
+	st.r.close()
+	st.seen, st.drops = st.r.seen, st.r.drops
+}
+
+// end stops the stream once every frame received before the deadline
+// has been read (the kernel hands a partly filled block over within
+// retireTimeout), and waits for it.
+func (st *stream) end(deadline time.Time) {
+	st.stop.Do(func() { st.r.setDeadline(deadline) })
+	<-st.done
+}
+
+// endNow stops the stream at once, and waits for it.
+func (st *stream) endNow() {
+	st.stop.Do(st.r.interrupt)
+	<-st.done
+}
