@@ -5,16 +5,18 @@ import (
 	"time"
 )
 
-// merger puts the frames of many interfaces in time order. A frame
-// waits until it is older than the window: frames reach topo in
-// batches (a ring hands a block over when it is full or its retire
-// timeout passes), so an earlier frame of a quieter interface may
-// still be on its way. When more than maxHeld bytes wait, the oldest
+// merger puts the frames of many interfaces in time order. Each
+// interface hands its frames over in time order, but in batches and
+// late (a ring hands a block over when it is full or its retire
+// timeout passes, and its reader may wait for a CPU), so a frame may
+// only leave once no interface can still bring an older one: when its
+// time is at most the watermark, the earliest time up to which every
+// interface is known to have handed over all it had (see
+// Session.watermark). When more than maxHeld bytes wait, the oldest
 // leave early rather than memory growing without bound. Frames with
 // the same time leave in the order they came. Not safe for concurrent
 // use.
 type merger struct {
-	window  time.Duration
 	maxHeld int
 	h       frameHeap
 	held    int
@@ -28,26 +30,18 @@ func (m *merger) push(fr Frame) {
 	m.held += len(fr.Data)
 }
 
-// pop returns the oldest frame if it is due at now (or all is set, or
-// too much is held), and false when none is.
-func (m *merger) pop(now time.Time, all bool) (Frame, bool) {
+// pop returns the oldest frame if its time is at most watermark (or
+// all is set, or too much is held), and false when none may leave.
+func (m *merger) pop(watermark time.Time, all bool) (Frame, bool) {
 	if len(m.h) == 0 {
 		return Frame{}, false
 	}
-	if !all && m.held <= m.maxHeld && now.Sub(m.h[0].fr.Time) < m.window {
+	if !all && m.held <= m.maxHeld && m.h[0].fr.Time.After(watermark) {
 		return Frame{}, false
 	}
 	q := heap.Pop(&m.h).(queued)
 	m.held -= len(q.fr.Data)
 	return q.fr, true
-}
-
-// wait is how long until the oldest frame is due; false when none waits.
-func (m *merger) wait(now time.Time) (time.Duration, bool) {
-	if len(m.h) == 0 {
-		return 0, false
-	}
-	return max(m.h[0].fr.Time.Add(m.window).Sub(now), 0), true
 }
 
 // len is the number of frames waiting.

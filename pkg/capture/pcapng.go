@@ -22,7 +22,9 @@ type Pcapng struct {
 	out       *bufio.Writer
 	ng        *pcapgo.NgWriter // nil until the first interface
 	flushEach bool
-	n         int // interfaces written
+	n         int        // interfaces written
+	vec       *vectorOut // nil unless writing to a file descriptor
+	batch     epbBatch
 }
 
 // pcapngBuffer is the size of the buffer in front of the file.
@@ -32,7 +34,10 @@ const pcapngBuffer = 1 << 20
 // at once (for a pipe that a live reader such as `wireshark -k -i -`
 // follows); otherwise writes are buffered until Flush.
 func NewPcapng(w io.Writer, flushEach bool) *Pcapng {
-	return &Pcapng{out: bufio.NewWriterSize(w, pcapngBuffer), flushEach: flushEach}
+	return &Pcapng{
+		out: bufio.NewWriterSize(w, pcapngBuffer), flushEach: flushEach,
+		vec: vectorWriter(w), batch: epbBatch{scratch: make([]byte, 0, 256<<10)},
+	}
 }
 
 // Interface describes a captured interface to a Sink.
@@ -88,6 +93,39 @@ func (p *Pcapng) WriteFrame(fr *Frame) error {
 		return fmt.Errorf("pcapng: %w", err)
 	}
 	return p.flushIfLive()
+}
+
+// WriteFrames writes frames of interfaces already added, written
+// through at once. On a file descriptor the frames' bytes go to the
+// kernel from where they are, in few system calls, without a copy.
+func (p *Pcapng) WriteFrames(frames []Frame) error {
+	if p.vec == nil {
+		for i := range frames {
+			if err := p.WriteFrame(&frames[i]); err != nil {
+				return err
+			}
+		}
+		return p.out.Flush()
+	}
+	if err := p.out.Flush(); err != nil {
+		return err
+	}
+	for i := range frames {
+		fr := &frames[i]
+		if fr.Iface < 0 || fr.Iface >= p.n {
+			return fmt.Errorf("pcapng: frame of interface %d, but %d are described", fr.Iface, p.n)
+		}
+		if p.batch.full() {
+			if err := p.vec.writeAll(p.batch.take()); err != nil {
+				return fmt.Errorf("pcapng: %w", err)
+			}
+		}
+		p.batch.add(fr)
+	}
+	if err := p.vec.writeAll(p.batch.take()); err != nil {
+		return fmt.Errorf("pcapng: %w", err)
+	}
+	return nil
 }
 
 // WriteStats writes an interface's statistics block: frames received

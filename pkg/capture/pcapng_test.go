@@ -154,3 +154,96 @@ func tool(t *testing.T, name string, args ...string) ([]byte, error) {
 	}
 	return out, err
 }
+
+// TestPcapngWriteFrames writes many frames, small (copied) and large
+// (written from where they are), through a file and through a pipe,
+// and reads them back: the same bytes, times, interfaces and
+// directions, in order.
+func TestPcapngWriteFrames(t *testing.T) {
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	var frames []Frame
+	for i := range 3000 {
+		size := 60 + i%7
+		if i%5 == 0 {
+			size = 2048 + i*13%60000 // past copyBelow
+		}
+		data := make([]byte, size)
+		for j := range data {
+			data[j] = byte(i + j)
+		}
+		frames = append(frames, Frame{Time: at.Add(time.Duration(i) * time.Microsecond), Iface: i % 2, Dir: Dir(i % 3 % 2), Len: size + i%2, Data: data})
+	}
+	// check reports with Errorf: it runs on the pipe's reader goroutine.
+	check := func(t *testing.T, r io.Reader) {
+		ng, err := pcapgo.NewNgReader(r, pcapgo.DefaultNgReaderOptions)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for i, want := range frames {
+			data, ci, opts, err := ng.ReadPacketDataWithOptions()
+			if err != nil {
+				t.Errorf("frame %d: %v", i, err)
+				return
+			}
+			wantDir := pcapgo.NgEpbFlagDirectionInbound
+			if want.Dir == Out {
+				wantDir = pcapgo.NgEpbFlagDirectionOutbound
+			}
+			if !bytes.Equal(data, want.Data) || !ci.Timestamp.Equal(want.Time) || ci.InterfaceIndex != want.Iface ||
+				ci.Length != want.Len || opts.Flags == nil || opts.Flags.Direction != wantDir {
+				t.Errorf("frame %d: %d bytes at %v iface %d len %d flags %+v, want %d bytes at %v iface %d len %d dir %v",
+					i, len(data), ci.Timestamp, ci.InterfaceIndex, ci.Length, opts.Flags, len(want.Data), want.Time, want.Iface, want.Len, wantDir)
+				return
+			}
+		}
+		if _, _, err := ng.ReadPacketData(); err != io.EOF {
+			t.Errorf("after the frames: %v, want EOF", err)
+		}
+	}
+	write := func(t *testing.T, w io.Writer) {
+		p := NewPcapng(w, true)
+		if p.vec == nil {
+			t.Fatal("no vectored writes on a file")
+		}
+		for id, name := range []string{"h1:eth0", "h2:eth0"} {
+			if err := p.AddInterface(id, Interface{Name: name, Snaplen: Snaplen}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < len(frames); i += 700 {
+			if err := p.WriteFrames(frames[i:min(i+700, len(frames))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.Finish(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("file", func(t *testing.T) {
+		f, err := os.Create(filepath.Join(t.TempDir(), "frames.pcapng"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		write(t, f)
+		f.Seek(0, io.SeekStart)
+		check(t, f)
+	})
+	t.Run("pipe", func(t *testing.T) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			check(t, r)
+			io.Copy(io.Discard, r) // a failed check must not block the writer
+			r.Close()
+		}()
+		write(t, w)
+		w.Close()
+		<-done
+	})
+}

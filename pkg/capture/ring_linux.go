@@ -42,7 +42,7 @@ type ring struct {
 	raw    syscall.RawConn
 	mem    []byte
 	blocks int
-	next   int // block to read next
+	next   atomic.Int64 // block to read next
 
 	seen, drops uint64 // kernel statistics, summed (reading resets them)
 }
@@ -117,7 +117,7 @@ func status(b []byte) *uint32 { return (*uint32)(unsafe.Pointer(&b[8])) }
 // wait returns the next block the kernel has handed over, waiting for
 // one. It fails once the ring is closed or its deadline has passed.
 func (r *ring) wait() ([]byte, error) {
-	b := r.block(r.next)
+	b := r.block(int(r.next.Load()))
 	err := r.raw.Read(func(uintptr) bool {
 		return atomic.LoadUint32(status(b))&unix.TP_STATUS_USER != 0
 	})
@@ -130,7 +130,14 @@ func (r *ring) wait() ([]byte, error) {
 // release hands the block wait returned back to the kernel.
 func (r *ring) release(b []byte) {
 	atomic.StoreUint32(status(b), unix.TP_STATUS_KERNEL)
-	r.next = (r.next + 1) % r.blocks
+	r.next.Store((r.next.Load() + 1) % int64(r.blocks))
+}
+
+// pending reports whether the kernel has handed over a block that the
+// reader has not finished with. Any goroutine, while the ring is
+// mapped (see stream.caughtUp).
+func (r *ring) pending() bool {
+	return atomic.LoadUint32(status(r.block(int(r.next.Load()))))&unix.TP_STATUS_USER != 0
 }
 
 // frames calls fn for each frame of block b, with its data (which is

@@ -33,14 +33,7 @@ type Options struct {
 	// Notes receives a line when an interface appears or goes, and
 	// when the capture ends by itself; nil for none.
 	Notes io.Writer
-	// Window is how long frames wait to be put in time order (0:
-	// DefaultWindow).
-	Window time.Duration
 }
-
-// DefaultWindow is how long a frame waits for frames of other
-// interfaces that are older: several times the ring's retire timeout.
-const DefaultWindow = 50 * time.Millisecond
 
 // maxHeld bounds the bytes waiting to be put in order.
 const maxHeld = 64 << 20
@@ -78,12 +71,9 @@ type Session struct {
 // and any that appear later in a node captured whole, are picked up
 // when they appear; streams end when their interface or node goes.
 func Start(sels []Selection, opts Options) (*Session, error) {
-	if opts.Window == 0 {
-		opts.Window = DefaultWindow
-	}
 	s := &Session{
 		opts: opts, done: make(chan struct{}), kick: make(chan struct{}, 1), quit: make(chan struct{}),
-		merge: merger{window: opts.Window, maxHeld: maxHeld},
+		merge: merger{maxHeld: maxHeld},
 	}
 	s.ringSize = opts.RingSize
 	if s.ringSize == 0 {
@@ -192,6 +182,7 @@ func (s *Session) addStream(nodeName, iface string, ifindex int, r *ring) *strea
 		id: len(s.streams), name: nodeName + ":" + iface, ifindex: ifindex, r: r,
 		match: s.opts.Filter.Matcher(), started: time.Now(), done: make(chan struct{}),
 	}
+	st.last = st.started
 	s.streams = append(s.streams, st)
 	s.active++
 	desc := fmt.Sprintf("lab %s, node %s, interface %s", s.opts.Lab, nodeName, iface)
@@ -221,13 +212,9 @@ func (s *Session) deliver(st *stream, batch []Frame) {
 	if s.ended {
 		return
 	}
+	st.last = batch[len(batch)-1].Time
 	if s.active <= 1 && s.merge.len() == 0 {
-		for i := range batch {
-			if !s.write(&batch[i]) {
-				return
-			}
-		}
-		s.flush()
+		s.writeBatch(batch)
 		return
 	}
 	total := 0
@@ -267,6 +254,38 @@ func (s *Session) write(fr *Frame) bool {
 	return true
 }
 
+// writeBatch hands frames in order to every sink (as a whole to those
+// that take batches), up to Count, then flushes. s.mu must be held.
+func (s *Session) writeBatch(batch []Frame) {
+	if s.ended {
+		return
+	}
+	if s.opts.Count > 0 {
+		batch = batch[:min(len(batch), s.opts.Count-s.written)]
+	}
+	for _, k := range s.opts.Sinks {
+		var err error
+		if bk, ok := k.(batchSink); ok {
+			err = bk.WriteFrames(batch)
+		} else {
+			for i := range batch {
+				if err = k.WriteFrame(&batch[i]); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			s.end(err)
+			return
+		}
+	}
+	s.written += len(batch)
+	s.flush()
+	if s.opts.Count > 0 && s.written >= s.opts.Count {
+		s.end(nil)
+	}
+}
+
 // flush flushes every sink. s.mu must be held.
 func (s *Session) flush() {
 	for _, k := range s.opts.Sinks {
@@ -276,11 +295,16 @@ func (s *Session) flush() {
 	}
 }
 
-// output lets frames out of the merge as they come due.
+// mergeTick is how often waiting frames are looked at again.
+const mergeTick = 5 * time.Millisecond
+
+// output lets frames out of the merge as soon as no stream can still
+// bring an older one.
 func (s *Session) output() {
 	defer s.out.Done()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var due []Frame
 	for {
 		select {
 		case <-s.kick:
@@ -289,25 +313,38 @@ func (s *Session) output() {
 			return
 		}
 		s.mu.Lock()
-		now := time.Now()
-		wrote := false
+		wm := s.watermark(time.Now())
+		due = due[:0]
 		for {
-			fr, ok := s.merge.pop(now, false)
-			if !ok || !s.write(&fr) {
+			fr, ok := s.merge.pop(wm, false)
+			if !ok {
 				break
 			}
-			wrote = true
+			due = append(due, fr)
 		}
-		if wrote {
-			s.flush()
+		if len(due) > 0 {
+			s.writeBatch(due)
 		}
-		d, waiting := s.merge.wait(now)
+		waiting := s.merge.len() > 0
 		s.mu.Unlock()
-		if !waiting {
-			d = time.Hour
+		if waiting {
+			timer.Reset(mergeTick)
+		} else {
+			timer.Reset(time.Hour)
 		}
-		timer.Reset(d)
 	}
+}
+
+// watermark is the time up to which every stream has delivered all it
+// had (see stream.caughtUp). s.mu must be held.
+func (s *Session) watermark(now time.Time) time.Time {
+	wm := now
+	for _, st := range s.streams {
+		if t := st.caughtUp(now); t.Before(wm) {
+			wm = t
+		}
+	}
+	return wm
 }
 
 // drainTime is how long a stopping capture goes on reading: long

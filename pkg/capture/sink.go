@@ -21,6 +21,11 @@ type Sink interface {
 	Finish(stats []IfaceStats) error
 }
 
+// batchSink is a Sink that takes many frames at once more cheaply.
+type batchSink interface {
+	WriteFrames(frames []Frame) error
+}
+
 // AddInterface implements Sink; ids must come in order.
 func (p *Pcapng) AddInterface(id int, i Interface) error {
 	if id != p.n {

@@ -24,6 +24,13 @@ type stream struct {
 	gone atomic.Bool
 	// seen and drops are the ring's statistics, set when done.
 	seen, drops uint64
+
+	// last is the time of the last frame delivered (at first, the
+	// start); the session's mutex guards it.
+	last time.Time
+	// mu guards closed, set once the ring is unmapped.
+	mu     sync.Mutex
+	closed bool
 }
 
 // run reads blocks until the ring is interrupted or its deadline
@@ -54,8 +61,34 @@ func (st *stream) run(deliver func(*stream, []Frame)) {
 			st.r.readStats()
 		}
 	}
+	st.mu.Lock()
 	st.r.close()
+	st.closed = true
+	st.mu.Unlock()
 	st.seen, st.drops = st.r.seen, st.r.drops
+}
+
+// retireBound is how late, at most, the kernel hands over a block that
+// is not full: the retire timeout, rounded up to the kernel's clock
+// ticks, and slack for a busy machine.
+const retireBound = 5 * retireTimeout
+
+// caughtUp returns the time up to which the stream has delivered every
+// frame the kernel had for it: the time of its last frame while the
+// kernel has handed over blocks the reader has not finished, else now
+// less retireBound (an older frame would be in such a block). A
+// stream that has ended holds nothing back. The session's mutex must
+// be held (for last).
+func (st *stream) caughtUp(now time.Time) time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch {
+	case st.closed:
+		return now.Add(time.Hour)
+	case st.r.pending():
+		return st.last
+	}
+	return now.Add(-retireBound)
 }
 
 // end stops the stream once every frame received before the deadline
