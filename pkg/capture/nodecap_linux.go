@@ -27,47 +27,84 @@ type nodeCap struct {
 	stopped bool
 }
 
-// attach starts capturing in ns (which the nodeCap now owns): it
-// subscribes to the namespace's link notifications, then lists its
-// interfaces and opens a stream on each selected one.
-func (n *nodeCap) attach(ns *node.Namespace, first bool) error {
+// attachment is a node's namespace made ready for capture: the
+// watch on its interfaces, and a bound ring on each selected one.
+type attachment struct {
+	ns      *node.Namespace
+	lw      *linkWatch
+	rings   []openRing
+	waiting []string // named interfaces not there
+}
+
+// openRing is a ring bound to an interface.
+type openRing struct {
+	ifaceRef
+	r *ring
+}
+
+// prepare makes ns (which it then owns) ready: it subscribes to the
+// namespace's link notifications, then lists its interfaces and binds
+// a ring to each selected one. It changes nothing of n, so nodes are
+// prepared in parallel.
+func (n *nodeCap) prepare(ns *node.Namespace) (*attachment, error) {
 	lw, err := watchLinks(ns)
 	if err != nil {
 		ns.Close()
-		return err
+		return nil, err
 	}
 	links, err := ns.NL.LinkList()
 	if err != nil {
 		lw.close()
 		ns.Close()
-		return fmt.Errorf("list the interfaces of %s: %w", ns.Name, err)
+		return nil, fmt.Errorf("list the interfaces of %s: %w", ns.Name, err)
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.ns, n.lw, n.lwDone = ns, lw, make(chan struct{})
-	n.streams, n.waiting = map[int]*stream{}, map[string]bool{}
+	a := &attachment{ns: ns, lw: lw}
 	var want []ifaceRef
 	have := map[string]bool{}
 	for _, l := range links {
-		a := l.Attrs()
-		have[a.Name] = true
-		if n.sel.Wants(a.Name) {
-			want = append(want, ifaceRef{a.Name, a.Index})
+		at := l.Attrs()
+		have[at.Name] = true
+		if n.sel.Wants(at.Name) {
+			want = append(want, ifaceRef{at.Name, at.Index})
 		}
 	}
 	for _, name := range n.sel.Ifaces {
 		if !have[name] {
-			n.waiting[name] = true
+			a.waiting = append(a.waiting, name)
 		}
 	}
-	if err := n.open(want, !first); err != nil {
-		n.closeLocked()
-		return err
+	if a.rings, err = n.openRings(ns, want); err != nil {
+		lw.close()
+		ns.Close()
+		return nil, err
 	}
+	return a, nil
+}
+
+// commit starts capturing with a prepared attachment: a stream per
+// ring, and the goroutine that follows the interfaces.
+func (n *nodeCap) commit(a *attachment, announce bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ns, n.lw, n.lwDone = a.ns, a.lw, make(chan struct{})
+	n.streams, n.waiting = map[int]*stream{}, map[string]bool{}
+	for _, name := range a.waiting {
+		n.waiting[name] = true
+	}
+	n.addStreams(a.rings, announce)
 	go func(lw *linkWatch, done chan struct{}) {
 		defer close(done)
 		lw.run(n.onLink)
-	}(lw, n.lwDone)
+	}(a.lw, n.lwDone)
+}
+
+// attach is prepare then commit.
+func (n *nodeCap) attach(ns *node.Namespace, announce bool) error {
+	a, err := n.prepare(ns)
+	if err != nil {
+		return err
+	}
+	n.commit(a, announce)
 	return nil
 }
 
@@ -77,15 +114,17 @@ type ifaceRef struct {
 	index int
 }
 
-// open starts a stream on each interface: the sockets are made in the
-// namespace in one visit (node.Do), rings and binding follow outside
-// it. An interface gone in the meantime is skipped. n.mu must be held.
-func (n *nodeCap) open(ifs []ifaceRef, announce bool) error {
+// openRings binds a ring to each interface of ns: the sockets are made
+// in the namespace in one visit (node.Do); the rings are set up
+// outside it, in parallel (the kernel waits for an RCU grace period
+// for each, and waits that overlap cost one). An interface gone in the
+// meantime is skipped.
+func (n *nodeCap) openRings(ns *node.Namespace, ifs []ifaceRef) ([]openRing, error) {
 	if len(ifs) == 0 {
-		return nil
+		return nil, nil
 	}
 	fds := make([]int, 0, len(ifs))
-	err := n.ns.Do(func() error {
+	err := ns.Do(func() error {
 		for range ifs {
 			fd, err := newPacketSocket()
 			if err != nil {
@@ -99,26 +138,47 @@ func (n *nodeCap) open(ifs []ifaceRef, announce bool) error {
 		for _, fd := range fds {
 			unix.Close(fd)
 		}
-		return fmt.Errorf("%s: %w", n.sel.Node, err)
+		return nil, fmt.Errorf("%s: %w", n.sel.Node, err)
 	}
+	rings := make([]*ring, len(ifs))
+	errs := make([]error, len(ifs))
+	var wg sync.WaitGroup
 	for i, ifc := range ifs {
-		r, err := newRing(fds[i], ifc.index, n.s.ringSize)
-		if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENXIO) {
-			continue // gone since it was listed
-		}
-		if err != nil {
-			for _, fd := range fds[i+1:] {
-				unix.Close(fd)
+		wg.Go(func() { rings[i], errs[i] = newRing(fds[i], ifc.index, n.s.ringSize) })
+	}
+	wg.Wait()
+	var out []openRing
+	var first error
+	for i, ifc := range ifs {
+		switch err := errs[i]; {
+		case errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENXIO):
+			// gone since it was listed
+		case err != nil:
+			if first == nil {
+				first = fmt.Errorf("capture %s:%s: %w", n.sel.Node, ifc.name, err)
 			}
-			return fmt.Errorf("capture %s:%s: %w", n.sel.Node, ifc.name, err)
-		}
-		n.streams[ifc.index] = n.s.addStream(n.sel.Node, ifc.name, ifc.index, r)
-		delete(n.waiting, ifc.name)
-		if announce {
-			n.s.note("%s:%s: capturing (it appeared)", n.sel.Node, ifc.name)
+		default:
+			out = append(out, openRing{ifc, rings[i]})
 		}
 	}
-	return nil
+	if first != nil {
+		for _, o := range out {
+			o.r.discard()
+		}
+		return nil, first
+	}
+	return out, nil
+}
+
+// addStreams starts a stream on each ring. n.mu must be held.
+func (n *nodeCap) addStreams(rings []openRing, announce bool) {
+	for _, o := range rings {
+		n.streams[o.index] = n.s.addStream(n.sel.Node, o.name, o.index, o.r)
+		delete(n.waiting, o.name)
+		if announce {
+			n.s.note("%s:%s: capturing (it appeared)", n.sel.Node, o.name)
+		}
+	}
 }
 
 // onLink starts a stream on a selected interface that appeared, and
@@ -158,9 +218,12 @@ func (n *nodeCap) onLink(ev linkEvent) {
 // openOne opens a stream for an interface that appeared. n.mu must be
 // held.
 func (n *nodeCap) openOne(ifc ifaceRef) {
-	if err := n.open([]ifaceRef{ifc}, true); err != nil {
+	rings, err := n.openRings(n.ns, []ifaceRef{ifc})
+	if err != nil {
 		n.s.note("%v", err)
+		return
 	}
+	n.addStreams(rings, true)
 }
 
 // endStream ends a stream whose interface or node went away, once it
@@ -203,7 +266,7 @@ func (n *nodeCap) recheck() {
 	case err != nil:
 		return // not there (yet)
 	}
-	if err := n.attach(ns, false); err != nil {
+	if err := n.attach(ns, true); err != nil {
 		n.s.note("node %s: %v", n.sel.Node, err)
 		return
 	}

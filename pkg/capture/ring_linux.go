@@ -189,13 +189,25 @@ func (r *ring) readStats() {
 // setDeadline makes wait fail once t has passed with no block ready.
 func (r *ring) setDeadline(t time.Time) { r.f.SetReadDeadline(t) }
 
-// close reads the last statistics, closes the socket and unmaps the
-// ring. Only the reading goroutine may call it, after its last wait.
+// close reads the last statistics, unmaps the ring and closes the
+// socket. Only the reading goroutine may call it, after its last wait.
+//
+// In that order: the kernel frees the socket when its last reference
+// goes, waiting for an RCU grace period or two (packet_release), and
+// x/sys/unix's Munmap holds a process-wide lock during the call, so a
+// mapping that outlived the descriptor would make every stream's end
+// wait for the others'.
 func (r *ring) close() {
 	r.readStats()
-	r.f.Close()
 	unix.Munmap(r.mem)
 	r.mem = nil
+	r.f.Close()
+}
+
+// discard closes a ring no goroutine reads.
+func (r *ring) discard() {
+	unix.Munmap(r.mem)
+	r.f.Close()
 }
 
 // interrupt makes a wait in progress, or the next, fail: from any

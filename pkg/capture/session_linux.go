@@ -84,22 +84,49 @@ func Start(sels []Selection, opts Options) (*Session, error) {
 		return nil, err
 	}
 	s.mounts = mw
-	for _, sel := range sels {
-		n := &nodeCap{s: s, sel: sel}
-		ns, err := opts.Open(sel.Node)
-		if err == nil {
-			err = n.attach(ns, true)
-		}
-		if err != nil {
-			s.shutdown(false)
-			return nil, fmt.Errorf("node %s: %w", sel.Node, err)
-		}
-		s.nodes = append(s.nodes, n)
+	if err := s.attachAll(sels); err != nil {
+		s.shutdown(false)
+		return nil, err
 	}
 	s.out.Add(1)
 	go s.output()
 	s.mounts.start(s.recheck)
 	return s, nil
+}
+
+// attachAll opens every node's namespace and binds its rings, nodes in
+// parallel (most of the time goes to the kernel's grace periods, which
+// overlap), then starts the streams in the order of sels, so that
+// interface ids follow the command line. On error the nodes prepared
+// are kept in s.nodes for shutdown.
+func (s *Session) attachAll(sels []Selection) error {
+	nodes := make([]*nodeCap, len(sels))
+	ready := make([]*attachment, len(sels))
+	errs := make([]error, len(sels))
+	var wg sync.WaitGroup
+	limit := make(chan struct{}, 16)
+	for i, sel := range sels {
+		nodes[i] = &nodeCap{s: s, sel: sel}
+		wg.Go(func() {
+			limit <- struct{}{}
+			defer func() { <-limit }()
+			ns, err := s.opts.Open(sel.Node)
+			if err == nil {
+				ready[i], err = nodes[i].prepare(ns)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("node %s: %w", sel.Node, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, n := range nodes {
+		if ready[i] != nil {
+			n.commit(ready[i], false)
+			s.nodes = append(s.nodes, n)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // recheck looks at every node's namespace (see nodeCap.recheck).
