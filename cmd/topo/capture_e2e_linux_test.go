@@ -185,3 +185,22 @@ func TestCaptureStdout(t *testing.T) {
 		t.Errorf("summary:\n%s", stderr.String())
 	}
 }
+
+// TestCaptureCount: -c ends the capture by itself after that many
+// frames, printed, counted and nothing more.
+func TestCaptureCount(t *testing.T) {
+	l := arpWatch(t, "cap-count")
+	p := l.Start("capture", "--lab", l.Name, "h2", "-c", "3", "icmp")
+	p.WaitOutput(t, "listening on h2:eth0")
+	l.Must("exec", "--lab", l.Name, "h1", "--", "ping", "-c2", "-i0.2", "-W5", "10.10.10.100")
+	r := p.Wait()
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if r.Code != 0 || len(lines) != 3 || !strings.Contains(r.Stderr, "3 frames captured on h2:eth0") {
+		t.Fatalf("capture -c 3 of two pings:\n%v", r)
+	}
+	for i, w := range []string{"< ICMP  10.10.10.10 > 10.10.10.100 echo request", "> ICMP  10.10.10.100 > 10.10.10.10 echo reply", "< ICMP  10.10.10.10 > 10.10.10.100 echo request"} {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("line %d: %q, want %q", i+1, lines[i], w)
+		}
+	}
+}

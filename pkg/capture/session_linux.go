@@ -56,6 +56,7 @@ type Session struct {
 	active  int        // streams still reading
 	merge   merger
 	written int
+	wrote   []uint64 // frames written, by interface id
 	ended   bool
 	err     error
 	done    chan struct{} // closed when the capture ends by itself
@@ -211,6 +212,7 @@ func (s *Session) addStream(nodeName, iface string, ifindex int, r *ring) *strea
 	}
 	st.last = st.started
 	s.streams = append(s.streams, st)
+	s.wrote = append(s.wrote, 0)
 	s.active++
 	desc := fmt.Sprintf("lab %s, node %s, interface %s", s.opts.Lab, nodeName, iface)
 	for _, k := range s.opts.Sinks {
@@ -273,6 +275,7 @@ func (s *Session) write(fr *Frame) bool {
 		}
 	}
 	s.written++
+	s.wrote[fr.Iface]++
 	if s.opts.Count > 0 && s.written >= s.opts.Count {
 		s.flush()
 		s.end(nil)
@@ -307,6 +310,9 @@ func (s *Session) writeBatch(batch []Frame) {
 		}
 	}
 	s.written += len(batch)
+	for i := range batch {
+		s.wrote[batch[i].Iface]++
+	}
 	s.flush()
 	if s.opts.Count > 0 && s.written >= s.opts.Count {
 		s.end(nil)
@@ -396,7 +402,7 @@ func (s *Session) Stop(drain bool) []IfaceStats {
 	end := time.Now()
 	stats := make([]IfaceStats, len(s.streams))
 	for i, st := range s.streams {
-		stats[i] = IfaceStats{Name: st.name, Captured: st.captured.Load(), Seen: st.seen, Dropped: st.drops,
+		stats[i] = IfaceStats{Name: st.name, Captured: s.wrote[i], Seen: st.seen, Dropped: st.drops,
 			Start: st.started, End: end, Gone: st.gone.Load()}
 	}
 	for _, k := range s.opts.Sinks {

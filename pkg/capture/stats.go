@@ -10,7 +10,8 @@ import (
 type IfaceStats struct {
 	// Name is "node:iface".
 	Name string
-	// Captured counts the frames the filter passed.
+	// Captured counts the frames written out: those the filter passed,
+	// up to the count asked for.
 	Captured uint64
 	// Seen counts the frames the kernel handed over, filtered or not.
 	Seen uint64
