@@ -178,7 +178,7 @@ func (b *bench) iperf(lab string, seconds int) (float64, error) {
 	// The server needs a moment to listen; the client says so.
 	for try := 0; try < 50; try++ {
 		out, err = exec.Command("ip", args...).Output()
-		if err == nil || !strings.Contains(string(out), "Connection refused") {
+		if !strings.Contains(string(out), "Connection refused") && !strings.Contains(string(out), "server is busy") {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -187,7 +187,8 @@ func (b *bench) iperf(lab string, seconds int) (float64, error) {
 		return 0, fmt.Errorf("iperf3 -c: %v: %s", err, out)
 	}
 	var res struct {
-		End struct {
+		Error string `json:"error"`
+		End   struct {
 			SumReceived struct {
 				BitsPerSecond float64 `json:"bits_per_second"`
 			} `json:"sum_received"`
@@ -195,6 +196,9 @@ func (b *bench) iperf(lab string, seconds int) (float64, error) {
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		return 0, fmt.Errorf("iperf3 -J: %w", err)
+	}
+	if res.Error != "" || res.End.SumReceived.BitsPerSecond == 0 {
+		return 0, fmt.Errorf("iperf3 -c: no result (%q)", res.Error)
 	}
 	return res.End.SumReceived.BitsPerSecond / 1e9, nil
 }
