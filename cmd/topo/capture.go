@@ -121,7 +121,10 @@ func runCapture(cmd *cobra.Command, f captureFlags, args []string, dash int) err
 	}
 	opts := capture.Options{
 		Lab: name, Open: labOpener(name), Filter: filter, Sinks: sinks, Count: f.count,
-		RingSize: f.bufferKB << 10, Notes: stderr,
+		RingSize: f.bufferKB << 10, Notes: stderr, StateDir: lab.Dir(name),
+	}
+	if f.all {
+		opts.NewNodes = allHosts(name)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -204,6 +207,19 @@ func labOpener(labName string) func(string) (*node.Namespace, error) {
 			return nil, fmt.Errorf("%w: %w", capture.ErrLabDown, err)
 		}
 		return ns, err
+	}
+}
+
+// allHosts lists, for --all, the hosts of the lab as applied now:
+// those an up added since the capture started join it.
+func allHosts(labName string) func() []capture.Selection {
+	return func() []capture.Selection {
+		l, err := lab.Applied(labName)
+		if err != nil {
+			return nil
+		}
+		sels, _ := capture.Resolve(l, nil, true, nil)
+		return sels
 	}
 }
 

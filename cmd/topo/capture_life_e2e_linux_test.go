@@ -61,12 +61,7 @@ func TestCaptureInterruptValid(t *testing.T) {
 // rest of the capture goes on.
 func TestCaptureInterfacesComeAndGo(t *testing.T) {
 	l := arpWatch(t, "cap-life")
-	small := l.File
-	big := filepath.Join(l.Dir, "big.yaml")
-	body := strings.Replace(mustRead(t, small), "links:\n", "  h3: {}\nlinks:\n  - endpoints: [h1:eth1, h3:eth0]\n    addresses: [10.10.11.1/24, 10.10.11.3/24]\n", 1)
-	if err := os.WriteFile(big, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	small, big := l.File, withH3(t, l)
 	p := l.Start("capture", "--lab", l.Name, "h1", "icmp")
 	p.WaitOutput(t, "listening on h1:eth0,")
 	l.Must("up", big)
@@ -92,6 +87,41 @@ func TestCaptureInterfacesComeAndGo(t *testing.T) {
 	}
 	if !strings.Contains(r.Stderr, "h1:eth1 (gone)") {
 		t.Errorf("the summary does not say h1:eth1 went:\n%s", r.Stderr)
+	}
+}
+
+// withH3 writes the lab's file with a third host, h3, linked to h1
+// (h1:eth1 10.10.11.1, h3:eth0 10.10.11.3), and returns its path.
+func withH3(t *testing.T, l *labT) string {
+	t.Helper()
+	big := filepath.Join(l.Dir, "big.yaml")
+	body := strings.Replace(mustRead(t, l.File), "links:\n", "  h3: {}\nlinks:\n  - endpoints: [h1:eth1, h3:eth0]\n    addresses: [10.10.11.1/24, 10.10.11.3/24]\n", 1)
+	if err := os.WriteFile(big, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return big
+}
+
+// TestCaptureAllNewNode: with --all, a host that `up` adds to the lab
+// during the capture is captured too.
+func TestCaptureAllNewNode(t *testing.T) {
+	l := arpWatch(t, "cap-join")
+	p := l.Start("capture", "--lab", l.Name, "--all", "icmp")
+	p.WaitOutput(t, "listening on h1:eth0, h2:eth0,")
+	l.Must("up", withH3(t, l))
+	p.WaitOutput(t, "h3:eth0: capturing (it appeared)")
+	l.Must("exec", "--lab", l.Name, "h3", "--", "ping", "-c1", "-W5", "10.10.11.1")
+	p.Cmd.Process.Signal(os.Interrupt)
+	r := p.Wait()
+	for _, want := range []string{
+		"h3:eth0 > ICMP  10.10.11.3 > 10.10.11.1 echo request",
+		"h1:eth1 < ICMP  10.10.11.3 > 10.10.11.1 echo request",
+		"h1:eth1 > ICMP  10.10.11.1 > 10.10.11.3 echo reply",
+		"h3:eth0 < ICMP  10.10.11.1 > 10.10.11.3 echo reply",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("no line with %q:\n%v", want, r)
+		}
 	}
 }
 

@@ -8,13 +8,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mountWatch wakes the capture when the machine's mounts change: a
-// namespace of a node is bound (made) or unbound (removed) under
-// /run/netns, and the kernel flags /proc/self/mountinfo for poll(2) on
-// every change. It also wakes every recheckEvery, for what mounts do
-// not show (the lab's state removed by `topo down`).
+// mountWatch wakes the capture when something it follows may have
+// changed: the machine's mounts (a node's namespace is bound under
+// /run/netns when made, unbound when removed; the kernel flags
+// /proc/self/mountinfo for poll(2) on every change), and the files of
+// a directory (the lab's state, which `up` rewrites when nodes join and
+// a journal it appends to as namespaces are made). It also wakes every
+// recheckEvery, for what neither shows.
 type mountWatch struct {
 	fd      int    // not an os.File: Go's poller would take the kernel's flag first
+	dir     int    // inotify descriptor, -1 for none
 	wake    [2]int // a pipe that ends the poll at close
 	started bool
 	done    chan struct{}
@@ -23,15 +26,28 @@ type mountWatch struct {
 // recheckEvery is how often the capture looks even without a change.
 const recheckEvery = time.Second
 
-func watchMounts() (*mountWatch, error) {
+// watchMounts follows the mounts and, when dir is not "", the files of
+// dir.
+func watchMounts(dir string) (*mountWatch, error) {
 	fd, err := unix.Open("/proc/self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("follow the namespaces: %w", err)
 	}
-	w := &mountWatch{fd: fd, done: make(chan struct{})}
+	w := &mountWatch{fd: fd, dir: -1, done: make(chan struct{})}
 	if err := unix.Pipe2(w.wake[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("follow the namespaces: %w", err)
+	}
+	if dir != "" {
+		// Best effort: without it, changes are seen at the next mount
+		// or recheckEvery.
+		if in, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC); err == nil {
+			if _, err := unix.InotifyAddWatch(in, dir, unix.IN_MOVED_TO|unix.IN_CLOSE_WRITE|unix.IN_MODIFY|unix.IN_CREATE); err == nil {
+				w.dir = in
+			} else {
+				unix.Close(in)
+			}
+		}
 	}
 	return w, nil
 }
@@ -42,14 +58,25 @@ func (w *mountWatch) start(fn func()) {
 	w.started = true
 	go func() {
 		defer close(w.done)
-		fds := []unix.PollFd{{Fd: int32(w.fd), Events: unix.POLLPRI}, {Fd: int32(w.wake[0]), Events: unix.POLLIN}}
+		fds := []unix.PollFd{{Fd: int32(w.wake[0]), Events: unix.POLLIN}, {Fd: int32(w.fd), Events: unix.POLLPRI}}
+		if w.dir >= 0 {
+			fds = append(fds, unix.PollFd{Fd: int32(w.dir), Events: unix.POLLIN})
+		}
+		buf := make([]byte, 4096)
 		for {
 			_, err := unix.Poll(fds, int(recheckEvery/time.Millisecond))
 			if err != nil && !errors.Is(err, unix.EINTR) {
 				return
 			}
-			if fds[1].Revents != 0 {
+			if fds[0].Revents != 0 {
 				return
+			}
+			if w.dir >= 0 && fds[2].Revents != 0 {
+				for { // the events only say "look again"
+					if n, err := unix.Read(w.dir, buf); n <= 0 || err != nil {
+						break
+					}
+				}
 			}
 			fn()
 		}
@@ -66,4 +93,7 @@ func (w *mountWatch) close() {
 	unix.Close(w.wake[0])
 	unix.Close(w.wake[1])
 	unix.Close(w.fd)
+	if w.dir >= 0 {
+		unix.Close(w.dir)
+	}
 }

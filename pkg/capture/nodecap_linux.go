@@ -25,6 +25,9 @@ type nodeCap struct {
 	streams map[int]*stream // by interface index
 	waiting map[string]bool // named interfaces not there
 	stopped bool
+	// attached is set once the node has been captured: a namespace
+	// found after it went is "back".
+	attached bool
 }
 
 // attachment is a node's namespace made ready for capture: the
@@ -86,6 +89,7 @@ func (n *nodeCap) prepare(ns *node.Namespace) (*attachment, error) {
 func (n *nodeCap) commit(a *attachment, announce bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.attached = true
 	n.ns, n.lw, n.lwDone = a.ns, a.lw, make(chan struct{})
 	n.streams, n.waiting = map[int]*stream{}, map[string]bool{}
 	for _, name := range a.waiting {
@@ -256,6 +260,9 @@ func (n *nodeCap) recheck() {
 		n.detachLocked()
 	}
 	n.mu.Unlock()
+	n.mu.Lock()
+	back := n.attached
+	n.mu.Unlock()
 	ns, err := n.s.opts.Open(n.sel.Node)
 	switch {
 	case errors.Is(err, ErrLabDown):
@@ -270,7 +277,9 @@ func (n *nodeCap) recheck() {
 		n.s.note("node %s: %v", n.sel.Node, err)
 		return
 	}
-	n.s.note("node %s: its namespace is back", n.sel.Node)
+	if back {
+		n.s.note("node %s: its namespace is back", n.sel.Node)
+	}
 }
 
 // detachLocked ends every stream of the node and lets its namespace

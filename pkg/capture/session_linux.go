@@ -30,6 +30,14 @@ type Options struct {
 	// RingSize is the kernel buffer of each interface, in bytes (0:
 	// DefaultRingSize for the number of interfaces).
 	RingSize int
+	// StateDir is the lab's state directory: a change there makes the
+	// capture look at the nodes again at once ("" for none).
+	StateDir string
+	// NewNodes, when set, is asked after every change of the machine's
+	// namespaces for the selections of nodes that may have joined the
+	// lab since (--all takes the hosts added by a later up); nodes
+	// already captured are left out.
+	NewNodes func() []Selection
 	// Notes receives a line when an interface appears or goes, and
 	// when the capture ends by itself; nil for none.
 	Notes io.Writer
@@ -48,8 +56,10 @@ func DefaultRingSize(n int) int {
 type Session struct {
 	opts     Options
 	ringSize int
-	nodes    []*nodeCap
 	mounts   *mountWatch
+
+	nodesMu sync.Mutex // guards nodes, which the watch of mounts extends
+	nodes   []*nodeCap
 
 	mu      sync.Mutex // guards what follows, and the sinks
 	streams []*stream  // by id
@@ -80,7 +90,7 @@ func Start(sels []Selection, opts Options) (*Session, error) {
 	if s.ringSize == 0 {
 		s.ringSize = DefaultRingSize(expectedInterfaces(sels))
 	}
-	mw, err := watchMounts()
+	mw, err := watchMounts(opts.StateDir)
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +131,8 @@ func (s *Session) attachAll(sels []Selection) error {
 		})
 	}
 	wg.Wait()
+	s.nodesMu.Lock()
+	defer s.nodesMu.Unlock()
 	for i, n := range nodes {
 		if ready[i] != nil {
 			n.commit(ready[i], false)
@@ -130,9 +142,40 @@ func (s *Session) attachAll(sels []Selection) error {
 	return errors.Join(errs...)
 }
 
+// allNodes is a copy of the list of nodes.
+func (s *Session) allNodes() []*nodeCap {
+	s.nodesMu.Lock()
+	defer s.nodesMu.Unlock()
+	return append([]*nodeCap(nil), s.nodes...)
+}
+
+// addNewNodes starts capturing the nodes NewNodes names that are not
+// captured yet; each node starts as a recheck would, when its
+// namespace is there (now or later).
+func (s *Session) addNewNodes() {
+	if s.opts.NewNodes == nil {
+		return
+	}
+	have := map[string]bool{}
+	for _, n := range s.allNodes() {
+		have[n.sel.Node] = true
+	}
+	for _, sel := range s.opts.NewNodes() {
+		if have[sel.Node] {
+			continue
+		}
+		n := &nodeCap{s: s, sel: sel}
+		s.nodesMu.Lock()
+		s.nodes = append(s.nodes, n)
+		s.nodesMu.Unlock()
+		s.note("node %s: joined the lab; capturing it", sel.Node)
+	}
+}
+
 // recheck looks at every node's namespace (see nodeCap.recheck).
 func (s *Session) recheck() {
-	for _, n := range s.nodes {
+	s.addNewNodes()
+	for _, n := range s.allNodes() {
 		n.recheck()
 	}
 }
@@ -167,7 +210,7 @@ func (s *Session) Interfaces() []string {
 // Waiting lists the interfaces named but not there (yet).
 func (s *Session) Waiting() []string {
 	var out []string
-	for _, n := range s.nodes {
+	for _, n := range s.allNodes() {
 		out = append(out, n.waitingFor()...)
 	}
 	return out
@@ -418,7 +461,8 @@ func (s *Session) Stop(drain bool) []IfaceStats {
 // and closes the namespaces.
 func (s *Session) shutdown(drain bool) {
 	s.mounts.close()
-	for _, n := range s.nodes {
+	nodes := s.allNodes()
+	for _, n := range nodes {
 		n.stopWatching()
 	}
 	deadline := time.Now()
@@ -436,7 +480,7 @@ func (s *Session) shutdown(drain bool) {
 	}
 	close(s.quit)
 	s.out.Wait()
-	for _, n := range s.nodes {
+	for _, n := range nodes {
 		n.close()
 	}
 }
