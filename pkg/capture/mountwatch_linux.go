@@ -26,6 +26,9 @@ type mountWatch struct {
 // recheckEvery is how often the capture looks even without a change.
 const recheckEvery = time.Second
 
+// debounce is how long a change waits for the changes that follow it.
+const debounce = 10 * time.Millisecond
+
 // watchMounts follows the mounts and, when dir is not "", the files of
 // dir.
 func watchMounts(dir string) (*mountWatch, error) {
@@ -71,13 +74,15 @@ func (w *mountWatch) start(fn func()) {
 			if fds[0].Revents != 0 {
 				return
 			}
-			if w.dir >= 0 && fds[2].Revents != 0 {
-				for { // the events only say "look again"
-					if n, err := unix.Read(w.dir, buf); n <= 0 || err != nil {
-						break
-					}
+			// Changes come in bursts (an up of many nodes): let the
+			// burst pass, then look once for all of it.
+			time.Sleep(debounce)
+			for w.dir >= 0 { // the events only say "look again"
+				if n, err := unix.Read(w.dir, buf); n <= 0 || err != nil {
+					break
 				}
 			}
+			unix.Poll(fds[1:2], 0) // takes the mounts' flag
 			fn()
 		}
 	}()
