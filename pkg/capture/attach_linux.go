@@ -77,7 +77,7 @@ func (n *nodeCap) commit(a *attachment, announce bool) {
 	n.addStreams(a.rings, announce)
 	go func(lw *linkWatch, done chan struct{}) {
 		defer close(done)
-		lw.run(n.onLink)
+		lw.run(func(ev linkEvent) { n.onLink(lw, ev) })
 	}(a.lw, n.lwDone)
 }
 

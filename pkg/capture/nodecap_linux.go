@@ -29,11 +29,13 @@ type nodeCap struct {
 }
 
 // onLink starts a stream on a selected interface that appeared, and
-// ends the stream of one that went away.
-func (n *nodeCap) onLink(ev linkEvent) {
+// ends the stream of one that went away. Events of a watch that is no
+// longer the node's (its namespace went) are ignored: the namespace
+// made again may use the same interface indexes.
+func (n *nodeCap) onLink(lw *linkWatch, ev linkEvent) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.stopped || n.ns == nil {
+	if n.stopped || n.ns == nil || n.lw != lw {
 		return
 	}
 	if ev.index < 0 { // notifications lost: look again
@@ -87,23 +89,19 @@ func (n *nodeCap) endStream(st *stream, why string) {
 // namespace of the lab's is there again, capturing starts again. It
 // ends the whole capture when the lab is down.
 func (n *nodeCap) recheck() {
-	nsName := ""
 	n.mu.Lock()
 	if n.stopped {
 		n.mu.Unlock()
 		return
 	}
 	if n.ns != nil {
-		nsName = n.ns.Name
-		if inode, err := node.Inode(nsName); err == nil && inode == n.ns.Inode {
+		if inode, err := node.Inode(n.ns.Name); err == nil && inode == n.ns.Inode {
 			n.mu.Unlock()
 			return
 		}
 		n.s.note("node %s: its namespace is gone; capturing it again if it comes back", n.sel.Node)
 		n.detachLocked()
 	}
-	n.mu.Unlock()
-	n.mu.Lock()
 	back := n.attached
 	n.mu.Unlock()
 	ns, err := n.s.opts.Open(n.sel.Node)

@@ -36,16 +36,20 @@ func (s *Session) streamEnded(st *stream) {
 	s.active--
 }
 
-// deliver takes the frames of one block of st. With one stream and
-// nothing waiting they go straight to the sinks; otherwise they are
-// copied to wait for the merge.
-func (s *Session) deliver(st *stream, batch []Frame) {
+// deliver takes the frames of one block of st that the filter passed,
+// and the time of the block's last frame. With one stream and nothing
+// waiting they go straight to the sinks; otherwise they are copied to
+// wait for the merge, which st's progress may let frames out of.
+func (s *Session) deliver(st *stream, batch []Frame, last time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended {
 		return
 	}
-	st.last = batch[len(batch)-1].Time
+	st.last = last
+	if len(batch) == 0 && s.merge.len() == 0 {
+		return
+	}
 	if s.active <= 1 && s.merge.len() == 0 {
 		s.writeBatch(batch)
 		return

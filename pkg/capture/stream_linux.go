@@ -25,8 +25,9 @@ type stream struct {
 	// seen and drops are the ring's statistics, set when done.
 	seen, drops uint64
 
-	// last is the time of the last frame delivered (at first, the
-	// start); the session's mutex guards it.
+	// last is the time of the last frame the stream has handled,
+	// passed by the filter or not (at first, its start); the session's
+	// mutex guards it.
 	last time.Time
 	// mu guards closed, set once the ring is unmapped.
 	mu     sync.Mutex
@@ -34,30 +35,33 @@ type stream struct {
 }
 
 // run reads blocks until the ring is interrupted or its deadline
-// passes, handing each block's frames to deliver, then closes the ring.
-func (st *stream) run(deliver func(*stream, []Frame)) {
+// passes, handing each block's frames that pass the filter to deliver
+// with the time of the block's last frame (the stream's progress, also
+// when the filter passed none), then closes the ring.
+func (st *stream) run(deliver func(st *stream, batch []Frame, last time.Time)) {
 	defer close(st.done)
 	var batch []Frame
-	for {
+	for blocks := 1; ; blocks++ {
 		b, err := st.r.wait()
 		if err != nil {
 			break
 		}
 		batch = batch[:0]
+		var last time.Time
 		frames(b, func(fr Frame) {
+			last = fr.Time
 			if st.match(fr.Data) {
 				fr.Iface = st.id
 				batch = append(batch, fr)
 			}
 		})
-		if len(batch) > 0 {
-			st.captured.Add(uint64(len(batch)))
-			deliver(st, batch)
+		st.captured.Add(uint64(len(batch)))
+		if !last.IsZero() {
+			deliver(st, batch, last)
 		}
 		st.r.release(b)
-		if len(batch) == 0 {
-			// Statistics now and then, so the kernel's counters never
-			// wrap (they are 32 bits).
+		if blocks%256 == 0 {
+			// The kernel's counters are 32 bits: read them now and then.
 			st.r.readStats()
 		}
 	}
