@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -211,4 +212,65 @@ func topoCmd(l *labT, args ...string) *exec.Cmd {
 	cmd := exec.Command(e2e.Bin(), args...)
 	cmd.Env = append(os.Environ(), "TOPO_STATE_DIR="+l.StateDir)
 	return cmd
+}
+
+// kernelDrops sums the frames the kernel dropped on every interface of
+// the given nodes of the lab (a veth counts what its peer could not
+// take in: on a busy machine the input backlog, which every namespace
+// shares, overflows).
+func kernelDrops(t *testing.T, l *labT, nodes []string) uint64 {
+	t.Helper()
+	var total uint64
+	for _, n := range nodes {
+		var links []struct {
+			Stats struct {
+				RX struct {
+					Dropped uint64 `json:"dropped"`
+				} `json:"rx"`
+				TX struct {
+					Dropped uint64 `json:"dropped"`
+				} `json:"tx"`
+			} `json:"stats64"`
+		}
+		if err := json.Unmarshal([]byte(e2e.Sh(t, "ip", "-n", l.NS(n), "-s", "-j", "link", "show")), &links); err != nil {
+			t.Fatalf("ip -s -j link in %s: %v", n, err)
+		}
+		for _, k := range links {
+			total += k.Stats.RX.Dropped + k.Stats.TX.Dropped
+		}
+	}
+	return total
+}
+
+// maxTries bounds retryOnDrops.
+const maxTries = 5
+
+// retryOnDrops runs try until it returns "" (success). A try that
+// fails (returning why) is run again only when the kernel dropped
+// frames on the nodes' interfaces meanwhile: then the traffic, not the
+// capture, was short (this machine is shared, and others' floods fill
+// the backlog). Otherwise, or after maxTries, t fails with why.
+func retryOnDrops(t *testing.T, l *labT, nodes []string, try func(n int) string) {
+	t.Helper()
+	for n := 1; ; n++ {
+		before := kernelDrops(t, l, nodes)
+		why := try(n)
+		if why == "" {
+			return
+		}
+		dropped := kernelDrops(t, l, nodes) - before
+		if dropped == 0 || n == maxTries {
+			t.Fatalf("try %d (the kernel dropped %d frames on the lab's links meanwhile): %s", n, dropped, why)
+		}
+		t.Logf("try %d: the kernel dropped %d frames on the lab's links (a busy machine); again. It was: %s", n, dropped, why)
+	}
+}
+
+// flushNeighbours empties the neighbour tables of the lab's nodes, so
+// that the next ping starts with ARP again.
+func flushNeighbours(t *testing.T, l *labT, nodes ...string) {
+	t.Helper()
+	for _, n := range nodes {
+		e2e.Sh(t, "ip", "-n", l.NS(n), "neigh", "flush", "all")
+	}
 }

@@ -4,6 +4,7 @@ package main
 // interfaces and nodes that come and go, the lab taken down.
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,7 +67,7 @@ func TestCaptureInterfacesComeAndGo(t *testing.T) {
 	p.WaitOutput(t, "listening on h1:eth0,")
 	l.Must("up", big)
 	p.WaitOutput(t, "h1:eth1: capturing (it appeared)")
-	l.Must("exec", "--lab", l.Name, "h1", "--", "ping", "-c1", "-W5", "10.10.11.3")
+	l.Must("exec", "--lab", l.Name, "h1", "--", "ping", "-c1", "-w10", "-i0.2", "10.10.11.3")
 	l.Must("up", small)
 	p.WaitOutput(t, "h1:eth1: the interface is gone")
 	pingOnce(t, l)
@@ -110,7 +111,7 @@ func TestCaptureAllNewNode(t *testing.T) {
 	p.WaitOutput(t, "listening on h1:eth0, h2:eth0,")
 	l.Must("up", withH3(t, l))
 	p.WaitOutput(t, "h3:eth0: capturing (it appeared)")
-	l.Must("exec", "--lab", l.Name, "h3", "--", "ping", "-c1", "-W5", "10.10.11.1")
+	l.Must("exec", "--lab", l.Name, "h3", "--", "ping", "-c1", "-w10", "-i0.2", "10.10.11.1")
 	p.Cmd.Process.Signal(os.Interrupt)
 	r := p.Wait()
 	for _, want := range []string{
@@ -226,44 +227,55 @@ func TestCaptureAll(t *testing.T) {
 	l := newLab(t, "cap-all", "")
 	l.Gen("single", "20")
 	l.Up()
-	file := filepath.Join(t.TempDir(), "all.pcapng")
-	p := l.Start("capture", "--lab", l.Name, "--all", "-w", file, "icmp")
-	p.WaitOutput(t, "(20 interfaces)")
-	l.Must("check", l.Name)
-	p.Cmd.Process.Signal(os.Interrupt)
-	if r := p.Wait(); r.Code != 0 {
-		t.Fatalf("capture: %v", r)
+	nodes := []string{"s1"}
+	for i := 1; i <= 20; i++ {
+		nodes = append(nodes, fmt.Sprintf("h%d", i))
 	}
-	frames := readPcapngFile(t, file)
-	inTimeOrder(t, frames)
-	host := func(ip string) string { return "h" + strings.TrimPrefix(ip, "10.0.0.") + ":eth0" }
-	seen := map[string][]string{} // echo message -> where it was seen
-	ifaces := map[string]bool{}
-	for _, f := range frames {
-		ifaces[f.where] = true
-		if !strings.HasPrefix(f.what, "echo ") {
-			t.Errorf("not an echo: %v", f)
-			continue
+	retryOnDrops(t, l, nodes, func(int) string {
+		file := filepath.Join(t.TempDir(), "all.pcapng")
+		p := l.Start("capture", "--lab", l.Name, "--all", "-w", file, "icmp")
+		p.WaitOutput(t, "(20 interfaces)")
+		check := l.Topo("check", l.Name)
+		p.Cmd.Process.Signal(os.Interrupt)
+		if r := p.Wait(); r.Code != 0 {
+			t.Fatalf("capture: %v", r)
 		}
-		seen[f.what] = append(seen[f.what], f.where+" "+f.dir)
-	}
-	if len(ifaces) != 20 {
-		t.Errorf("frames from %d interfaces, want 20: %v", len(ifaces), ifaces)
-	}
-	requests := 0
-	for what, where := range seen {
-		// "echo request 10.0.0.1>10.0.0.2 id 5 seq 1"
-		ends := strings.Fields(what)[2]
-		src, dst, _ := strings.Cut(ends, ">")
-		want := []string{host(src) + " >", host(dst) + " <"}
-		if strings.Join(where, ", ") != strings.Join(want, ", ") {
-			t.Errorf("%s seen at %v, want %v", what, where, want)
+		if check.Code != 0 {
+			return fmt.Sprintf("topo check:\n%v", check)
 		}
-		if strings.HasPrefix(what, "echo request") {
-			requests++
+		frames := readPcapngFile(t, file)
+		inTimeOrder(t, frames)
+		host := func(ip string) string { return "h" + strings.TrimPrefix(ip, "10.0.0.") + ":eth0" }
+		seen := map[string][]string{} // echo message -> where it was seen
+		ifaces := map[string]bool{}
+		for _, f := range frames {
+			ifaces[f.where] = true
+			if !strings.HasPrefix(f.what, "echo ") {
+				t.Errorf("not an echo: %v", f)
+				continue
+			}
+			seen[f.what] = append(seen[f.what], f.where+" "+f.dir)
 		}
-	}
-	if requests < 380 {
-		t.Errorf("%d echo requests captured, want at least one per pair (380)", requests)
-	}
+		if len(ifaces) != 20 {
+			t.Errorf("frames from %d interfaces, want 20: %v", len(ifaces), ifaces)
+		}
+		var why []string
+		requests := 0
+		for what, where := range seen {
+			// "echo request 10.0.0.1>10.0.0.2 id 5 seq 1"
+			ends := strings.Fields(what)[2]
+			src, dst, _ := strings.Cut(ends, ">")
+			want := []string{host(src) + " >", host(dst) + " <"}
+			if strings.Join(where, ", ") != strings.Join(want, ", ") {
+				why = append(why, fmt.Sprintf("%s seen at %v, want %v", what, where, want))
+			}
+			if strings.HasPrefix(what, "echo request") {
+				requests++
+			}
+		}
+		if requests < 380 {
+			why = append(why, fmt.Sprintf("%d echo requests captured, want at least one per pair (380)", requests))
+		}
+		return strings.Join(why, "\n")
+	})
 }
