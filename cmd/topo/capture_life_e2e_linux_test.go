@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -237,8 +238,13 @@ func TestCaptureAll(t *testing.T) {
 		p.WaitOutput(t, "(20 interfaces)")
 		check := l.Topo("check", l.Name)
 		p.Cmd.Process.Signal(os.Interrupt)
-		if r := p.Wait(); r.Code != 0 {
+		r := p.Wait()
+		if r.Code != 0 {
 			t.Fatalf("capture: %v", r)
+		}
+		// The capture kept up: no frame lost in its buffers.
+		if !regexp.MustCompile(`(?m)^total +\d+ +\d+ +0$`).MatchString(r.Stderr) {
+			t.Fatalf("the capture lost frames:\n%s", r.Stderr)
 		}
 		if check.Code != 0 {
 			return fmt.Sprintf("topo check:\n%v", check)

@@ -10,10 +10,12 @@ import (
 )
 
 // attachment is a node's namespace made ready for capture: the
-// watch on its interfaces, and a bound ring on each selected one.
+// watch on its interfaces, the selected interfaces there, and once
+// bound a ring on each.
 type attachment struct {
 	ns      *node.Namespace
 	lw      *linkWatch
+	want    []ifaceRef
 	rings   []openRing
 	waiting []string // named interfaces not there
 }
@@ -25,9 +27,9 @@ type openRing struct {
 }
 
 // prepare makes ns (which it then owns) ready: it subscribes to the
-// namespace's link notifications, then lists its interfaces and binds
-// a ring to each selected one. It changes nothing of n, so nodes are
-// prepared in parallel.
+// namespace's link notifications, then lists its interfaces and picks
+// the selected ones. It changes nothing of n, so nodes are prepared in
+// parallel.
 func (n *nodeCap) prepare(ns *node.Namespace) (*attachment, error) {
 	lw, err := watchLinks(ns)
 	if err != nil {
@@ -41,13 +43,12 @@ func (n *nodeCap) prepare(ns *node.Namespace) (*attachment, error) {
 		return nil, fmt.Errorf("list the interfaces of %s: %w", ns.Name, err)
 	}
 	a := &attachment{ns: ns, lw: lw}
-	var want []ifaceRef
 	have := map[string]bool{}
 	for _, l := range links {
 		at := l.Attrs()
 		have[at.Name] = true
 		if n.sel.Wants(at.Name) {
-			want = append(want, ifaceRef{at.Name, at.Index})
+			a.want = append(a.want, ifaceRef{at.Name, at.Index})
 		}
 	}
 	for _, name := range n.sel.Ifaces {
@@ -55,12 +56,15 @@ func (n *nodeCap) prepare(ns *node.Namespace) (*attachment, error) {
 			a.waiting = append(a.waiting, name)
 		}
 	}
-	if a.rings, err = n.openRings(ns, want); err != nil {
-		lw.close()
-		ns.Close()
-		return nil, err
-	}
 	return a, nil
+}
+
+// bind gives each interface of a prepared attachment its ring, bound.
+// Nodes are bound in parallel.
+func (n *nodeCap) bind(a *attachment) error {
+	var err error
+	a.rings, err = n.openRings(a.ns, a.want)
+	return err
 }
 
 // commit starts capturing with a prepared attachment: a stream per
@@ -90,10 +94,14 @@ func (a *attachment) discard() {
 	a.ns.Close()
 }
 
-// attach is prepare then commit.
+// attach is prepare, bind, then commit.
 func (n *nodeCap) attach(ns *node.Namespace, announce bool) error {
 	a, err := n.prepare(ns)
 	if err != nil {
+		return err
+	}
+	if err := n.bind(a); err != nil {
+		a.discard()
 		return err
 	}
 	n.commit(a, announce)

@@ -44,7 +44,10 @@ type Options struct {
 const maxHeld = 64 << 20
 
 // DefaultRingSize is the kernel buffer of each of n interfaces: 8 MiB
-// (tcpdump's is 2 MiB), less when many share 32 MiB, at least 1 MiB.
+// (tcpdump's is 2 MiB), less when many share 128 MiB, but at least two
+// blocks. A quiet interface hands a block over every retireTimeout, so
+// its buffer also bounds how long topo may fall behind on it (with 20
+// interfaces, 25 blocks: half a second).
 func DefaultRingSize(n int) int {
-	return min(max(32<<20/max(n, 1), 1<<20), 8<<20)
+	return min(max(128<<20/max(n, 1), 2*blockSize), 8<<20)
 }

@@ -25,8 +25,9 @@ const blockSize = 256 << 10
 
 // retireTimeout is how long the kernel waits before handing over a
 // block that is not full: how late a frame can reach topo on a quiet
-// interface.
-const retireTimeout = 10 * time.Millisecond
+// interface, and how often a quiet interface with traffic uses up a
+// block of its ring.
+const retireTimeout = 20 * time.Millisecond
 
 // frameHeaderLen is TPACKET_ALIGN(sizeof(struct tpacket3_hdr)), where
 // the sockaddr_ll of a frame starts.

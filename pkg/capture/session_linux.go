@@ -41,10 +41,6 @@ func Start(sels []Selection, opts Options) (*Session, error) {
 		opts: opts, done: make(chan struct{}), kick: make(chan struct{}, 1), quit: make(chan struct{}),
 		merge: merger{maxHeld: maxHeld},
 	}
-	s.ringSize = opts.RingSize
-	if s.ringSize == 0 {
-		s.ringSize = DefaultRingSize(expectedInterfaces(sels))
-	}
 	mw, err := watchMounts(opts.StateDir)
 	if err != nil {
 		return nil, err
@@ -60,32 +56,52 @@ func Start(sels []Selection, opts Options) (*Session, error) {
 	return s, nil
 }
 
-// attachAll opens every node's namespace and binds its rings, nodes in
-// parallel (most of the time goes to the kernel's grace periods, which
-// overlap), then starts the streams in the order of sels, so that
-// interface ids follow the command line. When a node fails, nothing
-// starts: every error is returned, one line per node.
+// attachAll opens every node's namespace and lists its interfaces,
+// sizes the rings for all of them, binds them, nodes in parallel (most
+// of the time goes to the kernel's grace periods, which overlap), then
+// starts the streams in the order of sels, so that interface ids
+// follow the command line. When a node fails, nothing starts: every
+// error is returned, one line per node.
 func (s *Session) attachAll(sels []Selection) error {
 	nodes := make([]*nodeCap, len(sels))
 	ready := make([]*attachment, len(sels))
 	errs := make([]error, len(sels))
-	var wg sync.WaitGroup
-	limit := make(chan struct{}, 16)
-	for i, sel := range sels {
-		nodes[i] = &nodeCap{s: s, sel: sel}
-		wg.Go(func() {
-			limit <- struct{}{}
-			defer func() { <-limit }()
-			ns, err := s.opts.Open(sel.Node)
-			if err == nil {
-				ready[i], err = nodes[i].prepare(ns)
+	each := func(step func(i int) error) {
+		var wg sync.WaitGroup
+		limit := make(chan struct{}, 16)
+		for i := range sels {
+			if errs[i] != nil {
+				continue
 			}
-			if err != nil {
-				errs[i] = fmt.Errorf("node %s: %w", sel.Node, err)
-			}
-		})
+			wg.Go(func() {
+				limit <- struct{}{}
+				defer func() { <-limit }()
+				if err := step(i); err != nil {
+					errs[i] = fmt.Errorf("node %s: %w", sels[i].Node, err)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	each(func(i int) error {
+		nodes[i] = &nodeCap{s: s, sel: sels[i]}
+		ns, err := s.opts.Open(sels[i].Node)
+		if err == nil {
+			ready[i], err = nodes[i].prepare(ns)
+		}
+		return err
+	})
+	total := 0
+	for _, a := range ready {
+		if a != nil {
+			total += len(a.want)
+		}
+	}
+	s.ringSize = s.opts.RingSize
+	if s.ringSize == 0 {
+		s.ringSize = DefaultRingSize(total)
+	}
+	each(func(i int) error { return nodes[i].bind(ready[i]) })
 	if err := errors.Join(errs...); err != nil {
 		for _, a := range ready {
 			if a != nil {
@@ -139,20 +155,6 @@ func (s *Session) recheck() {
 	for _, n := range s.allNodes() {
 		n.recheck()
 	}
-}
-
-// expectedInterfaces guesses how many interfaces sels will capture, to
-// share the kernel buffers: named ones, and four per whole node.
-func expectedInterfaces(sels []Selection) int {
-	n := 0
-	for _, s := range sels {
-		if s.All {
-			n += 4
-		} else {
-			n += len(s.Ifaces)
-		}
-	}
-	return n
 }
 
 // Interfaces lists the names of the interfaces being captured now.
