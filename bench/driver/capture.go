@@ -34,6 +34,10 @@ type captureTool struct {
 	command string
 }
 
+// iperfRate is iperf3's target rate: more than either capturer writes
+// to a file on two CPUs, less than the veth carries with a capture.
+const iperfRate = "10G"
+
 // The lab of the capture bench: examples/arp-watch.yaml's two hosts.
 const captureLab = `hosts:
   h1: {}
@@ -171,7 +175,10 @@ func (b *bench) iperf(lab string, seconds int) (float64, error) {
 	}
 	defer srv.Wait()
 	defer srv.Process.Kill()
-	args := []string{"netns", "exec", lab + "-h1", "iperf3", "-c", "10.10.10.100", "-t", strconv.Itoa(seconds), "-J"}
+	// At a set rate, so that both capturers are offered the same frames
+	// (unbounded, iperf3's rate follows what the capture costs the CPUs
+	// it shares, and drops could not be compared).
+	args := []string{"netns", "exec", lab + "-h1", "iperf3", "-c", "10.10.10.100", "-b", iperfRate, "-t", strconv.Itoa(seconds), "-J"}
 	b.r.note(strings.ReplaceAll("ip netns exec "+lab+"-h2 iperf3 -s -1 & ip "+strings.Join(args, " "), b.id, "benchPID"))
 	var out []byte
 	var err error

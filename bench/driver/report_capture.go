@@ -27,7 +27,7 @@ func (c *captureCase) markdown(p func(string, ...any)) {
 	p("")
 	p("## topo capture against tcpdump")
 	p("")
-	p("One veth between two namespaces (examples/arp-watch.yaml); iperf3, TCP, one stream, %d s from h1 to h2 while the capturer writes every frame of h2:eth0 to a file (pcapng for topo, pcap for tcpdump) in the work directory, then SIGINT. Frames per second are the frames the capturer counts as captured over the %d s; drops are the kernel's count (PACKET_STATISTICS), as each tool prints it. The start-up row: each tool run with `-c 1` while h1 pings h2 every millisecond, from its start to the kernel timestamp of the frame it captured.", c.seconds, c.seconds)
+	p("One veth between two namespaces (examples/arp-watch.yaml); iperf3, TCP, one stream at %s bit/s, %d s from h1 to h2 while the capturer writes every frame of h2:eth0 to a file (pcapng for topo, pcap for tcpdump) in the work directory, then SIGINT. Frames per second are the frames the capturer counts as captured over the %d s; drops are the kernel's count (PACKET_STATISTICS), as each tool prints it. The start-up row: each tool run with `-c 1` while h1 pings h2 every millisecond, from its start to the kernel timestamp of the frame it captured.", iperfRate, c.seconds, c.seconds)
 	p("")
 	p("| | %s |", strings.Join(names(c.tools), " | "))
 	p("|---|%s", strings.Repeat("---|", len(c.tools)))
@@ -40,6 +40,9 @@ func (c *captureCase) markdown(p func(string, ...any)) {
 	}
 	row("frames captured per second", func(t *captureTool) string { return fmt.Sprintf("%.0f", t.fps.med()) })
 	row("frames dropped by the kernel, per run", func(t *captureTool) string { return fmt.Sprintf("%.0f", t.drops.med()) })
+	row("share of the frames dropped", func(t *captureTool) string {
+		return fmt.Sprintf("%.0f%%", 100*t.drops.med()/(t.drops.med()+t.fps.med()*float64(c.seconds)))
+	})
 	row("iperf3 meanwhile", func(t *captureTool) string { return fmt.Sprintf("%.1f Gbit/s", t.gbps.med()) })
 	row("written per run", func(t *captureTool) string { return fmt.Sprintf("%.0f MB", t.fileMB.med()) })
 	row("start to \"listening on\"", func(t *captureTool) string { return fmt.Sprintf("%.1f ms", 1000*t.ready.med()) })
