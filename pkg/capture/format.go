@@ -60,7 +60,7 @@ func (f *Formatter) Append(b []byte, fr *Frame) []byte {
 
 // Summary is the part of a line after the direction: the frame's
 // layers in one line, without a newline.
-func (f *Formatter) Summary(data []byte) string {
+func (f *Formatter) Summary(data []byte) string { // also for tests
 	return string(f.summary(nil, data, len(data)))
 }
 

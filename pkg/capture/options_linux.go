@@ -25,7 +25,7 @@ type Options struct {
 	// Count ends the capture after that many frames (0: no limit).
 	Count int
 	// RingSize is the kernel buffer of each interface, in bytes (0:
-	// DefaultRingSize for the number of interfaces).
+	// defaultRingSize for the number of interfaces).
 	RingSize int
 	// StateDir is the lab's state directory: a change there makes the
 	// capture look at the nodes again at once ("" for none).
@@ -43,11 +43,11 @@ type Options struct {
 // maxHeld bounds the bytes waiting to be put in order.
 const maxHeld = 64 << 20
 
-// DefaultRingSize is the kernel buffer of each of n interfaces: 8 MiB
+// defaultRingSize is the kernel buffer of each of n interfaces: 8 MiB
 // (tcpdump's is 2 MiB), less when many share 128 MiB, but at least two
 // blocks. A quiet interface hands a block over every retireTimeout, so
 // its buffer also bounds how long topo may fall behind on it (with 20
 // interfaces, 25 blocks: half a second).
-func DefaultRingSize(n int) int {
+func defaultRingSize(n int) int {
 	return min(max(128<<20/max(n, 1), 2*blockSize), 8<<20)
 }

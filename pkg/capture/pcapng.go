@@ -128,10 +128,10 @@ func (p *Pcapng) WriteFrames(frames []Frame) error {
 	return nil
 }
 
-// WriteStats writes an interface's statistics block: frames received
+// writeStats writes an interface's statistics block: frames received
 // (those the filter passed) and dropped by the kernel, between start
 // and end.
-func (p *Pcapng) WriteStats(id int, received, dropped uint64, start, end time.Time) error {
+func (p *Pcapng) writeStats(id int, received, dropped uint64, start, end time.Time) error {
 	if p.ng == nil {
 		return nil
 	}

@@ -47,10 +47,10 @@ func pcapngSample(t *testing.T) ([]byte, []Frame) {
 			t.Fatal(err)
 		}
 	}
-	if err := p.WriteStats(0, 1, 0, at, at.Add(time.Second)); err != nil {
+	if err := p.writeStats(0, 1, 0, at, at.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.WriteStats(1, 2, 3, at, at.Add(time.Second)); err != nil {
+	if err := p.writeStats(1, 2, 3, at, at.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Flush(); err != nil {

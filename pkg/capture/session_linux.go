@@ -99,7 +99,7 @@ func (s *Session) attachAll(sels []Selection) error {
 	}
 	s.ringSize = s.opts.RingSize
 	if s.ringSize == 0 {
-		s.ringSize = DefaultRingSize(total)
+		s.ringSize = defaultRingSize(total)
 	}
 	each(func(i int) error { return nodes[i].bind(ready[i]) })
 	if err := errors.Join(errs...); err != nil {

@@ -37,7 +37,7 @@ func (p *Pcapng) AddInterface(id int, i Interface) error {
 // Finish implements Sink: a statistics block per interface.
 func (p *Pcapng) Finish(stats []IfaceStats) error {
 	for id, st := range stats {
-		if err := p.WriteStats(id, st.Captured, st.Dropped, st.Start, st.End); err != nil {
+		if err := p.writeStats(id, st.Captured, st.Dropped, st.Start, st.End); err != nil {
 			return err
 		}
 	}
