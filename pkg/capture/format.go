@@ -58,9 +58,9 @@ func (f *Formatter) Append(b []byte, fr *Frame) []byte {
 	return b
 }
 
-// Summary is the part of a line after the direction: the frame's
+// summaryOf is the part of a line after the direction: the frame's
 // layers in one line, without a newline.
-func (f *Formatter) Summary(data []byte) string { // also for tests
+func (f *Formatter) summaryOf(data []byte) string {
 	return string(f.summary(nil, data, len(data)))
 }
 

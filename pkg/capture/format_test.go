@@ -138,7 +138,7 @@ func TestSummary(t *testing.T) {
 	}
 	var f Formatter
 	for _, tc := range tests {
-		if got := f.Summary(tc.frame); got != tc.want {
+		if got := f.summaryOf(tc.frame); got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.desc, got, tc.want)
 		}
 	}
