@@ -20,15 +20,19 @@ demo: build
 	$(BIN) down two-hosts
 
 # Tools the integration tests drive (as a user would), installed from
-# Debian's packages when missing.
+# Debian's packages when missing. tshark and tcpdump read back the files
+# of topo capture; tshark's package asks whether non-root users may
+# capture: no (answered before, so nothing waits for a terminal).
 test-deps:
 	@missing=""; \
 	command -v ping >/dev/null || missing="$$missing iputils-ping"; \
 	command -v tcpdump >/dev/null || missing="$$missing tcpdump"; \
+	command -v tshark >/dev/null || missing="$$missing tshark"; \
 	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
+		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 

@@ -33,6 +33,8 @@ type bench struct {
 	errors      []string        // measurements that could not be made
 	findings    []string        // what the measurements found wrong (pairs that failed)
 	say         func(format string, a ...any)
+	captureOnly bool // only the capture comparison (-capture-only)
+	captureSecs int  // seconds of iperf3 per capture run
 }
 
 func (b *bench) problem(format string, a ...any) {

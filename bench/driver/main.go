@@ -28,6 +28,8 @@ func main() {
 	work := flag.String("work", "bench/out", "directory for generated labs and logs")
 	quick := flag.Bool("quick", false, "one run, small scale labs (for trying the harness; results not written)")
 	strict := flag.Bool("strict", false, "exit 1 when a target is missed")
+	captureOnly := flag.Bool("capture-only", false, "only compare topo capture with tcpdump")
+	captureSecs := flag.Int("capture-seconds", 10, "seconds of iperf3 per capture run")
 	flag.Parse()
 
 	dir := filepath.Join(*work, *id)
@@ -46,6 +48,7 @@ func main() {
 	if *quick {
 		b.runs, b.loopRuns = 1, 1
 	}
+	b.captureOnly, b.captureSecs = *captureOnly, *captureSecs
 	code := b.main(*quick, *out, *strict, w)
 	os.Exit(code)
 }
@@ -101,15 +104,23 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 		big[0].samples, big[1].samples = 50, 50
 	}
 
-	b.say("== build and teardown: topo, the kernel floor, Mininet")
-	rep.builds = append(rep.builds, b.buildAndTeardown("tree", tree, true))
-	rep.builds = append(rep.builds, b.buildAndTeardown("linear", linear, false))
-	b.say("== all-pairs reachability")
-	rep.reach = b.reachability("tree", reach)
-	b.say("== topo at scale")
-	for _, s := range big {
-		rep.scale = append(rep.scale, b.scale(s.kind, s.args, s.samples))
+	if !b.captureOnly {
+		b.say("== build and teardown: topo, the kernel floor, Mininet")
+		rep.builds = append(rep.builds, b.buildAndTeardown("tree", tree, true))
+		rep.builds = append(rep.builds, b.buildAndTeardown("linear", linear, false))
+		b.say("== all-pairs reachability")
+		rep.reach = b.reachability("tree", reach)
+		b.say("== topo at scale")
+		for _, s := range big {
+			rep.scale = append(rep.scale, b.scale(s.kind, s.args, s.samples))
+		}
 	}
+	b.say("== topo capture against tcpdump")
+	secs := b.captureSecs
+	if quick {
+		secs = 3
+	}
+	rep.capture = b.captureBench(secs)
 
 	cleanup()
 	after, err := rootLinks()
@@ -124,6 +135,9 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 	text := rep.markdown()
 	fmt.Fprintln(w)
 	fmt.Fprint(w, text)
+	if b.captureOnly {
+		out = filepath.Join(b.work, "capture-results.md") // a part: bench/results.md stays whole
+	}
 	if !quick {
 		if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
 			b.say("bench: %v", err)

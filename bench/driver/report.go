@@ -73,6 +73,7 @@ type report struct {
 	builds           []*buildCase
 	reach            *reachCase
 	scale            []*scaleCase
+	capture          *captureCase
 	cmds             []string
 	problems, errors []string
 	findings         []string
@@ -140,6 +141,9 @@ func (r *report) computeTargets() {
 				fmt.Sprintf("no-op `topo up` at %d hosts < 1 s", c.hosts),
 				fmt.Sprintf("%ss", fmtSec(n)), len(c.noop) > 0 && n < 1})
 		}
+	}
+	if t, ok := r.capture.target(); ok {
+		r.targets = append(r.targets, t)
 	}
 }
 
@@ -258,6 +262,7 @@ func (r *report) markdown() string {
 			}
 		})
 	}
+	r.capture.markdown(p)
 	p("")
 	p("## Every run (seconds)")
 	p("")

@@ -49,7 +49,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		upCmd(), downCmd(), execCmd(), statusCmd(), planCmd(), validateCmd(),
 		genCmd(), linkCmd(), pingCmd(), arpCmd(), checkCmd(),
-		impairCmd(), resetCmd(),
+		impairCmd(), resetCmd(), captureCmd(),
 	)
 	return root
 }

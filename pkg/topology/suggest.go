@@ -7,6 +7,11 @@ import (
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
+// DidYouMean returns a hint naming the closest candidate to word ("did
+// you mean \"arp\"?"), or "" when none is close enough to be a likely
+// typo; see didYouMean.
+func DidYouMean(word string, candidates []string) string { return didYouMean(word, candidates) }
+
 // didYouMean returns a hint naming the closest candidate to word, or ""
 // when none is close enough to be a likely typo: at most two edits
 // away (and not a complete rewrite of a short name), or an

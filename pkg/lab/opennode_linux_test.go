@@ -1,0 +1,71 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/topo-lab/topo/internal/testns"
+	"github.com/topo-lab/topo/pkg/node"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// TestOpenNode: OpenNode opens a node's namespace only when the lab
+// owns it: the one up made; not a namespace someone put in its place;
+// one the journal records as made again (an up not yet done); never
+// for a node or a lab that is not there.
+func TestOpenNode(t *testing.T) {
+	testns.NeedRoot(t, "makes network namespaces")
+	useRoot(t)
+	name := fmt.Sprintf("rb%04x-open", os.Getpid()&0xffff)
+	desired, _, err := topology.Parse("open.yaml", []byte("name: "+name+"\nhosts:\n  h1: {}\n  h2: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	t.Cleanup(func() { Down(ctx, name, Options{}) })
+	if _, err := Up(ctx, desired, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	nsName := topology.Namespace(name, "h1")
+	ns, err := OpenNode(name, "h1")
+	if err != nil {
+		t.Fatalf("the lab's own node: %v", err)
+	}
+	if want := testns.Inode(t, nsName); ns.Inode != want {
+		t.Errorf("opened inode %d, the namespace is %d", ns.Inode, want)
+	}
+	ns.Close()
+	if _, err := OpenNode(name, "h9"); !errors.Is(err, ErrNotOwned) {
+		t.Errorf("a node the lab does not have: %v, want ErrNotOwned", err)
+	}
+	if _, err := OpenNode(name+"x", "h1"); !errors.Is(err, ErrNoState) {
+		t.Errorf("a lab that is not up: %v, want ErrNoState", err)
+	}
+
+	// Someone else's namespace under h1's name.
+	if err := node.Delete(nsName); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ip", "netns", "add", nsName).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsName).Run() })
+	if ns, err := OpenNode(name, "h1"); !errors.Is(err, ErrNotOwned) {
+		ns.Close()
+		t.Fatalf("a namespace the lab did not make: %v, want ErrNotOwned", err)
+	}
+	// The same namespace once the journal records it as h1's, as an
+	// up that made h1 again does before it saves the state.
+	if err := appendRecord(name, "h1", testns.Inode(t, nsName)); err != nil {
+		t.Fatal(err)
+	}
+	ns, err = OpenNode(name, "h1")
+	if err != nil {
+		t.Fatalf("a namespace the journal records: %v", err)
+	}
+	ns.Close()
+}
