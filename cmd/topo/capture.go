@@ -126,8 +126,9 @@ func runCapture(cmd *cobra.Command, f captureFlags, args []string, dash int) err
 	if f.all {
 		opts.NewNodes = allHosts(name)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	signalled, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx := signalled
 	// A reader of -w - that goes away ends the capture cleanly.
 	signal.Ignore(syscall.SIGPIPE)
 	sess, err := capture.Start(sels, opts)
@@ -146,6 +147,9 @@ func runCapture(cmd *cobra.Command, f captureFlags, args []string, dash int) err
 	case <-sess.Done():
 	}
 	stats := sess.Stop(ctx.Err() != nil)
+	if signalled.Err() != nil && terminalWidth(stderr) > 0 {
+		fmt.Fprintln(stderr) // end the line the terminal's ^C is on, as tcpdump does
+	}
 	capture.WriteSummary(stderr, stats, len(words) > 0)
 	ferr := finish(true)
 	switch err := sess.Err(); {
@@ -166,7 +170,7 @@ func runCapture(cmd *cobra.Command, f captureFlags, args []string, dash int) err
 // closes the file (removing it when the capture never started).
 func captureSinks(cmd *cobra.Command, f captureFlags) ([]capture.Sink, func(started bool) error, error) {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	fm := &capture.Formatter{Ether: f.ether, Verbose: f.verbose}
+	fm := &capture.Formatter{Ether: f.ether, Verbose: f.verbose, Wrap: terminalWidth(stdout)}
 	if f.write == "" {
 		return []capture.Sink{capture.NewPrinter(stdout, fm)}, func(bool) error { return nil }, nil
 	}

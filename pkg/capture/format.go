@@ -16,6 +16,11 @@ type Formatter struct {
 	Verbose bool
 	// Location is the time zone of the printed times; nil means local.
 	Location *time.Location
+	// Wrap, when positive, is the width of the terminal: a longer line
+	// goes on below, indented to where the summary starts, so that the
+	// time, place and protocol columns stay clear. 0 never wraps (for a
+	// pipe, one frame a line).
+	Wrap int
 
 	labels []string // interface id -> "node:iface"
 	width  int      // of the widest label, for alignment
@@ -50,12 +55,78 @@ func (f *Formatter) Append(b []byte, fr *Frame) []byte {
 	b = append(b, ' ')
 	b = append(b, fr.Dir.String()...)
 	b = append(b, ' ')
+	start := len(b)
 	b = f.summary(b, fr.Data, fr.Len)
+	if f.Wrap > 0 {
+		b = wrap(b, start, start+protoWidth+1, f.Wrap)
+	}
 	b = append(b, '\n')
 	if f.Verbose {
 		b = appendLayers(b, fr.Data)
 	}
 	return b
+}
+
+// wrap breaks the line at the end of b (from the last newline before
+// summaryStart) at spaces so that no piece is wider than width. The
+// first piece keeps the columns before summaryStart whole; the others
+// are indented by indent spaces. A word too long for the room is never
+// cut: it stays whole on a piece of its own.
+func wrap(b []byte, summaryStart, indent, width int) []byte {
+	lineStart := 0
+	for i := summaryStart - 1; i >= 0; i-- {
+		if b[i] == '\n' {
+			lineStart = i + 1
+			break
+		}
+	}
+	if len(b)-lineStart <= width || indent >= width {
+		return b
+	}
+	line := append([]byte(nil), b[lineStart:]...)
+	out := b[:lineStart]
+	first := true
+	for len(line) > 0 {
+		room := width
+		if !first {
+			out = pad(out, indent)
+			room = width - indent
+		}
+		if len(line) <= room {
+			out = append(out, line...)
+			break
+		}
+		cut := lastSpace(line, room, summaryStart-lineStart, first)
+		out = append(out, line[:cut]...)
+		out = append(out, '\n')
+		for cut < len(line) && line[cut] == ' ' {
+			cut++
+		}
+		line = line[cut:]
+		first = false
+	}
+	return out
+}
+
+// lastSpace is where to cut line to fit room: at the last space within
+// it (after the summary's start on the first piece), or after the
+// first word when none fits.
+func lastSpace(line []byte, room, summary int, first bool) int {
+	min := 1
+	if first {
+		min = summary + 1
+	}
+	for i := room; i >= min; i-- {
+		if i < len(line) && line[i] == ' ' {
+			return i
+		}
+	}
+	for i := min; i < len(line); i++ {
+		if line[i] == ' ' {
+			return i
+		}
+	}
+	return len(line)
 }
 
 // summaryOf is the part of a line after the direction: the frame's

@@ -185,3 +185,31 @@ func TestVerbose(t *testing.T) {
 		t.Errorf("-v output shows raw contents:\n%s", out)
 	}
 }
+
+// TestLineWraps: on a terminal narrower than a line, the rest goes on
+// below, indented to the summary, with the columns before it whole.
+func TestLineWraps(t *testing.T) {
+	at := time.Date(2026, 5, 1, 15, 4, 5, 123456789, time.UTC)
+	f := Formatter{Location: time.UTC, Wrap: 60}
+	f.SetLabel(0, "h2:eth0")
+	req := arpFrame(t, layers.ARPRequest, mac1, ip1, make(net.HardwareAddr, 6), ip2)
+	got := string(f.Append(nil, &Frame{Time: at, Iface: 0, Dir: In, Len: len(req), Data: req}))
+	want := "15:04:05.123456 h2:eth0 < ARP   who-has 10.10.10.100 tell\n" +
+		"                                10.10.10.10\n"
+	if got != want {
+		t.Errorf("wrapped line:\n got %q\nwant %q", got, want)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if len(l) > 60 {
+			t.Errorf("piece %q is wider than 60", l)
+		}
+	}
+	f.Wrap = 200
+	if got := string(f.Append(nil, &Frame{Time: at, Iface: 0, Dir: In, Len: len(req), Data: req})); strings.Count(got, "\n") != 1 {
+		t.Errorf("a line that fits was wrapped: %q", got)
+	}
+	f.Wrap = 20 // narrower than the columns: nothing sensible to do but keep them
+	if got := string(f.Append(nil, &Frame{Time: at, Iface: 0, Dir: In, Len: len(req), Data: req})); !strings.HasPrefix(got, "15:04:05.123456 h2:eth0 < ARP   who-has") {
+		t.Errorf("narrow terminal: %q", got)
+	}
+}
