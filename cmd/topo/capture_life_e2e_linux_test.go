@@ -6,9 +6,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"regexp"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
