@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -85,6 +86,7 @@ func (x *executor) createNode(name string) error {
 	isSwitch := n != nil && n.Kind == topology.KindSwitch
 	ns, err := node.Create(nsName, node.CreateOptions{Sysctls: nodeSysctls(isSwitch)})
 	if errors.Is(err, fs.ErrExist) {
+		x.own.unclaim(name)
 		return fmt.Errorf("%w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", ErrNotOwned, nsName, nsName)
 	}
 	if err != nil {
@@ -198,7 +200,7 @@ func removeNode(lab, name string, inode uint64, killed bool) error {
 		return fmt.Errorf("%w: %s was replaced; left alone", ErrNotOwned, nsName)
 	default:
 		if !killed {
-			if _, err := node.KillProcesses(map[uint64]bool{cur: true}); err != nil {
+			if _, err := node.KillAll(context.Background(), map[uint64]bool{cur: true}); err != nil {
 				return err
 			}
 		}

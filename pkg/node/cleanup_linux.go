@@ -12,42 +12,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WaitNetnsCleanup returns once the kernel has finished tearing down
-// every network namespace whose last reference was gone before the
-// call (their interfaces, routes, sockets), or when ctx ends.
-//
 // The kernel frees namespaces in the background, one batch after the
-// other on a single worker, and says nothing when it is done. So this
-// makes a marker namespace, gives it an id in a private namespace that
-// listens for namespace-id events, and drops it: the id's deletion
-// event comes when the worker starts on the marker's batch, which
-// holds or follows every namespace released before. A second marker,
-// dropped once the first is being freed, is only started on after that
-// batch is finished. Nothing outside the private namespace is touched.
-// Needs CAP_SYS_ADMIN. Any goroutine.
-func WaitNetnsCleanup(ctx context.Context) error {
-	return InThrowawayNetns(func() error {
-		events, err := nl.Subscribe(unix.NETLINK_ROUTE, unix.RTNLGRP_NSID)
-		if err != nil {
-			return fmt.Errorf("listen for namespace ids: %w", err)
-		}
-		defer events.Close()
-		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
-		defer h.Close()
-		for id := 1; id <= 2; id++ {
-			if err := dropMarker(h, id); err != nil {
-				return err
-			}
-			if err := waitIDDeleted(ctx, events, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+// other on a single worker, and says nothing when it is done. What it
+// does say: when it starts on a batch, it drops the ids that other
+// namespaces gave the ones in it, with an RTM_DELNSID event each. So a
+// marker namespace, given an id in a namespace that listens for those
+// events and then dropped, says by its event that the batches before
+// its own are finished (see FreeWatch.Wait).
 
 // dropMarker makes an unnamed network namespace, gives it id in the
 // calling thread's namespace (through h) and lets it go.
