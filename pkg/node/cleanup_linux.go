@@ -1,10 +1,7 @@
 package node
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -37,32 +34,6 @@ func dropMarker(h *netlink.Handle, id int) error {
 		return fmt.Errorf("give the marker namespace an id: %w", err)
 	}
 	return nil
-}
-
-// waitIDDeleted reads namespace-id events until id is deleted.
-func waitIDDeleted(ctx context.Context, events *nl.NetlinkSocket, id int) error {
-	// Reads wake up at least this often to notice that ctx ended.
-	tv := unix.NsecToTimeval((250 * time.Millisecond).Nanoseconds())
-	if err := events.SetReceiveTimeout(&tv); err != nil {
-		return err
-	}
-	for {
-		msgs, _, err := events.Receive()
-		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EWOULDBLOCK) {
-			if ctx.Err() != nil {
-				return fmt.Errorf("wait for the kernel to free namespaces: %w", ctx.Err())
-			}
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("read namespace-id events: %w", err)
-		}
-		for _, m := range msgs {
-			if m.Header.Type == unix.RTM_DELNSID && nsidOf(m.Data) == id {
-				return nil
-			}
-		}
-	}
 }
 
 // nsidOf reads NETNSA_NSID from an RTM_NEWNSID/RTM_DELNSID payload

@@ -39,6 +39,9 @@ func NewFreeWatch() (*FreeWatch, error) {
 		if w.events, err = nl.Subscribe(unix.NETLINK_ROUTE, unix.RTNLGRP_NSID); err != nil {
 			return fmt.Errorf("listen for namespace ids: %w", err)
 		}
+		// Room for the events of a few thousand namespaces freed at
+		// once; lost ones are asked for again (see forget).
+		_ = w.events.SetReceiveBufferSize(eventBuffer, true)
 		if w.h, err = netlink.NewHandle(unix.NETLINK_ROUTE); err != nil {
 			return err
 		}
@@ -119,20 +122,37 @@ func (w *FreeWatch) Wait(ctx context.Context, tick func(held []uint64)) error {
 	}
 	// The ids go when the kernel starts on a namespace's batch;
 	// markers dropped after say when it is done (see cleanup_linux.go):
-	// the first marker's event comes when its own batch starts, the
+	// the first marker's id goes when its own batch starts, the
 	// second's when the first's is done.
 	for range 2 {
-		id := int(w.next)
+		id := w.next
 		w.next++
-		if err := dropMarker(w.h, id); err != nil {
+		if err := dropMarker(w.h, int(id)); err != nil {
 			return err
 		}
-		if err := waitIDDeleted(ctx, w.events, id); err != nil {
-			return err
+		for {
+			have, err := w.present()
+			if err != nil {
+				return err
+			}
+			if !have[id] {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("wait for the kernel to free namespaces: %w", err)
+			}
+			// Any event, or the timeout, is a cue to ask again.
+			if _, _, err := w.events.Receive(); err != nil && !errors.Is(err, unix.EAGAIN) &&
+				!errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.ENOBUFS) {
+				return fmt.Errorf("read namespace-id events: %w", err)
+			}
 		}
 	}
 	return nil
 }
+
+// eventBuffer is the receive buffer of a FreeWatch's event socket.
+const eventBuffer = 8 << 20
 
 // held lists the inodes of the namespaces not yet freed.
 func (w *FreeWatch) held() []uint64 {
@@ -144,26 +164,36 @@ func (w *FreeWatch) held() []uint64 {
 }
 
 // forget drops the ids the kernel no longer has: their namespaces are
-// being freed. Events say the same; asking covers events lost to a full
-// socket buffer.
+// being torn down. Events say the same; asking covers events lost to a
+// full socket buffer. When the kernel cannot say, nothing is dropped.
 func (w *FreeWatch) forget() {
+	have, err := w.present()
+	if err != nil {
+		return
+	}
 	for id := range w.ids {
-		if !w.known(id) {
+		if !have[id] {
 			delete(w.ids, id)
 		}
 	}
 }
 
-// known reports whether the private namespace still has id (a
-// namespace being freed has lost its id already). When the kernel
-// cannot say, the id is taken as known.
-func (w *FreeWatch) known(id int32) bool {
-	req := nl.NewNetlinkRequest(unix.RTM_GETNSID, unix.NLM_F_REQUEST)
+// present lists the ids the private namespace has given and the kernel
+// has not yet dropped, from one dump: a namespace keeps its id until
+// the kernel starts tearing it down, after the last reference is gone.
+func (w *FreeWatch) present() (map[int32]bool, error) {
+	req := nl.NewNetlinkRequest(unix.RTM_GETNSID, unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
 	req.AddData(nl.NewRtGenMsg())
-	b := make([]byte, 4)
-	nl.NativeEndian().PutUint32(b, uint32(id))
-	req.AddData(nl.NewRtAttr(unix.NETNSA_NSID, b))
 	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: w.raw}
-	_, err := req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWNSID)
-	return !errors.Is(err, unix.ENOENT)
+	msgs, err := req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWNSID)
+	if err != nil {
+		return nil, fmt.Errorf("list namespace ids: %w", err)
+	}
+	out := map[int32]bool{}
+	for _, m := range msgs {
+		if id := nsidOf(m); id >= 0 {
+			out[int32(id)] = true
+		}
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,12 +26,13 @@ func (l *labT) labInodes() map[uint64]string {
 }
 
 // inLab lists the processes (and threads) in one of the namespaces of
-// inodes, as "pid (namespace)".
-func inLab(inodes map[uint64]string) []string {
+// inodes, as "pid (namespace)", among those mine accepts (nil: all).
+func inLab(inodes map[uint64]string, mine func(pid int) bool) []string {
 	var out []string
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || mine != nil && !mine(pid) {
 			continue
 		}
 		tasks, _ := os.ReadDir("/proc/" + e.Name() + "/task")
@@ -96,7 +98,14 @@ func TestExecDownRace(t *testing.T) {
 			t.Errorf("round %d: %s said the lab is down, but %d sleeps started by topo exec survive: %v", round, strings.Join(down, " "), len(survivors), survivors)
 		}
 		if wait {
-			if held := inLab(inodes); len(held) > 0 {
+			// Only this test's processes: once the kernel has freed a
+			// namespace, another test's new one may get its inode.
+			mine := func(pid int) bool {
+				cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+				argv := strings.Split(string(cmdline), "\x00")
+				return argv[0] == e2e.Bin() || len(argv) > 1 && argv[0] == "sleep" && slices.Contains(marks, argv[1])
+			}
+			if held := inLab(inodes, mine); len(held) > 0 {
 				t.Errorf("round %d: down --wait returned while processes are still in the lab's namespaces: %v", round, held)
 			}
 		}

@@ -277,7 +277,7 @@ func TestCommandsRefuseSwappedNamespace(t *testing.T) {
 	if state := e2e.Sh(t, "ip", "-n", ns, "-br", "link", "show", "dev", "eth0"); !strings.Contains(state, "UP") {
 		t.Errorf("the foreign eth0 is no longer up: %s", state)
 	}
-	if in := inLab(map[uint64]string{foreign: ns}); len(in) > 0 {
+	if in := inLab(map[uint64]string{foreign: ns}, nil); len(in) > 0 {
 		t.Errorf("processes in the foreign namespace: %v", in)
 	}
 }
