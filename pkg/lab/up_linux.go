@@ -33,9 +33,10 @@ type Options struct {
 	// they were made (see topology.Current.Reset): processes, settings,
 	// neighbour entries; exec commands run again.
 	Reset bool
-	// WaitCleanup makes Down wait for the processes it kills to exit
-	// and for the kernel to finish freeing the namespaces, which it
-	// otherwise does in the background after Down returns.
+	// WaitCleanup makes Down wait until the kernel has freed each of
+	// the lab's namespaces (nothing holds one any more: no process, no
+	// open file) and finished tearing them down, which it otherwise
+	// does in the background after Down returns.
 	WaitCleanup bool
 }
 
