@@ -70,7 +70,7 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	}
 	own := ownershipOf(st)
 	nodes := own.nodes()
-	release, err := holdGate(ctx, lock.dir, name, true)
+	release, err := holdGate(ctx, lock.dir, name)
 	if err != nil {
 		return false, err
 	}

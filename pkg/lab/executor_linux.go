@@ -157,7 +157,7 @@ func (x *executor) holdGate(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	release, err := holdGate(ctx, dir, x.lab.Name, true)
+	release, err := holdGate(ctx, dir, x.lab.Name)
 	if err != nil {
 		dir.Close()
 		return nil, err

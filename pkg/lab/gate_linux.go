@@ -21,19 +21,15 @@ import (
 // on the file "gate" in the lab's state directory.
 
 // holdGate takes the start gate of the lab whose state directory dir
-// is: exclusive to remove, shared to start a process. It makes the gate
-// file when missing. The returned function releases the gate. ctx ends
-// a wait for it (the error then wraps ErrStoppedWaiting).
-func holdGate(ctx context.Context, dir *os.File, lab string, exclusive bool) (release func(), err error) {
+// is, exclusive: to remove nodes. It makes the gate file when missing.
+// The returned function releases the gate. ctx ends a wait for it (the
+// error then wraps ErrStoppedWaiting).
+func holdGate(ctx context.Context, dir *os.File, lab string) (release func(), err error) {
 	f, err := openFileIn(dir, gateFile, unix.O_RDONLY|unix.O_CREAT, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("start gate of lab %s: %w", lab, err)
 	}
-	how := unix.LOCK_SH
-	if exclusive {
-		how = unix.LOCK_EX
-	}
-	if err := flock(ctx, f, lab, how, nil); err != nil {
+	if err := flock(ctx, f, lab, unix.LOCK_EX, nil); err != nil {
 		return nil, err
 	}
 	return func() { f.Close() }, nil
