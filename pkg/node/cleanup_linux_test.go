@@ -140,14 +140,11 @@ func TestFreeWatch(t *testing.T) {
 	defer cancel()
 	ticks := 0
 	err = w.Wait(ctx, func(held []uint64) {
+		// The first tick comes while the process runs; later ones may
+		// come after it exited, until the kernel gets to the namespace.
 		ticks++
 		if len(held) != 1 || held[0] != ino {
 			t.Errorf("Wait waits for %v, want [%d]", held, ino)
-		}
-		select {
-		case <-exited:
-			t.Errorf("Wait still waits for %v after the process in it exited", held)
-		default:
 		}
 		cmd.Process.Kill()
 	})
