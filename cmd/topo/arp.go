@@ -28,7 +28,7 @@ Exit status 1 when nobody answered.`,
 			if err := needRoot("topo arp"); err != nil {
 				return err
 			}
-			name, err := pickLab(labName)
+			name, err := labFlag(cmd, labName)
 			if err != nil {
 				return err
 			}

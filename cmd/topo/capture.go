@@ -206,7 +206,7 @@ func captureSinks(cmd *cobra.Command, f captureFlags) ([]capture.Sink, func(star
 // it, and says when the lab is down.
 func labOpener(labName string) func(string) (*node.Namespace, error) {
 	return func(nodeName string) (*node.Namespace, error) {
-		ns, err := lab.OpenNode(labName, nodeName)
+		_, ns, err := lab.OpenNode(labName, nodeName)
 		if errors.Is(err, lab.ErrNoState) {
 			return nil, fmt.Errorf("%w: %w", capture.ErrLabDown, err)
 		}
@@ -231,7 +231,7 @@ func allHosts(labName string) func() []capture.Selection {
 // for interfaces made by hand that the lab does not know.
 func kernelHas(labName string) func(nodeName, iface string) bool {
 	return func(nodeName, iface string) bool {
-		ns, err := lab.OpenNode(labName, nodeName)
+		_, ns, err := lab.OpenNode(labName, nodeName)
 		if err != nil {
 			return false
 		}

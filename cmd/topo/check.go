@@ -131,7 +131,10 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		return fmt.Errorf("lab %s has no pair of hosts with addresses to check", l.Name)
 	}
 	start := time.Now()
-	res := lab.CheckPairs(ctx, l, pairs, popts)
+	res, err := lab.CheckPairs(ctx, l, pairs, popts)
+	if err != nil {
+		return err
+	}
 	failed := 0
 	for _, r := range res {
 		if !r.Reached {

@@ -868,7 +868,7 @@ func TestE2ELANGenBadArguments(t *testing.T) {
 		{[]string{"single", "0"}, "N must be at least 1"},
 		{[]string{"linear", "x"}, "N must be a whole number"},
 		{[]string{"mesh", "3"}, `unknown topology kind "mesh"`},
-		{[]string{"single", "2000"}, "at most 1024"},
+		{[]string{"single", "2000"}, "at most 1023"},
 		{[]string{"star"}, "star needs N"},
 	} {
 		r := e2e.Run(t, t.TempDir(), nil, append([]string{"gen"}, tc.args...)...)
@@ -881,11 +881,11 @@ func TestE2ELANGenBadArguments(t *testing.T) {
 
 func TestE2ELANInvalid(t *testing.T) {
 	big := "switches:\n  s1: {subnet: 10.89.0.0/16}\nhosts:\n"
-	for i := 1; i <= 1025; i++ {
+	for i := 1; i <= 1024; i++ {
 		big += fmt.Sprintf("  h%d: {}\n", i)
 	}
 	big += "links:\n"
-	for i := 1; i <= 1025; i++ {
+	for i := 1; i <= 1024; i++ {
 		big += fmt.Sprintf("  - endpoints: [h%d, s1]\n", i)
 	}
 	for _, tc := range []struct {
@@ -916,10 +916,10 @@ func TestE2ELANInvalid(t *testing.T) {
 		at:   "10.89.0.129/25",
 		want: "overlaps",
 	}, {
-		desc: "switch over 1024 ports",
+		desc: "switch over 1023 ports",
 		body: big,
 		at:   "s1: {subnet",
-		want: "1025 ports",
+		want: "1024 ports",
 	}} {
 		t.Run(tc.desc, func(t *testing.T) {
 			l := newLab(t, "badlan", tc.body)

@@ -21,7 +21,7 @@ Standard streams and the exit status are passed through.`,
 			if err := needRoot("topo exec"); err != nil {
 				return err
 			}
-			name, err := pickLab(labName)
+			name, err := labFlag(cmd, labName)
 			if err != nil {
 				return err
 			}

@@ -41,7 +41,7 @@ restores the file's values.`,
 			if err := needRoot("topo impair"); err != nil {
 				return err
 			}
-			name, err := pickLab(labName)
+			name, err := labFlag(cmd, labName)
 			if err != nil {
 				return err
 			}

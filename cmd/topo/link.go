@@ -31,7 +31,7 @@ func linkCmd() *cobra.Command {
 			if err := needRoot("topo link"); err != nil {
 				return err
 			}
-			name, err := pickLab(labName)
+			name, err := labFlag(cmd, labName)
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ the next hop, or no echo reply. Exit status 0 only if a reply came.`,
 			if err := needRoot("topo ping"); err != nil {
 				return err
 			}
-			name, err := pickLab(labName)
+			name, err := labFlag(cmd, labName)
 			if err != nil {
 				return err
 			}

@@ -117,6 +117,16 @@ func pickLab(name string) (string, error) {
 	return "", fmt.Errorf("several labs are up (%s): name one with --lab", strings.Join(labs, ", "))
 }
 
+// labFlag resolves the lab a command with a --lab flag acts on (see
+// pickLab). A --lab given empty is an error: it would otherwise pick
+// the only lab that is up, which the user did not name.
+func labFlag(cmd *cobra.Command, name string) (string, error) {
+	if name == "" && cmd.Flags().Changed("lab") {
+		return "", errors.New(`--lab "" names no lab: give a lab's name, or leave --lab out to use the only lab that is up (` + "`topo status`" + ` lists them)`)
+	}
+	return pickLab(name)
+}
+
 // labNameError says that an argument is not a lab name, what one is,
 // and where to find the labs.
 func labNameError(arg string) error {

@@ -10,20 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// labNode opens the namespace of a node of a lab that is up.
+// labNode opens the namespace of a node of a lab that is up, verified
+// as the one topo made (lab.OpenNode).
 func labNode(labName, nodeName string) (*topology.Lab, *node.Namespace, error) {
-	l, err := lab.Applied(labName)
-	if err != nil {
-		return nil, nil, err
-	}
-	if l.Node(nodeName) == nil {
-		return nil, nil, fmt.Errorf("lab %s has no node %q", labName, nodeName)
-	}
-	ns, err := node.Open(topology.Namespace(labName, nodeName))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w (run `topo up` to repair the lab)", err)
-	}
-	return l, ns, nil
+	return lab.OpenNode(labName, nodeName)
 }
 
 // resolveTarget turns a node name or an address into an address.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -76,6 +77,14 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 	}
 	prog := newProgress(cmd.ErrOrStderr(), "up "+desired.Name)
 	opts.Progress = prog.update
+	var done []topology.Step
+	tried := 0
+	opts.Step = func(s topology.Step, err error) {
+		tried++
+		if err == nil {
+			done = append(done, s)
+		}
+	}
 	start := time.Now()
 	plan, err := lab.Up(ctx, desired, opts)
 	prog.finish()
@@ -83,11 +92,14 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 		if errors.Is(err, lab.ErrStoppedWaiting) {
 			return err
 		}
+		if !f.verbose { // -v printed each step as it was done
+			printDone(out, done, plan)
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: lab %s is partly built; run `%s` to finish it or `topo down %s` to remove it", desired.Name, again, desired.Name)
 		}
-		if errors.Is(err, lab.ErrNotOwned) || errors.Is(err, link.ErrNoNetem) {
-			return err
+		if tried == 0 || errors.Is(err, lab.ErrNotOwned) || errors.Is(err, link.ErrNoNetem) {
+			return err // nothing was built
 		}
 		return fmt.Errorf("%w\nlab %s is partly built: fix the cause and run `%s` again, or `topo down %s`", err, desired.Name, again, desired.Name)
 	}
@@ -104,6 +116,27 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 		return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})
 	}
 	return nil
+}
+
+// printDone prints the steps of a failed run that were done, under a
+// line that says how many of the plan's, so the user sees where it
+// stopped; nothing when none was.
+func printDone(out io.Writer, done []topology.Step, plan *topology.Plan) {
+	if len(done) == 0 {
+		return
+	}
+	total := len(done)
+	if plan != nil {
+		total = len(plan.Steps)
+	}
+	if len(done) > maxListedSteps {
+		fmt.Fprintf(out, "%d of %d steps done before the error (use -v to list them)\n", len(done), total)
+		return
+	}
+	fmt.Fprintf(out, "%d of %d steps done before the error:\n", len(done), total)
+	for _, s := range done {
+		fmt.Fprintln(out, s.String())
+	}
 }
 
 // printSteps prints a plan's steps, or a count when there are many.

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/topo-lab/topo/pkg/topology"
 )
 
 // Limits on generated labs.
@@ -14,9 +16,9 @@ const (
 	// MaxSwitches is the largest number of switches a generated lab may
 	// have.
 	MaxSwitches = 100_000
-	// MaxPorts is the most ports one switch may have: a Linux bridge
-	// takes at most 1,024 (BR_MAX_PORTS).
-	MaxPorts = 1024
+	// MaxPorts is the most ports one switch may have: what a Linux
+	// bridge takes (topology.MaxBridgePorts).
+	MaxPorts = topology.MaxBridgePorts
 	// MaxNameLen is the longest lab name, as topo's loader allows.
 	MaxNameLen = 32
 )

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -66,11 +67,28 @@ const minWave = 32
 // into false "arp" failures; so when the pairs would need more entries
 // than it has room for, they are probed in waves, and the lab's hosts'
 // learned neighbour entries are flushed between waves. The lab must be
-// up. Needs root; any goroutine.
-func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) []probe.Result {
-	hs := newHandles(l.Name)
+// up; a host whose namespace is not the one topo made (see
+// ownership.verify) fails the whole check before anything is sent.
+// Needs root; any goroutine.
+func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) ([]probe.Result, error) {
+	_, own, err := loadOwnership(l.Name)
+	if err != nil {
+		return nil, err
+	}
+	hs := newHandles(own)
 	defer hs.close()
 	hosts := Hosts(l)
+	// A host that is missing fails its own pairs; one that is not the
+	// lab's own is never entered.
+	err = parallel(ctx, len(hosts), func(i int) error {
+		if _, err := hs.get(hosts[i]); errors.Is(err, ErrNotOwned) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	opts.SnapshotRoutes = true // the pairs are probed in one go
 	ifaces, macs := hostInterfaces(ctx, hs, hosts)
 	if len(macs) > 0 {
@@ -120,7 +138,7 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		}
 		results = append(results, probe.Check(ctx, open, w, copts)...)
 	}
-	return results
+	return results, nil
 }
 
 // hostInterfaces reads each host's links and addresses once: check
@@ -263,7 +281,10 @@ func CheckExpectations(ctx context.Context, l *topology.Lab, opts probe.ProberOp
 		}
 		pairs[i] = probe.Pair{From: e.From, To: to, ToNode: toNode}
 	}
-	results := CheckPairs(ctx, l, pairs, opts)
+	results, err := CheckPairs(ctx, l, pairs, opts)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]ExpectResult, len(results))
 	for i, r := range results {
 		out[i] = judge(l.Expect[i], r)

@@ -1,41 +1,50 @@
 package lab
 
 import (
+	"context"
 	"errors"
-	"os/exec"
+	"fmt"
+	"os"
 	"testing"
 
-	"github.com/topo-lab/topo/internal/testns"
+	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// TestCreateOverForeignDropsClaim: when a namespace topo did not make
-// takes a node's name between observe and create, the create is
-// refused and the node's claim is dropped, so that no later up adopts
-// the foreign namespace as the lab's (nor down deletes it).
-func TestCreateOverForeignDropsClaim(t *testing.T) {
-	testns.NeedRoot(t, "makes namespaces")
-	useRoot(t)
-	name := testns.Name("-claim")
-	foreign := topology.Namespace(name, "h1")
-	if out, err := exec.Command("ip", "netns", "add", foreign).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
+// TestCreateOverForeignUnclaims: when a node's name is taken between
+// the plan and its creation (someone's `ip netns add`), the create
+// fails as not the lab's, and the claim made for it is taken back, in
+// the state saved too: the next up must not adopt that namespace.
+func TestCreateOverForeignUnclaims(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: makes network namespaces, which needs root (CAP_SYS_ADMIN)")
 	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", foreign).Run() })
-
-	l := &topology.Lab{Name: name, Nodes: []*topology.Node{{Name: "h1", Kind: topology.KindHost}}}
-	st := &State{Lab: l}
-	own := ownershipOf(st)
-	if err := own.claim([]string{"h1"}); err != nil {
+	useRoot(t)
+	lab := fmt.Sprintf("rb%04x-claim", os.Getpid()&0xffff)
+	desired := &topology.Lab{Name: lab, Nodes: []*topology.Node{{Name: "h1", Kind: topology.KindHost}}}
+	foreign, err := node.Create(topology.Namespace(lab, "h1"), node.CreateOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	hs := newHandles(name)
+	foreign.Close()
+	t.Cleanup(func() { node.Delete(foreign.Name) })
+	st := &State{Lab: desired, Namespaces: map[string]uint64{}}
+	own := ownershipOf(st)
+	hs := newHandles(own)
 	defer hs.close()
-	x := &executor{lab: l, nodes: l.NodesByName(), st: st, own: own, hs: hs}
-	if err := x.createNode("h1"); !errors.Is(err, ErrNotOwned) {
-		t.Fatalf("createNode over a foreign namespace = %v, want ErrNotOwned", err)
+	x := &executor{lab: desired, st: st, own: own, obs: &topology.Observed{Nodes: map[string]*topology.ObservedNode{}}, hs: hs}
+	plan := &topology.Plan{Lab: lab, Steps: []topology.Step{{Op: topology.OpCreateNode, Node: "h1"}}}
+	if err := x.apply(context.Background(), plan); !errors.Is(err, ErrNotOwned) {
+		t.Fatalf("create over a foreign namespace = %v, want ErrNotOwned", err)
 	}
-	if _, claimed := own.inode("h1"); claimed {
-		t.Errorf("the claim on h1 survived: a later up would adopt %s", foreign)
+	if rec, ok := own.inode("h1"); ok {
+		t.Errorf("h1 is still claimed (inode %d): the next up would adopt the foreign namespace", rec)
+	}
+	saved, err := LoadState(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, ok := saved.Namespaces["h1"]; ok {
+		t.Errorf("the saved state still claims h1 (inode %d)", rec)
 	}
 }

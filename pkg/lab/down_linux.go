@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
@@ -24,8 +25,13 @@ import (
 // with a lab node's name that topo did not make (or that was replaced
 // since) is left alone, and opts.Notes says so.
 //
-// With opts.WaitCleanup it returns only once the killed processes have
-// exited and the kernel has freed the namespaces.
+// Down holds the lab's start gate (see gate_linux.go) from before it
+// looks for processes until the state is gone, and kills until a scan
+// finds none (node.KillAll), so no process started by topo survives in
+// a lab Down reported gone. With opts.WaitCleanup it returns only once
+// the kernel has freed the lab's namespaces, which it does when nothing
+// at all holds one any more (a process outside the lab with one open
+// keeps it: opts.Notes then names it), and finished tearing them down.
 //
 // Needs root. Any goroutine. Namespaces not recorded as the lab's own
 // are never touched.
@@ -64,18 +70,37 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	}
 	own := ownershipOf(st)
 	nodes := own.nodes()
+	release, err := holdGate(ctx, lock.dir, name)
+	if err != nil {
+		return false, err
+	}
+	defer release() // after the state is gone: a waiting start finds no lab
+	var watch *node.FreeWatch
+	if opts.WaitCleanup {
+		if watch, err = node.NewFreeWatch(); err != nil {
+			return false, fmt.Errorf("lab %s: %w", name, err)
+		}
+		defer watch.Close()
+	}
 	// One scan of /proc kills the processes of every namespace at once.
 	inodes := map[uint64]bool{}
 	for _, n := range nodes {
-		if cur, err := node.Inode(topology.Namespace(name, n)); err == nil && own.owns(n, cur) {
+		f, cur, err := node.OpenNetns(topology.Namespace(name, n))
+		if err != nil {
+			continue
+		}
+		if own.owns(n, cur) {
 			inodes[cur] = true
+			if watch != nil {
+				err = watch.Add(f, cur)
+			}
+		}
+		f.Close()
+		if err != nil {
+			return false, fmt.Errorf("lab %s: %w", name, err)
 		}
 	}
-	kill := func(inodes map[uint64]bool) (int, error) { return node.KillProcesses(inodes) }
-	if opts.WaitCleanup {
-		kill = func(inodes map[uint64]bool) (int, error) { return node.KillAndWait(ctx, inodes) }
-	}
-	if _, err := kill(inodes); err != nil {
+	if _, err := node.KillAll(ctx, inodes); err != nil {
 		return true, fmt.Errorf("lab %s: %w", name, err)
 	}
 	var mu sync.Mutex
@@ -114,12 +139,41 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	if err := removeState(lock, name); err != nil {
 		return true, err
 	}
-	if opts.WaitCleanup {
-		if err := node.WaitNetnsCleanup(ctx); err != nil {
+	if watch != nil {
+		if err := waitFreed(ctx, name, watch, opts.Notes); err != nil {
 			return true, fmt.Errorf("lab %s is down, but: %w", name, err)
 		}
 	}
 	return true, nil
+}
+
+// heldNoteAfter is how long down --wait waits for the kernel to free a
+// lab's namespaces before it says what holds them.
+const heldNoteAfter = 2 * time.Second
+
+// waitFreed waits until the kernel has freed the namespaces watch
+// follows (see node.FreeWatch.Wait). Meanwhile it kills any process
+// found in one of them again, and once the wait has lasted
+// heldNoteAfter it notes, once, what else holds them.
+func waitFreed(ctx context.Context, lab string, watch *node.FreeWatch, notes io.Writer) error {
+	start := time.Now()
+	noted := false
+	return watch.Wait(ctx, func(held []uint64) {
+		inodes := map[uint64]bool{}
+		for _, ino := range held {
+			inodes[ino] = true
+		}
+		node.KillProcesses(inodes)
+		if noted || time.Since(start) < heldNoteAfter {
+			return
+		}
+		noted = true
+		what := "something outside the lab (an open file or a mount of one)"
+		if pids := node.Holders(inodes); len(pids) > 0 {
+			what = fmt.Sprintf("processes outside the lab with one open or a thread in one: pids %v", pids)
+		}
+		note(notes, "lab %s: waiting for the kernel to free %d of its namespaces, still held by %s; Ctrl-C to stop waiting", lab, len(held), what)
+	})
 }
 
 // removeState deletes the lab's state directory (hostname namespaces

@@ -1,14 +1,84 @@
 package lab
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"os/exec"
 
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
+	"golang.org/x/sys/unix"
 )
+
+// startIn starts spec.Args in a node of a lab: in the node's network
+// namespace, verified as the lab's own (ownership.verify), with the
+// node's hostname and the lab's hosts file. It is the one way topo
+// starts a process in a lab (topo exec, exec commands), and holds the
+// lab's start gate meanwhile (see gate_linux.go), so it never starts
+// one in a lab being taken down. own is the lab's ownership when the
+// caller has it (up, which holds the lab's lock); nil loads the lab's
+// state once the gate is held. The caller Waits for the command.
+func startIn(lab, nodeName string, own *ownership, spec node.ExecSpec) (*exec.Cmd, error) {
+	root, err := openRoot(false)
+	if err != nil {
+		return nil, notUp(lab, err)
+	}
+	defer root.Close()
+	dir, err := openSubdir(root, lab, false)
+	if err != nil {
+		return nil, notUp(lab, err)
+	}
+	defer dir.Close()
+	if !existsIn(dir, stateFile) {
+		return nil, fmt.Errorf("lab %s: %w", lab, ErrNoState)
+	}
+	release, err := gateToStart(context.Background(), root, dir, lab)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if own == nil {
+		st, err := loadStateIn(dir, lab)
+		if err != nil {
+			return nil, err
+		}
+		if st.Lab.Node(nodeName) == nil {
+			return nil, fmt.Errorf("lab %s has no node %q (nodes: %s)", lab, nodeName, nodeList(st.Lab))
+		}
+		if err := fillFromRecords(st); err != nil {
+			return nil, err
+		}
+		own = ownershipOf(st)
+	}
+	netns, err := own.openNetns(nodeName)
+	if err != nil {
+		return nil, err
+	}
+	defer netns.Close()
+	uts, err := hostnameNS(dir, nodeName)
+	if err != nil {
+		return nil, fmt.Errorf("hostname of node %s: %w", nodeName, err)
+	}
+	defer uts.Close()
+	hosts, err := openFileIn(dir, hostsName, unix.O_RDONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("hosts file of lab %s: %w", lab, err)
+	}
+	defer hosts.Close()
+	spec.Netns, spec.UTS, spec.Hosts = netns, uts, hosts
+	return node.Start(spec)
+}
+
+// notUp says a lab whose state directory cannot be opened is not up,
+// unless the directory is refused for another reason.
+func notUp(lab string, err error) error {
+	if os.IsNotExist(err) {
+		return fmt.Errorf("lab %s: %w", lab, ErrNoState)
+	}
+	return err
+}
 
 // runExec runs a node's exec commands one after the other with
 // /bin/sh -c, output appended to the node's exec log (shown with -v).
@@ -16,78 +86,79 @@ import (
 // keep topo waiting.
 func (x *executor) runExec(name string) error {
 	n := x.nodes[name]
-	logPath := ExecLogPath(x.lab.Name, name)
-	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := openExecLog(x.lab.Name, name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	uts, err := hostnameNS(x.lab.Name, name)
-	if err != nil {
-		return err
-	}
 	for _, c := range n.Exec {
 		start, _ := f.Seek(0, io.SeekEnd)
 		fmt.Fprintf(f, "$ %s\n", c)
-		code, err := node.Run(node.ExecSpec{
-			Netns:  NetnsPath(x.lab.Name, name),
-			UTS:    uts,
-			Hosts:  HostsPath(x.lab.Name),
+		cmd, err := startIn(x.lab.Name, name, x.own, node.ExecSpec{
 			Args:   []string{"/bin/sh", "-c", c},
 			Stdout: f, Stderr: f,
 		})
+		code := -1
+		if err == nil {
+			code, err = node.Wait(cmd)
+		}
 		if x.verbose != nil {
-			x.showLog(name, logPath, start)
+			x.showLog(name, f, start)
 		}
 		if err != nil {
 			return fmt.Errorf("exec %q: %w", c, err)
 		}
 		if code != 0 {
-			return fmt.Errorf("exec %q exited with status %d (output in %s)", c, code, logPath)
+			return fmt.Errorf("exec %q exited with status %d (output in %s)", c, code, ExecLogPath(x.lab.Name, name))
 		}
 	}
 	return nil
 }
 
-func (x *executor) showLog(name, path string, from int64) {
-	data, err := os.ReadFile(path)
-	if err != nil || from > int64(len(data)) {
+// openExecLog opens a node's exec log to append to and read back,
+// making it (0600) and its directory when missing.
+func openExecLog(lab, nodeName string) (*os.File, error) {
+	dir, err := openLabDir(lab, true)
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	logs, err := openSubdir(dir, execDirName, true)
+	if err != nil {
+		return nil, err
+	}
+	defer logs.Close()
+	return openFileIn(logs, nodeName+".log", unix.O_RDWR|unix.O_APPEND|unix.O_CREAT, 0o600)
+}
+
+// showLog prints the log from offset from on.
+func (x *executor) showLog(name string, f *os.File, from int64) {
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil || from > end {
+		return
+	}
+	data := make([]byte, end-from)
+	if _, err := f.ReadAt(data, from); err != nil {
 		return
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	fmt.Fprintf(x.verbose, "--- %s ---\n%s", name, data[from:])
+	fmt.Fprintf(x.verbose, "--- %s ---\n%s", name, data)
 }
 
 // Exec runs args inside a node of a lab that is up, with the node's
-// hostname and the lab's hosts file, standard streams passed through.
-// It returns the command's exit status. Any goroutine; the caller's
-// thread never changes namespace.
+// hostname and the lab's hosts file, standard streams passed through
+// (see startIn). It returns the command's exit status. Any goroutine;
+// the caller's thread never changes namespace.
 func Exec(labName, nodeName string, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	st, err := LoadState(labName)
-	if err != nil {
-		return -1, err
-	}
-	if st.Lab.Node(nodeName) == nil {
-		return -1, fmt.Errorf("lab %s has no node %q (nodes: %s)", labName, nodeName, nodeList(st.Lab))
-	}
-	if _, err := node.Inode(topology.Namespace(labName, nodeName)); err != nil {
-		return -1, fmt.Errorf("node %s of lab %s: %w (run `topo up` to repair the lab)", nodeName, labName, err)
-	}
-	uts, err := hostnameNS(labName, nodeName)
-	if err != nil {
-		return -1, err
-	}
-	return node.Run(node.ExecSpec{
-		Netns: NetnsPath(labName, nodeName),
-		UTS:   uts,
-		Hosts: HostsPath(labName),
+	cmd, err := startIn(labName, nodeName, nil, node.ExecSpec{
 		Args:  args,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 	})
+	if err != nil {
+		return -1, err
+	}
+	return node.Wait(cmd)
 }
 
 func nodeList(l *topology.Lab) string {

@@ -25,6 +25,8 @@ type executor struct {
 	hs       *handles
 	verbose  io.Writer
 	progress func(done, total int)
+	// stepDone, when set, hears of every step tried (Options.Step).
+	stepDone func(s topology.Step, err error)
 	// ctx is apply's, for steps that wait.
 	ctx context.Context
 
@@ -87,6 +89,14 @@ func (x *executor) apply(ctx context.Context, plan *topology.Plan) error {
 
 func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total int) error {
 	op := phase[0].Op
+	if op == topology.OpDeleteNode {
+		// No process starts in a node while it is being removed.
+		release, err := x.holdGate(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	if op == topology.OpCreateNode {
 		// Claim the names first: if we die mid-way, they are ours.
 		nodes := make([]string, len(phase))
@@ -103,13 +113,19 @@ func (x *executor) runPhase(ctx context.Context, phase []topology.Step, total in
 	units := unitsOf(phase)
 	err := parallel(ctx, len(units), func(i int) error {
 		for _, s := range units[i] {
-			if err := x.step(s); err != nil {
-				return fmt.Errorf("%s: %w", stepName(s), err)
-			}
+			err := x.step(s)
 			x.mu.Lock()
-			x.done++
+			if x.stepDone != nil {
+				x.stepDone(s, err)
+			}
+			if err == nil {
+				x.done++
+			}
 			done := x.done
 			x.mu.Unlock()
+			if err != nil {
+				return fmt.Errorf("%s: %w", stepName(s), err)
+			}
 			if x.progress != nil {
 				x.progress(done, total)
 			}
@@ -159,4 +175,19 @@ func unitsOf(phase []topology.Step) [][]topology.Step {
 // "add-route h1 route 10.9.0.0/24 via 10.0.1.1".
 func stepName(s topology.Step) string {
 	return string(s.Op) + " " + s.Target()
+}
+
+// holdGate takes the lab's start gate exclusive (see gate_linux.go) and
+// returns what releases it.
+func (x *executor) holdGate(ctx context.Context) (func(), error) {
+	dir, err := openLabDir(x.lab.Name, false)
+	if err != nil {
+		return nil, err
+	}
+	release, err := holdGate(ctx, dir, x.lab.Name)
+	if err != nil {
+		dir.Close()
+		return nil, err
+	}
+	return func() { release(); dir.Close() }, nil
 }

@@ -4,18 +4,20 @@ import (
 	"sync"
 
 	"github.com/topo-lab/topo/pkg/node"
-	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// handles opens each node's namespace once and shares the handle
-// among all steps that touch it. Safe for concurrent use.
+// handles opens each node's namespace once, verified as the lab's own
+// (ownership.verify), and shares the handle among all steps that touch
+// it. Safe for concurrent use.
 type handles struct {
-	lab string
+	own *ownership
 	mu  sync.Mutex
 	m   map[string]*node.Namespace
 }
 
-func newHandles(lab string) *handles { return &handles{lab: lab, m: map[string]*node.Namespace{}} }
+func newHandles(own *ownership) *handles {
+	return &handles{own: own, m: map[string]*node.Namespace{}}
+}
 
 // get returns the open namespace of a node, opening it on first use.
 func (h *handles) get(nodeName string) (*node.Namespace, error) {
@@ -24,7 +26,7 @@ func (h *handles) get(nodeName string) (*node.Namespace, error) {
 	if ns := h.m[nodeName]; ns != nil {
 		return ns, nil
 	}
-	ns, err := node.Open(topology.Namespace(h.lab, nodeName))
+	ns, err := h.own.openNode(nodeName)
 	if err != nil {
 		return nil, err
 	}

@@ -12,16 +12,16 @@ import (
 // behind): a waiter believes it only when /proc/locks shows that very
 // pid holding the flock, and that process is alive.
 
-// writeHolder records this process as the holder of lab's lock. Call
-// it holding the lock. Best effort: without the file, waiters say
-// "another topo".
-func writeHolder(lab, who string) {
-	writeAtomic(holderPath(lab), holderRecord(os.Getpid(), who), 0o600)
+// writeHolder records this process as the holder of the lock of the
+// lab whose state directory dir is. Call it holding the lock. Best
+// effort: without the file, waiters say "another topo".
+func writeHolder(dir *os.File, who string) {
+	writeFileIn(dir, holderFile, holderRecord(os.Getpid(), who), 0o600)
 }
 
-// holderOf says who holds the flock of f, lab's state directory, as
+// holderOf says who holds the flock of f, a lab's state directory, as
 // far as the kernel confirms it.
-func holderOf(f *os.File, lab string) holder {
+func holderOf(f *os.File) holder {
 	var st unix.Stat_t
 	if unix.Fstat(int(f.Fd()), &st) != nil {
 		return holder{}
@@ -35,7 +35,7 @@ func holderOf(f *os.File, lab string) holder {
 		return holder{}
 	}
 	h := holder{pid: pid}
-	if data, err := os.ReadFile(holderPath(lab)); err == nil {
+	if data, err := readFileIn(f, holderFile); err == nil {
 		if rec, ok := parseHolderRecord(data); ok && rec.pid == pid {
 			h.command = rec.command
 		}

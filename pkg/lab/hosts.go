@@ -3,7 +3,6 @@ package lab
 import (
 	"bytes"
 	"fmt"
-	"os"
 
 	"github.com/topo-lab/topo/pkg/topology"
 )
@@ -46,10 +45,12 @@ func hostsFile(l *topology.Lab) []byte {
 }
 
 // writeHosts replaces the lab's hosts file when its content changed.
+// It is 0644: commands run in the nodes may drop root and still read
+// it.
 func writeHosts(l *topology.Lab) error {
 	want := hostsFile(l)
-	if have, err := os.ReadFile(HostsPath(l.Name)); err == nil && bytes.Equal(have, want) {
+	if have, err := readLabFile(l.Name, hostsName); err == nil && bytes.Equal(have, want) {
 		return nil
 	}
-	return writeAtomic(HostsPath(l.Name), want, 0o644)
+	return writeLabFile(l.Name, hostsName, want, 0o644)
 }

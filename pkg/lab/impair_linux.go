@@ -26,7 +26,7 @@ func SetImpair(ctx context.Context, labName, endpoint string, m *topology.Impair
 		return topology.Endpoint{}, err
 	}
 	defer lock.Unlock()
-	st, err := LoadState(labName)
+	st, own, err := loadOwnership(labName)
 	if err != nil {
 		return topology.Endpoint{}, err
 	}
@@ -45,7 +45,7 @@ func SetImpair(ctx context.Context, labName, endpoint string, m *topology.Impair
 	if err := ctx.Err(); err != nil {
 		return *end, err
 	}
-	hs := newHandles(labName)
+	hs := newHandles(own)
 	defer hs.close()
 	ns, err := hs.get(end.Node)
 	if err != nil {

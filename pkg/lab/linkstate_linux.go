@@ -31,9 +31,12 @@ func SetLinkState(ctx context.Context, labName, endpoint string, up bool, opts O
 	if lk == nil {
 		return nil, nil, fmt.Errorf("lab %s has no link with end %s (write NODE:IFACE, e.g. h1:eth0)", labName, endpoint)
 	}
-	hs := newHandles(labName)
-	defer hs.close()
+	if err := fillFromRecords(st); err != nil {
+		return nil, nil, err
+	}
 	own := ownershipOf(st)
+	hs := newHandles(own)
+	defer hs.close()
 	obs, _, err := observe(ctx, want, st.Lab, own, hs)
 	if err != nil {
 		return nil, nil, err

@@ -21,8 +21,9 @@ var ErrStoppedWaiting = errors.New("stopped waiting")
 // the lab while it is held. It is a flock on the lab's state
 // directory, so it vanishes with the process that held it.
 type Lock struct {
-	lab string
-	dir *os.File
+	lab  string
+	root *os.File // Root
+	dir  *os.File // the lab's state directory, flocked
 }
 
 // LockLab takes the lab's lock, creating its state directory. who says
@@ -30,10 +31,12 @@ type Lock struct {
 // it with the holder's pid. When another topo holds the lock, a line
 // naming it is written to wait (nil: silent) and LockLab blocks until
 // the other is done or ctx ends; then the error wraps
-// ErrStoppedWaiting, and this process never holds the lock.
+// ErrStoppedWaiting, and this process never holds the lock. A state
+// directory that is not safe to use (see statedir_linux.go) is refused.
 func LockLab(ctx context.Context, lab, who string, wait io.Writer) (*Lock, error) {
-	if err := os.MkdirAll(Root, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", Root, err)
+	root, err := openRoot(true)
+	if err != nil {
+		return nil, err
 	}
 	var told string
 	waiting := func(f *os.File) {
@@ -41,43 +44,49 @@ func LockLab(ctx context.Context, lab, who string, wait io.Writer) (*Lock, error
 			return
 		}
 		// Once per holder: after a down, the next may be another.
-		if line := waitLine(lab, holderOf(f, lab)); line != told {
+		if line := waitLine(lab, holderOf(f)); line != told {
 			fmt.Fprintln(wait, line)
 			told = line
 		}
 	}
 	for {
-		if err := os.Mkdir(Dir(lab), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("create %s: %w", Dir(lab), err)
-		}
-		f, err := os.Open(Dir(lab))
+		f, err := openSubdir(root, lab, true)
 		if errors.Is(err, fs.ErrNotExist) {
-			continue // removed by a `down` between Mkdir and Open
+			continue // removed by a `down` between making and opening it
 		}
 		if err != nil {
+			root.Close()
 			return nil, err
 		}
-		if err := flock(ctx, f, lab, waiting); err != nil {
+		if err := flock(ctx, f, lab, unix.LOCK_EX, waiting); err != nil {
+			root.Close()
 			return nil, err
 		}
 		// The holder before us may have removed the directory (down):
 		// then our lock is on a dead directory; start again.
-		if same(f, Dir(lab)) {
-			writeHolder(lab, who)
-			return &Lock{lab: lab, dir: f}, nil
+		if sameIn(f, root, lab) {
+			// Nothing of the lab is changed through a directory that
+			// holds what topo did not put there.
+			if err := checkTree(f); err != nil {
+				f.Close()
+				root.Close()
+				return nil, err
+			}
+			writeHolder(f, who)
+			return &Lock{lab: lab, root: root, dir: f}, nil
 		}
 		f.Close()
 	}
 }
 
-// flock takes an exclusive flock on f, an open file of lab. When
-// another holds it, flock calls waiting (nil: none) and blocks until
-// the lock is free or ctx ends. On error f is closed, or will be once
-// the flock given up on returns, so that a lock it gets after all is
-// released at once.
-func flock(ctx context.Context, f *os.File, lab string, waiting func(*os.File)) error {
+// flock takes a flock on f, an open file of lab: how is LOCK_EX or
+// LOCK_SH. When another holds it, flock calls waiting (nil: none) and
+// blocks until the lock is free or ctx ends. On error f is closed, or
+// will be once the flock given up on returns, so that a lock it gets
+// after all is released at once.
+func flock(ctx context.Context, f *os.File, lab string, how int, waiting func(*os.File)) error {
 	fd := int(f.Fd())
-	err := flockRetry(fd, unix.LOCK_EX|unix.LOCK_NB)
+	err := flockRetry(fd, how|unix.LOCK_NB)
 	if err == nil {
 		return nil
 	}
@@ -89,7 +98,7 @@ func flock(ctx context.Context, f *os.File, lab string, waiting func(*os.File)) 
 		waiting(f)
 	}
 	if ctx.Done() == nil { // never ends: no need to watch it
-		if err := flockRetry(fd, unix.LOCK_EX); err != nil {
+		if err := flockRetry(fd, how); err != nil {
 			f.Close()
 			return fmt.Errorf("lock lab %s: %w", lab, err)
 		}
@@ -101,7 +110,7 @@ func flock(ctx context.Context, f *os.File, lab string, waiting func(*os.File)) 
 	got := make(chan error)
 	gaveUp := make(chan struct{})
 	go func() {
-		err := flockRetry(fd, unix.LOCK_EX)
+		err := flockRetry(fd, how)
 		select {
 		case got <- err:
 		case <-gaveUp:
@@ -131,28 +140,36 @@ func flockRetry(fd, how int) error {
 	}
 }
 
-func same(f *os.File, path string) bool {
-	a, err1 := f.Stat()
-	b, err2 := os.Stat(path)
-	return err1 == nil && err2 == nil && os.SameFile(a, b)
+// sameIn reports whether name in dir (not followed if a symbolic
+// link) is the file open as f: not removed or replaced since.
+func sameIn(f, dir *os.File, name string) bool {
+	var a, b unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &a) == nil &&
+		unix.Fstatat(int(dir.Fd()), name, &b, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+		a.Dev == b.Dev && a.Ino == b.Ino
 }
 
-// Unlock releases the lock.
+// Unlock releases the lock. A state directory left holding nothing (an
+// up refused before it recorded anything, a link on a lab that is not
+// up) goes with it.
 func (l *Lock) Unlock() {
-	if l != nil && l.dir != nil {
-		// By its fd: the path may already name a directory of another
-		// holder (RemoveAndUnlock).
-		unix.Unlinkat(int(l.dir.Fd()), holderFile, 0)
-		l.dir.Close()
-		l.dir = nil
+	if l == nil || l.dir == nil {
+		return
 	}
+	// By descriptors: only the lock's holder removes the directory, so
+	// while the lock is held the name is still this directory's.
+	unix.Unlinkat(int(l.dir.Fd()), holderFile, 0)
+	unix.Unlinkat(int(l.root.Fd()), l.lab, unix.AT_REMOVEDIR) // fails unless empty
+	l.dir.Close()
+	l.root.Close()
+	l.dir = nil
 }
 
 // RemoveAndUnlock deletes the lab's state directory, then releases the
 // lock; waiting processes notice the directory is gone and start over.
 // Call it only when the lab's namespaces are gone.
 func (l *Lock) RemoveAndUnlock() error {
-	err := os.RemoveAll(Dir(l.lab))
+	err := removeAllIn(l.root, l.lab)
 	l.Unlock()
 	return err
 }

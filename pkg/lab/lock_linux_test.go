@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 	"unsafe"
@@ -120,7 +121,7 @@ func TestHolderOfStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	// pid 1 is alive, and is not the holder.
-	if err := os.WriteFile(holderPath("l1"), holderRecord(1, "topo up"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(Dir("l1"), holderFile), holderRecord(1, "topo up"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	held, err := os.Open(Dir("l1"))
@@ -136,13 +137,13 @@ func TestHolderOfStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer waiter.Close()
-	if got, want := holderOf(waiter, "l1"), (holder{pid: os.Getpid()}); got != want {
+	if got, want := holderOf(waiter), (holder{pid: os.Getpid()}); got != want {
 		t.Errorf("held by this process, stale holder file: got %+v, want %+v", got, want)
 	}
 	if err := unix.Flock(int(held.Fd()), unix.LOCK_UN); err != nil {
 		t.Fatal(err)
 	}
-	if got := holderOf(waiter, "l1"); got != (holder{}) {
+	if got := holderOf(waiter); got != (holder{}) {
 		t.Errorf("held by no one: got %+v, want nothing", got)
 	}
 }

@@ -43,8 +43,8 @@ func observe(ctx context.Context, desired, applied *topology.Lab, own *ownership
 		if err != nil {
 			return fmt.Errorf("node %s: %w", name, err)
 		}
-		if !known || !ownsInode(rec, inode) {
-			return fmt.Errorf("node %s: %w: %s (delete it with `ip netns del %s` if it is yours, or rename the lab)", name, ErrNotOwned, nsName, nsName)
+		if err := own.verify(name, inode); err != nil {
+			return err
 		}
 		if rec == 0 {
 			mu.Lock()

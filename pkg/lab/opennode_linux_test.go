@@ -15,8 +15,8 @@ import (
 
 // TestOpenNode: OpenNode opens a node's namespace only when the lab
 // owns it: the one up made; not a namespace someone put in its place;
-// one the journal records as made again (an up not yet done); never
-// for a node or a lab that is not there.
+// one the journal records for a node claimed and being made again (an
+// up not yet done); never for a node or a lab that is not there.
 func TestOpenNode(t *testing.T) {
 	testns.NeedRoot(t, "makes network namespaces")
 	useRoot(t)
@@ -31,7 +31,7 @@ func TestOpenNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	nsName := topology.Namespace(name, "h1")
-	ns, err := OpenNode(name, "h1")
+	_, ns, err := OpenNode(name, "h1")
 	if err != nil {
 		t.Fatalf("the lab's own node: %v", err)
 	}
@@ -39,10 +39,10 @@ func TestOpenNode(t *testing.T) {
 		t.Errorf("opened inode %d, the namespace is %d", ns.Inode, want)
 	}
 	ns.Close()
-	if _, err := OpenNode(name, "h9"); !errors.Is(err, ErrNotOwned) {
-		t.Errorf("a node the lab does not have: %v, want ErrNotOwned", err)
+	if _, _, err := OpenNode(name, "h9"); err == nil {
+		t.Errorf("a node the lab does not have was opened")
 	}
-	if _, err := OpenNode(name+"x", "h1"); !errors.Is(err, ErrNoState) {
+	if _, _, err := OpenNode(name+"x", "h1"); !errors.Is(err, ErrNoState) {
 		t.Errorf("a lab that is not up: %v, want ErrNoState", err)
 	}
 
@@ -54,16 +54,24 @@ func TestOpenNode(t *testing.T) {
 		t.Fatalf("ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsName).Run() })
-	if ns, err := OpenNode(name, "h1"); !errors.Is(err, ErrNotOwned) {
+	if _, ns, err := OpenNode(name, "h1"); !errors.Is(err, ErrNotOwned) {
 		ns.Close()
 		t.Fatalf("a namespace the lab did not make: %v, want ErrNotOwned", err)
 	}
-	// The same namespace once the journal records it as h1's, as an
-	// up that made h1 again does before it saves the state.
+	// The same namespace once h1 is claimed and the journal records it,
+	// as an up that makes h1 again does before it saves the state.
+	st, err := LoadState(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Namespaces["h1"] = 0
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
 	if err := appendRecord(name, "h1", testns.Inode(t, nsName)); err != nil {
 		t.Fatal(err)
 	}
-	ns, err = OpenNode(name, "h1")
+	_, ns, err = OpenNode(name, "h1")
 	if err != nil {
 		t.Fatalf("a namespace the journal records: %v", err)
 	}

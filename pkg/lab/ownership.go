@@ -50,6 +50,18 @@ func (o *ownership) claim(nodes []string) error {
 	return o.st.Save()
 }
 
+// unclaim takes back the claim on a node whose namespace could not be
+// made because its name was taken meanwhile: what holds the name is not
+// the lab's, and a claim left behind would let the next up adopt it. A
+// node already recorded is left as it is.
+func (o *ownership) unclaim(node string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if rec, ok := o.st.Namespaces[node]; ok && rec == 0 {
+		delete(o.st.Namespaces, node)
+	}
+}
+
 // record notes that node's namespace was made with inode: in the
 // journal at once, in the state file at the next save.
 func (o *ownership) record(node string, inode uint64) error {
@@ -73,18 +85,6 @@ func (o *ownership) adopt(node string, inode uint64) error {
 		return fmt.Errorf("adopt namespace of node %s: it is not claimed (the lab's: %t, inode %d)", node, ok, rec)
 	}
 	return journal(o.lab, node, inode)
-}
-
-// unclaim drops the claim on node when its namespace was not made
-// because a namespace of that name, not topo's, took the name first:
-// otherwise the next up would adopt that namespace as one topo made.
-// A node already recorded with an inode stays the lab's.
-func (o *ownership) unclaim(node string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if rec, ok := o.st.Namespaces[node]; ok && rec == 0 {
-		delete(o.st.Namespaces, node)
-	}
 }
 
 // journal appends the record of node's namespace made with inode.

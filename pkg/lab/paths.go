@@ -17,24 +17,24 @@ var Root = "/run/topo"
 // Dir is the state directory of a lab.
 func Dir(lab string) string { return filepath.Join(Root, lab) }
 
-func statePath(lab string) string { return filepath.Join(Dir(lab), "state.json") }
+// The files and directories of a lab's state directory. They are
+// reached only through the directory's descriptor (statedir_linux.go);
+// the paths below are for messages.
+const (
+	stateFile   = "state.json"
+	recordsFile = "namespaces" // the journal, see records.go
+	holderFile  = "holder"     // who holds the lab's lock, see holder.go
+	hostsName   = "hosts"      // bind-mounted over /etc/hosts by exec
+	gateFile    = "gate"       // see gate_linux.go
+	utsDirName  = "uts"        // the nodes' hostnames, see uts_linux.go
+	execDirName = "exec"       // the output of exec commands
+)
 
-// holderFile, in a lab's state directory, is where the holder of the
-// lab's lock says who it is.
-const holderFile = "holder"
-
-func holderPath(lab string) string { return filepath.Join(Dir(lab), holderFile) }
-
-// HostsPath is the hosts file of a lab, bind-mounted over /etc/hosts
-// for commands run by `topo exec`.
-func HostsPath(lab string) string { return filepath.Join(Dir(lab), "hosts") }
-
-// UTSPath is where a node's UTS namespace (its hostname) is kept.
-func UTSPath(lab, nodeName string) string { return filepath.Join(Dir(lab), "uts", nodeName) }
+func statePath(lab string) string { return filepath.Join(Dir(lab), stateFile) }
 
 // ExecLogPath is where the output of a node's exec commands goes.
 func ExecLogPath(lab, nodeName string) string {
-	return filepath.Join(Dir(lab), "exec", nodeName+".log")
+	return filepath.Join(Dir(lab), execDirName, nodeName+".log")
 }
 
 // NetnsPath is the bind mount of a node's network namespace.

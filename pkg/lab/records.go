@@ -2,11 +2,11 @@ package lab
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -28,24 +28,13 @@ import (
 // than a file per node: creating a file costs an inode allocation,
 // which on a disk-backed /run grows slow after many deletions.
 
-func recordsPath(lab string) string { return filepath.Join(Dir(lab), "namespaces") }
+func recordsPath(lab string) string { return filepath.Join(Dir(lab), recordsFile) }
 
 // appendRecord adds one line to the journal in a single write, so that
 // concurrent writers (O_APPEND) and a kill never mix or cut lines; a
 // line without its newline is ignored by readers anyway.
 func appendRecord(lab, nodeName string, inode uint64) error {
-	if err := os.MkdirAll(Dir(lab), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(recordsPath(lab), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(nodeName + " " + strconv.FormatUint(inode, 10) + "\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return appendLabFile(lab, recordsFile, []byte(nodeName+" "+strconv.FormatUint(inode, 10)+"\n"))
 }
 
 // recordedNamespaces replays a lab's journal: node -> inode of every
@@ -58,15 +47,14 @@ func recordedNamespaces(lab string) (map[string]uint64, error) {
 
 // readRecords is recordedNamespaces, also counting the journal's lines.
 func readRecords(lab string) (map[string]uint64, int, error) {
-	f, err := os.Open(recordsPath(lab))
+	data, err := readLabFile(lab, recordsFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]uint64{}, 0, nil
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	defer f.Close()
-	out, lines := replayRecords(f)
+	out, lines := replayRecords(bytes.NewReader(data))
 	return out, lines, nil
 }
 
@@ -112,7 +100,7 @@ func writeRecords(lab string, namespaces map[string]uint64) error {
 	for _, n := range names {
 		fmt.Fprintf(&b, "%s %d\n", n, namespaces[n])
 	}
-	if err := writeAtomic(recordsPath(lab), []byte(b.String()), 0o600); err != nil {
+	if err := writeLabFile(lab, recordsFile, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("rewrite %s: %w", recordsPath(lab), err)
 	}
 	return nil

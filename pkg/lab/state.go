@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 
@@ -47,9 +46,22 @@ var ErrNoState = errors.New("lab is not up")
 var ErrDamaged = errors.New("state file is damaged")
 
 // LoadState reads a lab's state. A missing file wraps ErrNoState; a
-// damaged one wraps ErrDamaged and says what to do (never a panic).
+// damaged one wraps ErrDamaged and says what to do (never a panic). A
+// state directory that is not safe to use is refused (ErrUnsafeState).
 func LoadState(lab string) (*State, error) {
-	data, err := os.ReadFile(statePath(lab))
+	data, err := readLabFile(lab, stateFile)
+	return parseState(lab, data, err)
+}
+
+// loadStateIn is LoadState in the lab's state directory, open as dir.
+func loadStateIn(dir *os.File, lab string) (*State, error) {
+	data, err := readFileIn(dir, stateFile)
+	return parseState(lab, data, err)
+}
+
+// parseState decodes what was read of a lab's state file (data, or the
+// error reading it), as LoadState says.
+func parseState(lab string, data []byte, err error) (*State, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("lab %s: %w", lab, ErrNoState)
 	}
@@ -102,15 +114,15 @@ func (st *State) check(lab string) string {
 	return ""
 }
 
-// Save writes the state atomically: a temporary file in the same
-// directory, then rename. The directory is 0700 and the file 0600.
+// Save writes the state atomically (see writeFileIn): the directory is
+// 0700 and the file 0600.
 func (st *State) Save() error {
 	st.Version = stateVersion
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(statePath(st.Lab.Name), data, 0o600)
+	return writeLabFile(st.Lab.Name, stateFile, data, 0o600)
 }
 
 // stateTrouble says what is wrong with a state file LoadState could not
@@ -123,45 +135,18 @@ func stateTrouble(err error) string {
 	return "is missing"
 }
 
-// writeAtomic replaces path with data so readers, and a topo killed
-// at any point, see the old or the new content, never a part.
-//
-// It does not fsync. What is written under /run/topo describes kernel
-// objects (namespaces, links) that do not outlive the machine, so the
-// crash fsync guards against also takes away everything the file
-// describes; and if a file is left empty by one, it reads as damaged or
-// is skipped, never as wrong. The sync cost a disk flush per node on
-// machines where /run is not a tmpfs.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// Labs lists the labs that have state under Root, sorted.
+// Labs lists the labs that have state under Root, sorted. A lab whose
+// directory is not safe to use is listed (using it says why).
 func Labs() ([]string, error) {
-	entries, err := os.ReadDir(Root)
+	root, err := openRoot(false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	entries, err := root.ReadDir(-1)
 	if err != nil {
 		return nil, err
 	}
@@ -170,18 +155,28 @@ func Labs() ([]string, error) {
 		if !e.IsDir() || !topology.ValidLabName(e.Name()) {
 			continue
 		}
-		// A directory without a state file or namespace records holds no
-		// lab: an up that was refused before it made anything (a foreign
-		// namespace) leaves one.
-		if _, err := os.Stat(statePath(e.Name())); err != nil {
-			if recs, _ := recordedNamespaces(e.Name()); len(recs) == 0 {
-				continue
-			}
+		if hasLab(root, e.Name()) {
+			out = append(out, e.Name())
 		}
-		out = append(out, e.Name())
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// hasLab reports whether the directory name of root holds a lab: a
+// state file or namespace records. An up that was refused before it
+// made anything leaves none; a directory topo cannot use safely counts.
+func hasLab(root *os.File, name string) bool {
+	dir, err := openSubdir(root, name, false)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	defer dir.Close()
+	if existsIn(dir, stateFile) {
+		return true
+	}
+	recs, _ := recordedNamespaces(name)
+	return len(recs) > 0
 }
 
 // pendingLab is what Up records before it applies plan: every node and

@@ -30,21 +30,22 @@ func inodeOf(t *testing.T, path string) uint64 {
 	return fi.Sys().(*syscall.Stat_t).Ino
 }
 
-// TestWriteAtomic: writeAtomic creates its directory 0700 and the file
-// with the mode asked, replaces the file by a new one (a rename: the
-// inode changes) rather than rewriting it, and leaves no temporary
-// file behind.
-func TestWriteAtomic(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "lab")
+// TestWriteLabFile: writeLabFile creates the lab's directory 0700 and
+// the file with the mode asked, replaces the file by a new one (a
+// rename: the inode changes) rather than rewriting it, and leaves no
+// temporary file behind.
+func TestWriteLabFile(t *testing.T) {
+	useRoot(t)
+	dir := Dir("lab")
 	path := filepath.Join(dir, "state.json")
-	if err := writeAtomic(path, []byte("one"), 0o600); err != nil {
+	if err := writeLabFile("lab", "state.json", []byte("one"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("directory: %v, %v; want mode 0700", fi.Mode(), err)
 	}
 	first := inodeOf(t, path)
-	if err := writeAtomic(path, []byte("two"), 0o600); err != nil {
+	if err := writeLabFile("lab", "state.json", []byte("two"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(path); string(data) != "two" {
@@ -66,13 +67,14 @@ func TestWriteAtomic(t *testing.T) {
 	}
 }
 
-// TestWriteAtomicNeverPartial reads the file while it is replaced, over
-// and over, by one of two large contents: every read sees one of them
-// whole.
-func TestWriteAtomicNeverPartial(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lab", "state.json")
+// TestWriteLabFileNeverPartial reads the file while it is replaced,
+// over and over, by one of two large contents: every read sees one of
+// them whole.
+func TestWriteLabFileNeverPartial(t *testing.T) {
+	useRoot(t)
+	path := filepath.Join(Dir("lab"), "state.json")
 	a, b := bytes.Repeat([]byte("a"), 1<<20), bytes.Repeat([]byte("b"), 1<<20)
-	if err := writeAtomic(path, a, 0o600); err != nil {
+	if err := writeLabFile("lab", "state.json", a, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
@@ -99,7 +101,7 @@ func TestWriteAtomicNeverPartial(t *testing.T) {
 		if i%2 == 0 {
 			content = b
 		}
-		if err := writeAtomic(path, content, 0o600); err != nil {
+		if err := writeLabFile("lab", "state.json", content, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,7 +132,7 @@ func TestLoadStateDamaged(t *testing.T) {
 		{"other lab", `{"version": 1, "lab": {"name": "lab2", "nodes": []}}`},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			if err := writeAtomic(statePath("lab1"), []byte(tc.content), 0o600); err != nil {
+			if err := writeLabFile("lab1", stateFile, []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			st, err := LoadState("lab1")

@@ -67,10 +67,11 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	hs := newHandles(name)
+	own := ownershipOf(st)
+	hs := newHandles(own)
 	defer hs.close()
 	ls := &LabStatus{Name: name, File: st.Lab.File}
-	obs, _, err := observe(ctx, st.Lab, st.Lab, ownershipOf(st), hs)
+	obs, _, err := observe(ctx, st.Lab, st.Lab, own, hs)
 	if err != nil {
 		ls.State, ls.Error = "error", err.Error()
 		return ls, nil

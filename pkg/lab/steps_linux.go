@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -200,7 +201,7 @@ func removeNode(lab, name string, inode uint64, killed bool) error {
 		return fmt.Errorf("%w: %s was replaced; left alone", ErrNotOwned, nsName)
 	default:
 		if !killed {
-			if _, err := node.KillProcesses(map[uint64]bool{cur: true}); err != nil {
+			if _, err := node.KillAll(context.Background(), map[uint64]bool{cur: true}); err != nil {
 				return err
 			}
 		}

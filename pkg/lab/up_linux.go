@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/topology"
@@ -23,6 +22,10 @@ type Options struct {
 	Wait io.Writer
 	// Progress is called after each step with steps done and total.
 	Progress func(done, total int)
+	// Step is called after each step of the plan that was tried, with
+	// its error (nil: the step is done), one call at a time; nil for
+	// none. A failed up can so say where it stopped.
+	Step func(s topology.Step, err error)
 	// Notes receives what the user should know that is not an error: a
 	// damaged state rebuilt, a namespace left alone. nil for none.
 	Notes io.Writer
@@ -30,9 +33,10 @@ type Options struct {
 	// they were made (see topology.Current.Reset): processes, settings,
 	// neighbour entries; exec commands run again.
 	Reset bool
-	// WaitCleanup makes Down wait for the processes it kills to exit
-	// and for the kernel to finish freeing the namespaces, which it
-	// otherwise does in the background after Down returns.
+	// WaitCleanup makes Down wait until the kernel has freed each of
+	// the lab's namespaces (nothing holds one any more: no process, no
+	// open file) and finished tearing them down, which it otherwise
+	// does in the background after Down returns.
 	WaitCleanup bool
 }
 
@@ -56,7 +60,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 		return nil, err
 	}
 	own := ownershipOf(st)
-	hs := newHandles(desired.Name)
+	hs := newHandles(own)
 	defer hs.close()
 	obs, adopted, err := observe(ctx, desired, st.Lab, own, hs)
 	if err != nil {
@@ -85,10 +89,11 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := writeHosts(desired); err != nil {
 		return plan, fmt.Errorf("write hosts file: %w", err)
 	}
-	if err := os.MkdirAll(utsDir(desired.Name), 0o700); err != nil {
+	if err := makeLabSubdir(desired.Name, utsDirName); err != nil {
 		return plan, err
 	}
-	x := &executor{lab: desired, st: st, own: own, obs: obs, hs: hs, verbose: opts.Verbose, progress: opts.Progress}
+
+	x := &executor{lab: desired, st: st, own: own, obs: obs, hs: hs, verbose: opts.Verbose, progress: opts.Progress, stepDone: opts.Step}
 	applyErr := x.apply(ctx, plan)
 	if applyErr == nil {
 		st.Lab = desired
@@ -110,9 +115,10 @@ func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.
 	if err != nil {
 		return nil, err
 	}
-	hs := newHandles(desired.Name)
+	own := ownershipOf(st)
+	hs := newHandles(own)
 	defer hs.close()
-	obs, _, err := observe(ctx, desired, st.Lab, ownershipOf(st), hs)
+	obs, _, err := observe(ctx, desired, st.Lab, own, hs)
 	if err != nil {
 		return nil, err
 	}

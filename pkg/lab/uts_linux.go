@@ -1,73 +1,71 @@
 package lab
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/topo-lab/topo/pkg/node"
-	"github.com/topo-lab/topo/pkg/topology"
+	"golang.org/x/sys/unix"
 )
 
-// A node's hostname is a UTS namespace of its own, bind-mounted at
-// UTSPath and made on first use (the first `topo exec` or exec command
-// that runs in the node), not by up: most nodes of a large lab never
-// run anything, and each mount makes every later mount namespace copy
-// (one per `topo exec`) bigger. Making one and removing them all (down)
-// hold the flock of the lab's uts directory, so they never cross.
+// A node's hostname is a UTS namespace of its own, bind-mounted on a
+// file of the lab's uts directory and made on first use (the first
+// `topo exec` or exec command that runs in the node), not by up: most
+// nodes of a large lab never run anything, and each mount makes every
+// later mount namespace copy (one per `topo exec`) bigger. Making one
+// and removing one hold the flock of the uts directory, so two makers
+// never cross; removing them all happens while down holds the start
+// gate, when nothing makes one.
 
-func utsDir(lab string) string { return filepath.Join(Dir(lab), "uts") }
-
-// hostnameNS returns the path of the node's hostname namespace, making
-// it if the node has none yet. The node's network namespace must
-// exist: a lab being taken down gets no new hostname namespace. Any
-// goroutine.
-func hostnameNS(lab, nodeName string) (string, error) {
-	path := UTSPath(lab, nodeName)
-	if node.IsNamespace(path) {
-		return path, nil
-	}
-	unlock, err := lockUTS(lab)
+// hostnameNS returns the node's hostname namespace, open, making it if
+// the node has none yet. dir is the lab's state directory. Call it
+// holding the lab's start gate. Any goroutine.
+func hostnameNS(dir *os.File, nodeName string) (*os.File, error) {
+	uts, err := openSubdir(dir, utsDirName, true)
 	if err != nil {
-		return "", fmt.Errorf("hostname of node %s: %w", nodeName, err)
+		return nil, err
+	}
+	defer uts.Close()
+	if f, err := node.OpenUTS(uts, nodeName); err == nil {
+		return f, nil
+	}
+	unlock, err := lockUTS(uts)
+	if err != nil {
+		return nil, err
 	}
 	defer unlock()
-	if node.IsNamespace(path) {
-		return path, nil
-	}
-	if _, err := node.Inode(topology.Namespace(lab, nodeName)); err != nil {
-		return "", fmt.Errorf("node %s of lab %s: %w", nodeName, lab, err)
+	if f, err := node.OpenUTS(uts, nodeName); err == nil {
+		return f, nil
 	}
 	// A file left without its namespace by an interrupted create.
-	if err := node.DeleteUTS(path); err != nil {
-		return "", err
+	if err := node.DeleteUTS(uts, nodeName); err != nil {
+		return nil, err
 	}
-	if err := node.CreateUTS(path, nodeName); err != nil {
-		return "", err
+	if err := node.CreateUTS(uts, nodeName, nodeName); err != nil {
+		return nil, err
 	}
-	return path, nil
+	return node.OpenUTS(uts, nodeName)
 }
 
 // deleteUTS removes one node's hostname namespace, if it has one.
 func deleteUTS(lab, nodeName string) error {
-	return whileUTSLocked(lab, func() error { return node.DeleteUTS(UTSPath(lab, nodeName)) })
+	return withUTS(lab, func(uts *os.File) error { return node.DeleteUTS(uts, nodeName) })
 }
 
 // deleteAllUTS removes every hostname namespace in the lab's state
 // directory, also those of nodes the state does not name (a damaged
 // state), so the directory can go.
 func deleteAllUTS(lab string) error {
-	return whileUTSLocked(lab, func() error {
-		entries, err := os.ReadDir(utsDir(lab))
+	return withUTS(lab, func(uts *os.File) error {
+		names, err := uts.Readdirnames(-1)
 		if err != nil {
 			return err
 		}
 		var errs []error
-		for _, e := range entries {
-			if err := node.DeleteUTS(filepath.Join(utsDir(lab), e.Name())); err != nil {
+		for _, n := range names {
+			if err := node.DeleteUTS(uts, n); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -75,35 +73,39 @@ func deleteAllUTS(lab string) error {
 	})
 }
 
-// whileUTSLocked runs fn holding the lab's uts lock; without a uts
-// directory there is nothing to remove, and fn does not run.
-func whileUTSLocked(lab string, fn func() error) error {
-	unlock, err := lockUTS(lab)
+// withUTS runs fn on the lab's uts directory holding its lock; without
+// a uts directory there is nothing to remove, and fn does not run.
+func withUTS(lab string, fn func(uts *os.File) error) error {
+	dir, err := openLabDir(lab, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	defer dir.Close()
+	uts, err := openSubdir(dir, utsDirName, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer uts.Close()
+	unlock, err := lockUTS(uts)
+	if err != nil {
+		return err
+	}
 	defer unlock()
-	return fn()
+	return fn(uts)
 }
 
-// lockUTS takes the flock of the lab's uts directory and returns what
-// releases it. The error wraps fs.ErrNotExist when the directory is
-// gone (the lab is not up), also when it went while we waited.
-func lockUTS(lab string) (unlock func(), err error) {
-	dir := utsDir(lab)
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
+// lockUTS takes the flock of the lab's uts directory, open as uts (a
+// descriptor of the caller's own: a flock belongs to an open file), and
+// returns what releases it.
+func lockUTS(uts *os.File) (unlock func(), err error) {
+	if err := flockRetry(int(uts.Fd()), unix.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", uts.Name(), err)
 	}
-	if err := flock(context.Background(), f, lab, nil); err != nil {
-		return nil, err
-	}
-	if !same(f, dir) {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", dir, fs.ErrNotExist)
-	}
-	return func() { f.Close() }, nil
+	return func() { flockRetry(int(uts.Fd()), unix.LOCK_UN) }, nil
 }

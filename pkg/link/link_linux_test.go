@@ -139,9 +139,14 @@ func TestVethAddrRoute(t *testing.T) {
 		t.Fatalf("IPv6 address tentative: %s", out)
 	}
 	// Traffic flows inside our namespaces, both families.
+	aFile, _, err := node.OpenNetns(a.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer aFile.Close()
 	for _, dst := range []string{"10.77.0.2", "fd77::2"} {
 		var out strings.Builder
-		code, err := node.Run(node.ExecSpec{Netns: "/run/netns/" + a.Name, Args: []string{"ping", "-c1", "-W2", dst},
+		code, err := node.Run(node.ExecSpec{Netns: aFile, Args: []string{"ping", "-c1", "-W2", dst},
 			Stdout: &out, Stderr: &out})
 		if err != nil || code != 0 {
 			t.Fatalf("ping %s: %d %v %s", dst, code, err, out.String())

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/vishvananda/netns"
@@ -128,34 +129,66 @@ func unshareAndBindLocked(spaces []newNamespace, inside func() error) error {
 }
 
 // enterForExec runs fn on a fresh goroutine whose OS thread is locked
-// and never unlocked: the thread enters the network namespace at
-// netnsPath, the UTS namespace at utsPath (if not ""), a new mount
-// namespace that receives but never sends mount events (MS_SLAVE), with
-// /sys remounted for the network namespace (best effort) and hosts (if
-// not "") bind-mounted over /etc/hosts. fn then runs on that thread, so
-// a process it forks inherits all of it. The thread dies with the
+// and never unlocked: the thread enters the network namespace netns,
+// the UTS namespace uts (if not nil), a new mount namespace that
+// receives but never sends mount events (MS_SLAVE), with /sys remounted
+// for the network namespace (best effort) and hosts (if not nil)
+// bind-mounted over /etc/hosts. fn then runs on that thread, so a
+// process it forks inherits all of it. The thread dies with the
 // goroutine, so the root namespaces are never left behind on it.
-func enterForExec(netnsPath, utsPath, hosts string, fn func() error) error {
+func enterForExec(netns, uts, hosts *os.File, fn func() error) error {
+	return offMain(func() error {
+		if err := enterAll(netns, uts, hosts); err != nil {
+			return err
+		}
+		return fn()
+	})
+}
+
+// offMain runs fn on a fresh goroutine whose OS thread is locked, is
+// not the process's main thread, and is never unlocked: fn may leave it
+// in other namespaces, and it dies with the goroutine. The main thread
+// must never be left in another namespace: /proc/PID/ns shows the
+// process by it (so `topo down` would take topo exec for a process of
+// the lab), and the runtime never lets it die (a goroutine that ends
+// locked to it wedges it instead).
+func offMain(fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with us
-		if err := enterAll(netnsPath, utsPath, hosts); err != nil {
-			errc <- err
+		runtime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			// On the main thread: while this goroutine keeps it, the
+			// next one runs on another; then the main thread is free
+			// again, where it was.
+			errc <- offMain(fn)
+			runtime.UnlockOSThread()
 			return
 		}
-		errc <- fn()
+		errc <- fn() // never unlocked: the thread dies with us
 	}()
 	return <-errc
 }
 
-func enterAll(netnsPath, utsPath, hosts string) error {
-	if err := setnsPath(netnsPath, unix.CLONE_NEWNET); err != nil {
-		return err
+func enterAll(netns, uts, hosts *os.File) error {
+	if err := unix.Setns(int(netns.Fd()), unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("enter network namespace %s: %w", netns.Name(), err)
 	}
-	if utsPath != "" {
-		if err := setnsPath(utsPath, unix.CLONE_NEWUTS); err != nil {
-			return err
+	if uts != nil {
+		if err := unix.Setns(int(uts.Fd()), unix.CLONE_NEWUTS); err != nil {
+			return fmt.Errorf("enter UTS namespace %s: %w", uts.Name(), err)
 		}
+	}
+	// The hosts file's bind mount is cut from the open file, never its
+	// path, while the thread is still in the mount namespace the file
+	// was opened in (a mount of another namespace cannot be bound).
+	tree := -1
+	if hosts != nil {
+		var err error
+		tree, err = unix.OpenTree(int(hosts.Fd()), "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+		if err != nil {
+			return fmt.Errorf("bind-mount %s: %w", hosts.Name(), err)
+		}
+		defer unix.Close(tree)
 	}
 	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 		return fmt.Errorf("unshare mount namespace: %w", err)
@@ -164,25 +197,18 @@ func enterAll(netnsPath, utsPath, hosts string) error {
 		return fmt.Errorf("make / a slave mount: %w", err)
 	}
 	remountSys()
-	if hosts != "" {
-		if err := unix.Mount(hosts, "/etc/hosts", "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("bind-mount %s over /etc/hosts: %w", hosts, err)
+	if tree >= 0 {
+		if err := unix.MoveMount(tree, "", unix.AT_FDCWD, "/etc/hosts", unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+			return fmt.Errorf("bind-mount %s over /etc/hosts: %w", hosts.Name(), err)
 		}
 	}
 	return nil
 }
 
-func setnsPath(path string, flag int) error {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open namespace %s: %w", path, err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Setns(fd, flag); err != nil {
-		return fmt.Errorf("enter namespace %s: %w", path, err)
-	}
-	return nil
-}
+// fdPath names the file open as f through /proc, for the system calls
+// that take only a path (mount, umount): the kernel resolves it to that
+// very file, whatever its path names now.
+func fdPath(f *os.File) string { return fmt.Sprintf("/proc/self/fd/%d", f.Fd()) }
 
 // remountSys replaces /sys with a sysfs of the current network
 // namespace, as `ip netns exec` does, keeping it read-only if it was.
@@ -209,18 +235,16 @@ func remountSys() {
 // throwaway namespace.
 //
 // fn may open netlink sockets in the namespace (netlink.NewHandle opens
-// them in the calling thread's namespace) and must close them before
-// it returns; it must not start goroutines that expect to run there.
+// them in the calling thread's namespace); they keep the namespace
+// alive until closed, so fn closes them before it returns unless the
+// namespace is to outlive it (NewFreeWatch). It must not start
+// goroutines that expect to run there.
 // Needs CAP_SYS_ADMIN; without it the error wraps EPERM.
 func InThrowawayNetns(fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with us
+	return offMain(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("unshare network namespace: %w", err)
-			return
+			return fmt.Errorf("unshare network namespace: %w", err)
 		}
-		errc <- fn()
-	}()
-	return <-errc
+		return fn()
+	})
 }

@@ -4,20 +4,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"syscall"
 )
 
-// ExecSpec describes a command to run inside a node's namespaces.
+// ExecSpec describes a command to run inside a node's namespaces. The
+// namespaces and the hosts file are given open, not by path: what the
+// caller checked (the namespace's inode, the file's owner) is what the
+// command gets, whatever happens to the paths meanwhile.
 type ExecSpec struct {
-	// Netns is the path of the network namespace (NetnsDir/<name>).
-	Netns string
-	// UTS is the path of a UTS namespace made by CreateUTS; "" keeps
-	// the caller's hostname.
-	UTS string
-	// Hosts is the path of a file bind-mounted over /etc/hosts for the
-	// command only; "" leaves /etc/hosts alone.
-	Hosts string
+	// Netns is the network namespace to run in, open (OpenNetns).
+	Netns *os.File
+	// UTS is a UTS namespace made by CreateUTS, open (OpenUTS); nil
+	// keeps the caller's hostname.
+	UTS *os.File
+	// Hosts is a file bind-mounted over /etc/hosts for the command
+	// only, open; nil leaves /etc/hosts alone.
+	Hosts *os.File
 	// Args is the command and its arguments; Args[0] is looked up in
 	// PATH.
 	Args []string
@@ -33,7 +37,8 @@ type ExecSpec struct {
 }
 
 // Start starts spec.Args inside the namespaces of spec and returns the
-// running command; the caller must Wait for it.
+// running command; the caller must Wait for it. The files of spec may
+// be closed once Start has returned.
 //
 // The command is forked from a dedicated locked OS thread that has
 // entered the network (and UTS) namespace and a private mount
@@ -46,7 +51,7 @@ func Start(spec ExecSpec) (*exec.Cmd, error) {
 	if len(spec.Args) == 0 {
 		return nil, errors.New("exec: no command")
 	}
-	if spec.Netns == "" {
+	if spec.Netns == nil {
 		return nil, fmt.Errorf("exec %s: no network namespace given", spec.Args[0])
 	}
 	cmd := exec.Command(spec.Args[0], spec.Args[1:]...)
@@ -57,20 +62,25 @@ func Start(spec ExecSpec) (*exec.Cmd, error) {
 	cmd.Stderr = spec.Stderr
 	err := enterForExec(spec.Netns, spec.UTS, spec.Hosts, cmd.Start)
 	if err != nil {
-		return nil, fmt.Errorf("exec %s in %s: %w", spec.Args[0], spec.Netns, err)
+		return nil, fmt.Errorf("exec %s in %s: %w", spec.Args[0], spec.Netns.Name(), err)
 	}
 	return cmd, nil
 }
 
-// Run starts spec like Start and waits for it. exitCode is the
-// command's exit status, or 128+N when signal N killed it (as shells
-// report it); err is non-nil only when the command could not be
-// started or waited for, in which case exitCode is -1.
+// Run starts spec like Start and waits for it (see Wait).
 func Run(spec ExecSpec) (exitCode int, err error) {
 	cmd, err := Start(spec)
 	if err != nil {
 		return -1, err
 	}
+	return Wait(cmd)
+}
+
+// Wait waits for a command started with Start. exitCode is the
+// command's exit status, or 128+N when signal N killed it (as shells
+// report it); err is non-nil only when the command could not be waited
+// for, in which case exitCode is -1.
+func Wait(cmd *exec.Cmd) (exitCode int, err error) {
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	switch {
@@ -82,6 +92,6 @@ func Run(spec ExecSpec) (exitCode int, err error) {
 		}
 		return ee.ExitCode(), nil
 	default:
-		return -1, fmt.Errorf("exec %s in %s: %w", spec.Args[0], spec.Netns, err)
+		return -1, fmt.Errorf("exec %s: %w", cmd.Path, err)
 	}
 }

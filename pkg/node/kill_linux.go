@@ -12,10 +12,11 @@ import (
 )
 
 // Processes lists the pids of the processes whose network namespace
-// inode is in inodes, from one scan of /proc/*/ns/net. The calling
-// process is never listed. Processes that exit during the scan, or
-// whose namespace cannot be read, are skipped. Callable from any
-// goroutine.
+// inode is in inodes, from one scan of /proc/*/ns/net. A process whose
+// main thread has exited (a zombie leader) is listed when one of its
+// other threads is in such a namespace. The calling process is never
+// listed. Processes that exit during the scan, or whose namespace
+// cannot be read, are skipped. Callable from any goroutine.
 func Processes(inodes map[uint64]bool) ([]int, error) {
 	by, err := ProcessesIn(inodes)
 	var pids []int
@@ -46,7 +47,10 @@ func ProcessesIn(inodes map[uint64]bool) (map[uint64][]int, error) {
 		if err != nil || pid == self {
 			continue
 		}
-		ino, ok := netnsInode(pid)
+		ino, ok := netnsInode("/proc/" + n)
+		if !ok {
+			ino, ok = threadNetns("/proc/"+n, inodes)
+		}
 		if ok && inodes[ino] {
 			out[ino] = append(out[ino], pid)
 		}
@@ -54,9 +58,26 @@ func ProcessesIn(inodes map[uint64]bool) (map[uint64][]int, error) {
 	return out, nil
 }
 
-// netnsInode reads the inode out of /proc/<pid>/ns/net ("net:[INODE]").
-func netnsInode(pid int) (uint64, bool) {
-	target, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/net")
+// threadNetns is the namespace in inodes that a thread of the process
+// at dir (/proc/PID) is in, for a process whose main thread cannot be
+// read: it has exited, while other threads run on.
+func threadNetns(dir string, inodes map[uint64]bool) (uint64, bool) {
+	tids, err := os.ReadDir(dir + "/task")
+	if err != nil {
+		return 0, false
+	}
+	for _, t := range tids {
+		if ino, ok := netnsInode(dir + "/task/" + t.Name()); ok && inodes[ino] {
+			return ino, true
+		}
+	}
+	return 0, false
+}
+
+// netnsInode reads the inode out of dir/ns/net ("net:[INODE]"), dir
+// being /proc/PID or /proc/PID/task/TID.
+func netnsInode(dir string) (uint64, bool) {
+	target, err := os.Readlink(dir + "/ns/net")
 	if err != nil {
 		return 0, false
 	}
@@ -85,6 +106,33 @@ func KillProcesses(inodes map[uint64]bool) (killed int, err error) {
 	return killPids(pids)
 }
 
+// KillAll kills every process in the namespaces of inodes and returns
+// only once a scan of /proc finds none there, twice in a row, or when
+// ctx ends. One KillAndWait can miss a process: one forked by a process
+// of the namespace after the scan listed the pids, or forked by one
+// that then exited before the scan read its namespace. Their children
+// are in the namespace too, and a killed process forks no more, so the
+// next scans find them. Callable from any goroutine.
+func KillAll(ctx context.Context, inodes map[uint64]bool) (killed int, err error) {
+	for empty := 0; empty < 2; {
+		pids, err := Processes(inodes)
+		if err != nil {
+			return killed, err
+		}
+		if len(pids) == 0 {
+			empty++
+			continue
+		}
+		empty = 0
+		n, err := killAndWait(ctx, pids)
+		killed += n
+		if err != nil {
+			return killed, err
+		}
+	}
+	return killed, nil
+}
+
 // KillAndWait is KillProcesses, then waits until every process it
 // signalled has exited, or ctx ends. Each is watched through a pidfd
 // opened before the signal, so a reused pid is never mistaken for it.
@@ -94,6 +142,12 @@ func KillAndWait(ctx context.Context, inodes map[uint64]bool) (killed int, err e
 	if err != nil {
 		return 0, err
 	}
+	return killAndWait(ctx, pids)
+}
+
+// killAndWait sends SIGKILL to pids and waits until they have exited,
+// or ctx ends.
+func killAndWait(ctx context.Context, pids []int) (killed int, err error) {
 	var fds []unix.PollFd
 	defer func() {
 		for _, f := range fds {
@@ -158,4 +212,55 @@ func killPids(pids []int) (killed int, err error) {
 		}
 	}
 	return killed, errors.Join(errs...)
+}
+
+// Holders lists the pids of the processes that hold one of the
+// namespaces of inodes: with a thread in one, or with one open as a
+// file. It says what keeps a namespace the kernel does not free (a
+// mount of it elsewhere can too, and is not listed). One scan of every
+// thread and open file in /proc: much slower than Processes. The
+// calling process is never listed.
+func Holders(inodes map[uint64]bool) []int {
+	names, _ := readDirNames("/proc")
+	self := os.Getpid()
+	var pids []int
+	for _, n := range names {
+		pid, err := strconv.Atoi(n)
+		if err != nil || pid == self {
+			continue
+		}
+		if holds("/proc/"+n, inodes) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// holds reports whether the process at dir (/proc/PID) has a thread in,
+// or a file open of, a namespace of inodes.
+func holds(dir string, inodes map[uint64]bool) bool {
+	if _, ok := threadNetns(dir, inodes); ok {
+		return true
+	}
+	fds, _ := readDirNames(dir + "/fd")
+	for _, fd := range fds {
+		// A namespace opened through its bind mount reads as that path,
+		// so look at the file itself.
+		var st unix.Stat_t
+		var sfs unix.Statfs_t
+		path := dir + "/fd/" + fd
+		if unix.Stat(path, &st) == nil && inodes[st.Ino] && unix.Statfs(path, &sfs) == nil && sfs.Type == nsfsMagic {
+			return true
+		}
+	}
+	return false
+}
+
+func readDirNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
 }

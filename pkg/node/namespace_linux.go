@@ -2,6 +2,8 @@ package node
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/vishvananda/netlink"
@@ -111,3 +113,51 @@ func (n *Namespace) Close() {
 // Do runs fn on a thread switched into this namespace; see the
 // package-level Do for the rules fn must follow.
 func (n *Namespace) Do(fn func() error) error { return Do(n.Fd, fn) }
+
+// OpenNetns opens the named network namespace under NetnsDir as a file
+// (for ExecSpec.Netns) and returns its nsfs inode, its identity. The
+// error wraps fs.ErrNotExist when there is no such name, and
+// ErrNotMounted when the file holds no namespace. The caller must
+// Close it.
+func OpenNetns(name string) (*os.File, uint64, error) {
+	if err := checkName(name); err != nil {
+		return nil, 0, err
+	}
+	path := filepath.Join(NetnsDir, name)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("namespace %s: %w", name, &fs.PathError{Op: "open", Path: path, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), path)
+	inode, err := nsInode(f, unix.CLONE_NEWNET)
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("namespace %s: %s %w", name, path, err)
+	}
+	return f, inode, nil
+}
+
+// nsInode returns the inode of f, an open namespace file, after making
+// sure it is one of type nstype (CLONE_NEWNET, CLONE_NEWUTS); the
+// error wraps ErrNotMounted when it is no namespace.
+func nsInode(f *os.File, nstype int) (uint64, error) {
+	var sfs unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &sfs); err != nil {
+		return 0, err
+	}
+	if sfs.Type != nsfsMagic {
+		return 0, fmt.Errorf("exists but %w", ErrNotMounted)
+	}
+	typ, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_NSTYPE)
+	if err != nil {
+		return 0, fmt.Errorf("type of namespace: %w", err)
+	}
+	if typ != nstype {
+		return 0, fmt.Errorf("is a namespace of another type (%#x)", typ)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}

@@ -172,50 +172,82 @@ func run(t *testing.T, spec ExecSpec) (string, int) {
 	return out.String(), code
 }
 
+// netnsFile opens a namespace for ExecSpec.Netns, closed at cleanup.
+func netnsFile(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, _, err := OpenNetns(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 func TestExec(t *testing.T) {
 	needRoot(t)
 	ns, ino := newNS(t, "e")
-	nsPath := filepath.Join(NetnsDir, ns.Name)
+	nsFile := netnsFile(t, ns.Name)
 	dir := t.TempDir()
-	uts := filepath.Join(dir, "uts")
-	if err := CreateUTS(uts, "h-exec"); err != nil {
+	d, err := os.Open(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { DeleteUTS(uts) })
-	if !IsNamespace(uts) || IsNamespace(dir) {
-		t.Fatalf("IsNamespace: %s %v, %s %v", uts, IsNamespace(uts), dir, IsNamespace(dir))
+	t.Cleanup(func() { d.Close() })
+	if err := CreateUTS(d, "uts", "h-exec"); err != nil {
+		t.Fatal(err)
 	}
-	if err := CreateUTS(uts, "again"); !errors.Is(err, fs.ErrExist) {
+	t.Cleanup(func() {
+		if err := DeleteUTS(d, "uts"); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "uts")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("DeleteUTS left %s/uts: %v", dir, err)
+		}
+	})
+	uts, err := OpenUTS(d, "uts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { uts.Close() })
+	if err := CreateUTS(d, "uts", "again"); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("CreateUTS twice = %v, want fs.ErrExist", err)
 	}
-	hosts := filepath.Join(dir, "hosts")
-	os.WriteFile(hosts, []byte("10.9.9.9 peer-"+ns.Name+"\n"), 0o644)
+	hostsPath := filepath.Join(dir, "hosts")
+	os.WriteFile(hostsPath, []byte("10.9.9.9 peer-"+ns.Name+"\n"), 0o644)
+	if _, err := OpenUTS(d, "hosts"); !errors.Is(err, ErrNotMounted) {
+		t.Fatalf("OpenUTS of a plain file = %v, want ErrNotMounted", err)
+	}
+	hosts, err := os.Open(hostsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hosts.Close() })
 	myHost, _ := os.Hostname()
 
 	t.Run("exit status", func(t *testing.T) {
-		if _, code := run(t, ExecSpec{Netns: nsPath, Args: []string{"sh", "-c", "exit 3"}}); code != 3 {
+		if _, code := run(t, ExecSpec{Netns: nsFile, Args: []string{"sh", "-c", "exit 3"}}); code != 3 {
 			t.Fatalf("exit code %d, want 3", code)
 		}
 	})
 	t.Run("env and dir", func(t *testing.T) {
-		out, _ := run(t, ExecSpec{Netns: nsPath, Dir: dir, Env: []string{"PATH=/usr/bin:/bin", "TK=yes"},
+		out, _ := run(t, ExecSpec{Netns: nsFile, Dir: dir, Env: []string{"PATH=/usr/bin:/bin", "TK=yes"},
 			Args: []string{"sh", "-c", "echo $TK $(pwd)"}})
 		if strings.TrimSpace(out) != "yes "+dir {
 			t.Fatalf("got %q", out)
 		}
 	})
 	t.Run("netns", func(t *testing.T) {
-		out, _ := run(t, ExecSpec{Netns: nsPath, Args: []string{"readlink", "/proc/self/ns/net"}})
+		out, _ := run(t, ExecSpec{Netns: nsFile, Args: []string{"readlink", "/proc/self/ns/net"}})
 		if want := fmt.Sprintf("net:[%d]", ino); strings.TrimSpace(out) != want {
 			t.Fatalf("child in %q, want %s", out, want)
 		}
-		out, _ = run(t, ExecSpec{Netns: nsPath, Args: []string{"ls", "/sys/class/net"}})
+		out, _ = run(t, ExecSpec{Netns: nsFile, Args: []string{"ls", "/sys/class/net"}})
 		if strings.TrimSpace(out) != "lo" {
 			t.Errorf("/sys/class/net in child = %q, want just lo", out)
 		}
 	})
 	t.Run("hostname", func(t *testing.T) {
-		out, _ := run(t, ExecSpec{Netns: nsPath, UTS: uts, Args: []string{"hostname"}})
+		out, _ := run(t, ExecSpec{Netns: nsFile, UTS: uts, Args: []string{"hostname"}})
 		if strings.TrimSpace(out) != "h-exec" {
 			t.Fatalf("hostname %q", out)
 		}
@@ -224,7 +256,7 @@ func TestExec(t *testing.T) {
 		}
 	})
 	t.Run("hosts", func(t *testing.T) {
-		out, _ := run(t, ExecSpec{Netns: nsPath, Hosts: hosts, Args: []string{"getent", "hosts", "peer-" + ns.Name}})
+		out, _ := run(t, ExecSpec{Netns: nsFile, Hosts: hosts, Args: []string{"getent", "hosts", "peer-" + ns.Name}})
 		if !strings.HasPrefix(out, "10.9.9.9") {
 			t.Fatalf("getent: %q", out)
 		}
@@ -233,12 +265,15 @@ func TestExec(t *testing.T) {
 		}
 	})
 	t.Run("bad netns", func(t *testing.T) {
-		if _, err := Start(ExecSpec{Netns: nsPath + "-nope", Args: []string{"true"}}); err == nil {
-			t.Fatal("Start in missing namespace succeeded")
+		if _, _, err := OpenNetns(ns.Name + "-nope"); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("OpenNetns of a missing namespace = %v, want fs.ErrNotExist", err)
+		}
+		if _, err := Start(ExecSpec{Netns: hosts, Args: []string{"true"}}); err == nil {
+			t.Fatal("Start in a file that is no namespace succeeded")
 		}
 	})
 	t.Run("kill", func(t *testing.T) {
-		cmd, err := Start(ExecSpec{Netns: nsPath, Args: []string{"sleep", "100"}})
+		cmd, err := Start(ExecSpec{Netns: nsFile, Args: []string{"sleep", "100"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,6 +296,60 @@ func TestExec(t *testing.T) {
 			t.Fatal("sleep exited successfully")
 		}
 	})
+}
+
+// TestUTSNoSymlinks: the UTS namespace functions never follow a
+// symbolic link planted in their directory: CreateUTS refuses the name,
+// OpenUTS refuses to open it, and DeleteUTS removes the link and leaves
+// what it points at (here a mounted UTS namespace) alone.
+func TestUTSNoSymlinks(t *testing.T) {
+	needRoot(t)
+	dir, other := t.TempDir(), t.TempDir()
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	o, err := os.Open(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if err := CreateUTS(o, "real", "real"); err != nil {
+		t.Fatal(err)
+	}
+	defer DeleteUTS(o, "real")
+	target := filepath.Join(other, "real")
+	for _, name := range []string{"link", "dangling"} {
+		to := target
+		if name == "dangling" {
+			to = filepath.Join(other, "nothing")
+		}
+		if err := os.Symlink(to, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := CreateUTS(d, name, "x"); err == nil {
+			t.Errorf("CreateUTS over a symbolic link %s succeeded", name)
+		}
+		if f, err := OpenUTS(d, name); err == nil {
+			f.Close()
+			t.Errorf("OpenUTS followed the symbolic link %s", name)
+		}
+		if err := DeleteUTS(d, name); err != nil {
+			t.Errorf("DeleteUTS of the symbolic link %s: %v", name, err)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("DeleteUTS left the symbolic link %s: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(other, "nothing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("CreateUTS made the target of a dangling link: %v", err)
+	}
+	f, err := OpenUTS(o, "real")
+	if err != nil {
+		t.Fatalf("the namespace a link pointed at is gone: %v", err)
+	}
+	f.Close()
 }
 
 func TestSysctl(t *testing.T) {

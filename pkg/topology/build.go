@@ -205,7 +205,11 @@ func (b *builder) buildEndpoint(li *linkInfo, i int, re *rawEndpoint) bool {
 	}
 	if re.iface.s != "" {
 		if msg := checkIfaceName(re.iface.s); msg != "" {
-			b.errorf(re.iface.at, "interface names are 1 to 15 bytes of letters, digits, '-', '_' or '.'", "interface %q on %s %s", re.iface.s, e.Node, msg)
+			hint := "interface names are 1 to 15 bytes of letters, digits, '-', '_' or '.'"
+			if reservedIface(re.iface.s) {
+				hint = "choose another name: " + reservedIfaceText
+			}
+			b.errorf(re.iface.at, hint, "interface %q on %s %s", re.iface.s, e.Node, msg)
 			return false
 		}
 		e.Interface = re.iface.s
@@ -308,12 +312,14 @@ func (b *builder) nodeNames() []string {
 	return out
 }
 
+// checkIfaceName says what keeps name from being an interface name of
+// a node, or "".
 func checkIfaceName(name string) string {
 	if len(name) > 15 {
 		return "is longer than 15 bytes"
 	}
-	if name == "lo" || name == "." || name == ".." {
-		return "is reserved"
+	if reservedIface(name) {
+		return "is reserved by the kernel"
 	}
 	for _, c := range name {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {

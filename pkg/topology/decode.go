@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,11 @@ type decoder struct {
 	*report
 	visited  int
 	exceeded bool
+	// src is the file's text, for quoting values as written (see
+	// firstLine); lineStarts holds the offset of each of its lines,
+	// found on first use.
+	src        []byte
+	lineStarts []int
 }
 
 // field is one key/value pair of a YAML mapping; at is where the key
@@ -100,7 +106,7 @@ func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []field {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(d.pos(n), "write it as key: value pairs, one per line, or {key: value}", "%s must be a mapping (key: value), not %s", what, describe(n))
+		d.errorf(d.pos(n), "write it as key: value pairs, one per line, or {key: value}", "%s must be a mapping (key: value), not %s", what, d.describe(n))
 		return nil
 	}
 	// YAML merge keys (<<: *base, or <<: [*a, *b]): a key given in the
@@ -171,7 +177,7 @@ func (d *decoder) sequence(n *yaml.Node, what string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(d.pos(n), "write it as a list: [a, b] or one \"- item\" per line", "%s must be a list, not %s", what, describe(n))
+		d.errorf(d.pos(n), "write it as a list: [a, b] or one \"- item\" per line", "%s must be a list, not %s", what, d.describe(n))
 		return nil
 	}
 	return n.Content
@@ -184,7 +190,7 @@ func (d *decoder) scalar(n *yaml.Node, what string) (string, bool) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode {
-		d.errorf(d.pos(n), "write a single value here, not a list or mapping", "%s must be a single value, not %s", what, describe(n))
+		d.errorf(d.pos(n), "write a single value here, not a list or mapping", "%s must be a single value, not %s", what, d.describe(n))
 		return "", false
 	}
 	return n.Value, true
@@ -254,16 +260,56 @@ func isNull(n *yaml.Node) bool {
 	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
-func describe(n *yaml.Node) string {
+// describe names what n is for a problem: its kind, or a scalar's
+// first line quoted (see shown).
+func (d *decoder) describe(n *yaml.Node) quoted {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		return strconv.Quote(n.Value)
+		return quoted(strconv.Quote(shown(d.firstLine(n))))
 	}
 	return "something else"
+}
+
+// quoted is text for a problem that is already shown (see shown), so
+// errorf passes it on as it is.
+type quoted string
+
+// firstLine is the value of scalar n as far as the line it starts on
+// goes: a plain scalar written over several lines is one value, its
+// lines joined by spaces, and only the first is shown.
+func (d *decoder) firstLine(n *yaml.Node) string {
+	v := n.Value
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 || n.Line < 1 || n.Column < 1 {
+		return v
+	}
+	if d.lineStarts == nil {
+		d.lineStarts = []int{0}
+		for i, c := range d.src {
+			if c == '\n' {
+				d.lineStarts = append(d.lineStarts, i+1)
+			}
+		}
+	}
+	if n.Line > len(d.lineStarts) {
+		return v
+	}
+	line := d.src[d.lineStarts[n.Line-1]:]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	// yaml.v3 counts columns in characters.
+	r := []rune(strings.TrimRight(string(line), " \t\r"))
+	if n.Column-1 > len(r) {
+		return v
+	}
+	if first := string(r[n.Column-1:]); len(first) < len(v) && strings.HasPrefix(v, first) {
+		return first + "\n" // cut here: shown marks it
+	}
+	return v
 }
 
 func contains(list []string, s string) bool {

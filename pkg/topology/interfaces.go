@@ -86,7 +86,7 @@ func (b *builder) nameSwitchPorts(taken func(node, iface string) (ifaceUse, bool
 				if len(name) > 15 {
 					name = hashedPort(e.Node, peer, n)
 				}
-				if _, dup := taken(e.Node, name); !dup && name != bridgeDevice && name != "lo" {
+				if _, dup := taken(e.Node, name); !dup && name != bridgeDevice && !reservedIface(name) {
 					break
 				}
 				name = fmt.Sprintf("%s-%d", base, n)

@@ -19,8 +19,12 @@ const (
 	MaxFileSize = 16 << 20
 	MaxNodes    = 20_000
 	MaxLinks    = 50_000
-	// MaxBridgePorts is the Linux bridge's port limit (BR_MAX_PORTS).
-	MaxBridgePorts = 1024
+	// MaxBridgePorts is the most ports a Linux bridge takes: the
+	// kernel numbers them below BR_MAX_PORTS (1024) and keeps number 0
+	// for itself, so the 1,024th port is refused with EXFULL
+	// ("exchange full"). pkg/link's TestBridgePortLimit holds this to
+	// the running kernel.
+	MaxBridgePorts = 1023
 )
 
 var (
@@ -68,22 +72,26 @@ func Parse(file string, data []byte) (*Lab, Problems, error) {
 		r.errorf(lineOnly(lineOf(data, i)), "split the lab, or generate it with topo gen (auto addressing keeps files small)", "file has more than %d lines, list items and entries: too large to read", maxItems)
 		return nil, nil, r.probs
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	doc, second, err := parseDocument(data)
+	if err != nil {
 		r.errorf(lineOnly(yamlErrorLine(err, data)), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
 		return nil, nil, r.probs
 	}
-	d := &decoder{report: r}
+	if second > 0 {
+		r.errorf(lineOnly(second), "a lab is one document: remove this \"---\" and what follows, or put it in a file of its own", "the file holds a second YAML document, which topo would ignore")
+		return nil, nil, r.probs
+	}
+	d := &decoder{report: r, src: data}
 	if doc.Kind == 0 {
 		r.errorf(lineOnly(1), "start from an example in examples/", "the file is empty")
 		return nil, nil, r.probs
 	}
-	d.charge(&doc)
+	d.charge(doc)
 	if d.exceeded {
 		r.errorf(lineOnly(1), "YAML aliases expand too much (a \"billion laughs\" file?); write the lab out", "file expands to more than %d YAML nodes", maxNodes)
 		return nil, nil, r.probs
 	}
-	raw := d.decodeFile(&doc)
+	raw := d.decodeFile(doc)
 	if d.exceeded {
 		r.errorf(lineOnly(1), "YAML aliases expand too much; write the lab out", "file expands to more than %d YAML nodes", maxNodes)
 		return nil, nil, r.probs
@@ -94,6 +102,28 @@ func Parse(file string, data []byte) (*Lab, Problems, error) {
 		return nil, r.probs.Warnings(), r.probs
 	}
 	return lab, r.probs.Warnings(), nil
+}
+
+// parseDocument parses the one YAML document of data (an empty node
+// when data holds none). second is the line where a second document
+// starts, 0 when there is none: yaml.Unmarshal would read the first and
+// drop the rest without a word.
+func parseDocument(data []byte) (doc *yaml.Node, second int, err error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	doc = &yaml.Node{}
+	if err := dec.Decode(doc); errors.Is(err, io.EOF) {
+		return &yaml.Node{}, 0, nil
+	} else if err != nil {
+		return nil, 0, err
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+		return doc, 0, nil
+	case err != nil:
+		return nil, 0, err
+	}
+	return doc, max(next.Line, 1), nil
 }
 
 // DefaultLabName derives a lab name from a file name: its base name

@@ -138,6 +138,9 @@ func TestParseInvalid(t *testing.T) {
 		{desc: "top level is a scalar", src: y("hello"), line: 1, col: 1, msg: "the file must be a mapping"},
 		{desc: "YAML syntax error", src: y("hosts:", "  h1: {}", "links:", "  - endpoints: [h1, h2", "    mtu: 1500"), line: 4, msg: "not valid YAML"},
 		{desc: "tab indentation", src: y("hosts:", "\th1: {}"), line: 2, msg: "not valid YAML"},
+		{desc: "two documents", src: y("name: lab1", "hosts: {h1: {}}", "---", "hosts: {h2: {}}"), line: 3, msg: "the file holds a second YAML document", hint: `remove this "---"`},
+		{desc: "an empty second document", src: y("# lab", "---", "hosts: {h1: {}}", "---   # more"), line: 4, msg: "second YAML document"},
+		{desc: "a second document that is no YAML", src: y("hosts: {h1: {}}", "---", "[oops"), line: 3, msg: "not valid YAML"},
 		{desc: "NUL byte", src: y("hosts:", "  h1: {}", "  h\x002: {}"), line: 3, msg: "NUL byte"},
 		{desc: "billion laughs", src: billionLaughs(), line: 1, msg: "expands to more than 1000000 YAML nodes", hint: "billion laughs"},
 		{desc: "self-referencing alias", src: y("hosts: &h", "  h1: *h"), line: 1, msg: "expands to more than"},
@@ -179,6 +182,10 @@ func TestParseInvalid(t *testing.T) {
 		{desc: "interface name with space", src: withHosts("  - endpoints:", `      - {node: h1, interface: "eth 0"}`, "      - h2"), line: 8, col: 31, msg: "has a character"},
 		{desc: "interface name ..", src: withHosts("  - endpoints: [h1:.., h2]"), line: 7, col: 20, msg: "is reserved"},
 		{desc: "interface named lo", src: withHosts("  - endpoints: [h1:lo, h2]"), line: 7, col: 20, msg: "is reserved"},
+		{desc: "interface named all", src: withHosts("  - endpoints: [h1, h2:all]"), line: 7, col: 24, msg: `interface "all" on h2 is reserved by the kernel`, hint: "kernel keeps lo, all, default"},
+		{desc: "interface named default", src: withHosts("  - endpoints:", "      - {node: h1, interface: default}", "      - h2"), line: 8, col: 31, msg: `interface "default" on h1 is reserved`},
+		{desc: "interface named bonding_masters", src: withHosts("  - endpoints: [h1:bonding_masters, h2]"), line: 7, col: 20, msg: "is reserved"},
+		{desc: "interface named .", src: withHosts("  - endpoints: [h1:., h2]"), line: 7, col: 20, msg: "is reserved"},
 		{desc: "endpoint without node", src: withHosts("  - endpoints:", "      - {interface: eth0}", "      - h2"), line: 8, col: 9, msg: "endpoint has no node"},
 		{desc: "switch end with an interface", src: y("hosts: {h1: {}}", "switches: {s1: {}}", "links:", "  - endpoints: [h1, s1:eth3]"), line: 4, col: 24, msg: `an interface name ("eth3") on a switch end`, hint: `write just "s1"`},
 		{desc: "address on a switch end (link list)", src: y("hosts: {h1: {}}", "switches: {s1: {}}", "links:", "  - endpoints: [h1, s1]", "    addresses: [10.0.0.1/24, 10.0.0.2/24]"), line: 5, col: 30, msg: "a switch end takes no address"},
@@ -192,7 +199,7 @@ func TestParseInvalid(t *testing.T) {
 		{desc: "mtu too small", src: withHosts("  - endpoints: [h1, h2]", "    mtu: 67"), line: 8, col: 10, msg: "mtu must be a whole number"},
 		{desc: "mtu not a number", src: withHosts("  - endpoints: [h1, h2]", "    mtu: jumbo"), line: 8, col: 10, msg: `not "jumbo"`},
 		{desc: "bad state", src: withHosts("  - endpoints: [h1, h2]", "    state: sideways"), line: 8, col: 12, msg: `link state "sideways" is not valid`, hint: "up or down"},
-		{desc: "too many switch ports", src: bigSwitch(MaxBridgePorts + 1), line: MaxBridgePorts + 4, col: 3, msg: "switch s1 has 1025 ports; a Linux bridge takes at most 1024"},
+		{desc: "too many switch ports", src: bigSwitch(MaxBridgePorts + 1), line: MaxBridgePorts + 4, col: 3, msg: "switch s1 has 1024 ports; a Linux bridge takes at most 1023"},
 
 		// Addresses.
 		{desc: "invalid CIDR", src: withHosts("  - endpoints: [h1, h2]", "    addresses: [10.0.1.300/24, 10.0.1.2/24]"), line: 8, col: 17, msg: `"10.0.1.300/24" is not an address with a prefix length`},
@@ -298,6 +305,36 @@ func TestParseReportsAll(t *testing.T) {
 	for _, p := range ps {
 		if p.Hint == "" {
 			t.Errorf("problem without a hint: %s", p)
+		}
+	}
+}
+
+// TestProblemsShowOneLine: a file that is no lab (`topo down -f
+// /etc/passwd`) is not echoed whole: a problem quotes at most the first
+// line of the value at fault, cut at shownLen characters.
+func TestProblemsShowOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		desc, src, want string
+	}{
+		{"a plain scalar over lines", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbin:x:2:2\n", `not "root:x:0:0:root:/root:/bin/bash…"`},
+		{"a long line", strings.Repeat("x", 500) + "\n", `not "` + strings.Repeat("x", shownLen) + `…"`},
+		{"a literal block", "hosts: |\n  first\n  second\n", `hosts must be a mapping (key: value), not "first…"`},
+		{"a long key", "hosts:\n  h1: {" + strings.Repeat("k", 300) + ": 1}\n", `unknown field "` + strings.Repeat("k", shownLen) + `…"`},
+		{"a value on its line", "hosts: {h1: {forward: sure}}\n", `not "sure"`},
+	} {
+		_, _, err := Parse("f.yaml", []byte(tc.src))
+		if err == nil {
+			t.Errorf("%s: accepted", tc.desc)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: problem does not say %s:\n%s", tc.desc, tc.want, msg)
+		}
+		for _, leak := range []string{"daemon", "second", strings.Repeat("x", shownLen+1), strings.Repeat("k", shownLen+1)} {
+			if strings.Contains(msg, leak) {
+				t.Errorf("%s: problem quotes more than the first line (%q):\n%s", tc.desc, leak, msg)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package topology
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Problem is one thing wrong (or, with Warning set, doubtful) in a
@@ -88,10 +89,11 @@ type report struct {
 }
 
 // errorf records a problem at a position of the file (its File is
-// filled in here).
+// filled in here). String arguments, mostly text from the file, are
+// shown as shown says.
 func (r *report) errorf(at Pos, hint, format string, args ...any) {
 	at.File = r.file
-	r.add(Problem{Pos: at, Msg: sprintf(format, args...), Hint: hint})
+	r.add(Problem{Pos: at, Msg: sprintf(format, showArgs(args)...), Hint: hint})
 }
 
 // add records a problem once: a field shared by both ends of a link is
@@ -109,7 +111,42 @@ func (r *report) add(p Problem) {
 
 func (r *report) warnf(at Pos, hint, format string, args ...any) {
 	at.File = r.file
-	r.add(Problem{Pos: at, Msg: sprintf(format, args...), Hint: hint, Warning: true})
+	r.add(Problem{Pos: at, Msg: sprintf(format, showArgs(args)...), Hint: hint, Warning: true})
+}
+
+// shownLen is the most characters of one value from the file that a
+// problem shows.
+const shownLen = 60
+
+// shown is s as a problem shows it: its first line, at most shownLen
+// characters of it, and "…" where it was cut. Text from the file is
+// quoted in problems, and a file that is no lab at all (`topo down -f
+// /etc/passwd`) would otherwise come back whole in the error.
+func shown(s string) string {
+	cut := false
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s, cut = s[:i], true
+	}
+	if utf8.RuneCountInString(s) > shownLen {
+		r := []rune(s)
+		s, cut = string(r[:shownLen]), true
+	}
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+// showArgs returns args with every string shown (see shown).
+func showArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			a = shown(s)
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // lineOnly is the position of a whole line, for problems YAML gives no

@@ -85,6 +85,11 @@ func TestResolve(t *testing.T) {
 			want: map[string][]string{"s1": {"lo-2"}, "lo": {"s1"}},
 		},
 		{
+			desc: "switch ports after peer switches named all and default",
+			src:  y("switches: {s1: {}, all: {}, default: {}}", "links:", "  - endpoints: [s1, all]", "  - endpoints: [default, s1]"),
+			want: map[string][]string{"s1": {"all-2", "default-2"}, "all": {"s1"}, "default": {"s1"}},
+		},
+		{
 			desc: "explicit addresses, one entry per endpoint, a list for two families",
 			src: y("hosts: {h1: {}, r1: {forward: true}}", "links:",
 				"  - endpoints: [h1:eth0, r1:eth0]",

@@ -1,6 +1,7 @@
 package robust
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,5 +226,58 @@ func TestMissingState(t *testing.T) {
 			l.Must("down", l.Name)
 			l.Gone("down")
 		})
+	}
+}
+
+// TestCommandsRefuseSwappedNamespace replaces a node's namespace by
+// hand with one that looks like it (an eth0, up): every command that
+// enters or changes a node refuses, with the very sentence status
+// shows, and the foreign namespace is left as it was: no process ran
+// in it, no qdisc, its eth0 still up.
+func TestCommandsRefuseSwappedNamespace(t *testing.T) {
+	l := newLab(t, "swapped", e2e.PairBody)
+	l.Up()
+	ns := l.NS("h2")
+	e2e.Sh(t, "ip", "netns", "del", ns)
+	foreign := addForeign(t, ns)
+	e2e.Sh(t, "ip", "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth9")
+	e2e.Sh(t, "ip", "-n", ns, "link", "set", "eth0", "up")
+	e2e.Sh(t, "ip", "-n", ns, "link", "set", "eth9", "up")
+	qdisc := e2e.Sh(t, "tc", "-n", ns, "qdisc", "show", "dev", "eth0")
+	s := l.status()
+	if s.State != "error" || !strings.Contains(s.Error, "not created by topo") {
+		t.Fatalf("status of a lab with a swapped namespace: state %q, error %q", s.State, s.Error)
+	}
+	sentence := s.Error
+	for _, args := range [][]string{
+		{"exec", "--lab", l.Name, "h2", "--", "readlink", "/proc/self/ns/net"},
+		{"impair", "--lab", l.Name, "h2:eth0", "--rate", "1mbit"},
+		{"link", "--lab", l.Name, "h2:eth0", "down"},
+		{"link", "--lab", l.Name, "h1:eth0", "down"},
+		{"ping", "--lab", l.Name, "h2", "10.77.1.1", "-c", "1"},
+		{"arp", "--lab", l.Name, "h2:eth0", "10.77.1.1"},
+		{"check", l.Name},
+		{"up", l.File},
+	} {
+		r := l.Topo(args...)
+		noPanic(t, r)
+		if r.Code == 0 || !strings.Contains(r.Stderr, sentence) {
+			t.Errorf("topo %s: want a refusal saying %q:\n%v", args[0], sentence, r)
+		}
+		if strings.Contains(r.Stdout, fmt.Sprintf("net:[%d]", foreign)) {
+			t.Errorf("topo %s ran a command in the foreign namespace:\n%v", args[0], r)
+		}
+	}
+	if got := testns.Inode(t, ns); got != foreign {
+		t.Fatalf("namespace %s was replaced", ns)
+	}
+	if got := e2e.Sh(t, "tc", "-n", ns, "qdisc", "show", "dev", "eth0"); got != qdisc {
+		t.Errorf("the foreign eth0's qdiscs changed:\n%s\nwas\n%s", got, qdisc)
+	}
+	if state := e2e.Sh(t, "ip", "-n", ns, "-br", "link", "show", "dev", "eth0"); !strings.Contains(state, "UP") {
+		t.Errorf("the foreign eth0 is no longer up: %s", state)
+	}
+	if in := inLab(map[uint64]string{foreign: ns}, nil); len(in) > 0 {
+		t.Errorf("processes in the foreign namespace: %v", in)
 	}
 }
