@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/topo-lab/topo/internal/testns"
@@ -93,17 +94,24 @@ links:
 
 // upLab parses file as lab name and brings it up; the lab is taken
 // down at cleanup.
+var downRegistered sync.Map
+
 func upLab(t *testing.T, name, file string) *topology.Lab {
 	t.Helper()
 	l, _, err := topology.Parse("lab.yaml", []byte("name: "+name+"\n"+file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if _, err := Down(context.Background(), name, Options{WaitCleanup: true}); err != nil {
-			t.Errorf("down %s: %v", name, err)
-		}
-	})
+	// One down per lab and test, registered with the first up, so that
+	// it runs after the cleanups of what the test opened since (down
+	// --wait waits until nothing holds the lab's namespaces).
+	if _, seen := downRegistered.LoadOrStore(t.Name()+"/"+name, true); !seen {
+		t.Cleanup(func() {
+			if _, err := Down(context.Background(), name, Options{WaitCleanup: true}); err != nil {
+				t.Errorf("down %s: %v", name, err)
+			}
+		})
+	}
 	if _, err := Up(context.Background(), l, Options{}); err != nil {
 		t.Fatalf("up %s: %v", name, err)
 	}
@@ -152,7 +160,14 @@ func checkSysctls(t *testing.T, lab, nodeName string, want map[string]string) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	got, err := node.ReadSysctls(openNode(t, lab, nodeName), keys)
+	ns, err := node.Open(topology.Namespace(lab, nodeName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closed at once: down --wait at cleanup waits for every handle on
+	// the lab's namespaces, this process's too.
+	got, err := node.ReadSysctls(ns, keys)
+	ns.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
