@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -105,7 +106,7 @@ func upLab(t *testing.T, name, file string) *topology.Lab {
 	// One down per lab and test, registered with the first up, so that
 	// it runs after the cleanups of what the test opened since (down
 	// --wait waits until nothing holds the lab's namespaces).
-	if _, seen := downRegistered.LoadOrStore(t.Name()+"/"+name, true); !seen {
+	if _, seen := downRegistered.LoadOrStore(fmt.Sprintf("%p/%s", t, name), true); !seen {
 		t.Cleanup(func() {
 			if _, err := Down(context.Background(), name, Options{WaitCleanup: true}); err != nil {
 				t.Errorf("down %s: %v", name, err)
