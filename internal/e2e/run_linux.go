@@ -59,7 +59,7 @@ type Proc struct {
 	Args []string
 	// Cmd is the running command, to signal it.
 	Cmd      *exec.Cmd
-	out, err syncBuffer
+	out, err SyncBuffer
 }
 
 // Start runs topo with the state directory stateDir in the background;
@@ -100,19 +100,20 @@ func (p *Proc) WaitOutput(t testing.TB, want string) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe to read while a process writes it.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe to read while a process writes it;
+// the zero value is ready to use.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
