@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/spf13/cobra"
 	"github.com/topo-lab/topo/pkg/lab"
 )
@@ -31,6 +34,9 @@ With --dry-run, list what it would undo and change nothing.`,
 				return err
 			}
 			applied, err := lab.Applied(name)
+			if errors.Is(err, lab.ErrNoState) {
+				return fmt.Errorf("lab %s is not up (`topo status` lists the labs that are up)", name)
+			}
 			if err != nil {
 				return err
 			}
