@@ -29,11 +29,14 @@ func checkCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check [LAB | FILE] [--json] [--all]",
 		Short: "Check reachability: the file's expectations, or every host to every other",
-		Long: `Probe, in parallel and with topo's own packets, either the lab's expect:
-entries or (when it has none, or with --all) every host to every address of
-every other host, and print a matrix with the reason for each failure:
-no-route, arp (the next hop did not answer ARP/NDP), icmp (no echo reply).
-Exit status 1 if anything expected failed.`,
+		Long: `Probe, in parallel, either the lab's expect: entries or (when it has none,
+or with --all) every host to every address of every other host, and print a
+matrix with the reason for each failure. Each echo request goes through the
+source host's own stack (its routes, neighbour table and firewall), so the
+verdict is the one the host's ping would give. Reasons: no-route, filtered
+(the source's firewall), arp (the next hop did not answer ARP/NDP),
+unreachable (an ICMP error came back; who sent it is said), icmp (no echo
+reply). Exit status 1 if anything expected failed.`,
 		Example: "  topo check\n  topo check examples/router.yaml\n  topo check lab1 --all --json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

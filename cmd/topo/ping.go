@@ -21,11 +21,12 @@ func pingCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "ping [--lab LAB] SRC DST [-c N] [-W TIMEOUT]",
-		Short: "Send ICMP echo requests from a node with topo's own packets",
+		Short: "Send ICMP echo requests from a node through its own stack, like its ping",
 		Long: `Send ICMP (or ICMPv6) echo requests from node SRC to DST (a node name or an
-address), routed by SRC's routing table, and print the replies and a summary
-like ping. When no reply comes, say why: no route, no ARP/NDP answer from
-the next hop, or no echo reply. Exit status 0 only if a reply came.`,
+address) through SRC's own stack (its routes, neighbour table and firewall),
+and print the replies, the ICMP errors that come back (with who sent them),
+and a summary like ping. When no reply comes, say why. Exit status 0 only
+if a reply came.`,
 		Example: "  topo ping h1 h2 -c 3\n  topo ping --lab lab1 h1 10.0.2.10",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -53,9 +53,13 @@ func AllPairs(l *topology.Lab) []probe.Pair {
 }
 
 // entriesPerPair is how many neighbour entries one probed pair may add
-// to the kernel's table: the target learns the source, and a router on
-// the way learns both sides.
-const entriesPerPair = 3
+// to the kernel's table: the source learns its next hop, the target
+// learns the source, and a router on the way learns both sides.
+const entriesPerPair = 4
+
+// entriesOnLink is entriesPerPair for a target on the source's subnet:
+// each learns the other.
+const entriesOnLink = 2
 
 // minWave is the fewest entries a wave may add, however full the table.
 const minWave = 32
@@ -72,6 +76,9 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	defer hs.close()
 	hosts := Hosts(l)
 	opts.SnapshotRoutes = true // the pairs are probed in one go
+	if opts.NameOf == nil {
+		opts.NameOf = NodeOfAddress(l)
+	}
 	ifaces, macs := hostInterfaces(ctx, hs, hosts)
 	if len(macs) > 0 {
 		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
@@ -179,8 +186,8 @@ func splitWaves(l *topology.Lab, pairs []probe.Pair, room int) [][]probe.Pair {
 }
 
 // pairCosts is how many neighbour entries probing each pair may add:
-// one for a target on the source's own subnet (it learns the source),
-// entriesPerPair for a routed one.
+// entriesOnLink for a target on the source's own subnet, entriesPerPair
+// for a routed one.
 func pairCosts(l *topology.Lab, pairs []probe.Pair) []int {
 	local := l.AddressesByNode()
 	costs := make([]int, len(pairs))
@@ -188,7 +195,7 @@ func pairCosts(l *topology.Lab, pairs []probe.Pair) []int {
 		costs[i] = entriesPerPair
 		for _, a := range local[p.From] {
 			if a.Masked().Contains(p.To) {
-				costs[i] = 1
+				costs[i] = entriesOnLink
 				break
 			}
 		}
@@ -298,6 +305,8 @@ func reasonText(r probe.Result) string {
 		return fmt.Sprintf("no ARP/NDP answer from next hop %s on %s", r.NextHop, r.Iface)
 	case probe.ReasonICMP:
 		return fmt.Sprintf("next hop %s answered ARP, but no echo reply came", r.NextHop)
+	case probe.ReasonUnreachable, probe.ReasonFiltered:
+		return r.Error
 	}
 	if r.Error != "" {
 		return r.Error

@@ -107,9 +107,17 @@ func Summary(results []Result) string {
 }
 
 // FormatPingReply renders one PingReply the way ping prints it:
-// "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.052 ms", or
+// "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.052 ms",
+// "From r1 (10.1.1.1) icmp_seq=1: destination net unreachable", or
 // "From 10.0.0.2 icmp_seq=1 no reply (icmp)". Pure.
 func FormatPingReply(r PingReply) string {
+	if r.ICMP != nil {
+		who := r.ICMP.From.String()
+		if r.ICMP.FromNode != "" {
+			who = r.ICMP.FromNode + " (" + who + ")"
+		}
+		return fmt.Sprintf("From %s icmp_seq=%d: %s", who, r.Seq, r.ICMP.Text())
+	}
 	if !r.Received {
 		return fmt.Sprintf("From %s icmp_seq=%d no reply (%s)", r.From, r.Seq, reasonOrError(r.Reason))
 	}
@@ -126,7 +134,11 @@ func FormatPingStats(w io.Writer, st *PingStats) error {
 	if st.Received > 0 {
 		fmt.Fprintf(&b, "rtt min/avg/max = %s/%s/%s ms\n", ms(st.MinRTT), ms(st.AvgRTT), ms(st.MaxRTT))
 	} else if st.Reason != ReasonNone {
-		fmt.Fprintf(&b, "failed: %s\n", st.Reason)
+		fmt.Fprintf(&b, "failed: %s", st.Reason)
+		if st.Error != "" {
+			fmt.Fprintf(&b, ": %s", st.Error)
+		}
+		b.WriteString("\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write ping statistics: %w", err)
