@@ -21,6 +21,9 @@ import (
 // ones list only the failing pairs.
 const maxMatrixHosts = 40
 
+// maxMissing is how many failing pairs are listed under the matrix.
+const maxMissing = 50
+
 func checkCmd() *cobra.Command {
 	var (
 		asJSON, allPairs bool
@@ -147,9 +150,8 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		hosts := lab.Hosts(l)
 		if len(hosts) <= maxMatrixHosts {
 			probe.FormatMatrix(out, hosts, res)
-		} else {
-			listFailures(out, res)
 		}
+		probe.FormatMissing(out, res, maxMissing)
 		fmt.Fprintf(out, "%s (%d pairs in %.2fs)\n", probe.Summary(res), len(res), time.Since(start).Seconds())
 	}
 	if failed > 0 {
@@ -164,23 +166,6 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		return exitError{1}
 	}
 	return nil
-}
-
-// listFailures prints the first failing pairs, one per line.
-func listFailures(out io.Writer, res []probe.Result) {
-	const most = 50
-	n := 0
-	for _, r := range res {
-		if r.Reached {
-			continue
-		}
-		if n++; n <= most {
-			fmt.Fprintf(out, "✗ %s -> %s (%s): %s\n", r.From, r.ToNode, r.To, r.Reason)
-		}
-	}
-	if n > most {
-		fmt.Fprintf(out, "... and %d more failing pairs (--json lists all)\n", n-most)
-	}
 }
 
 func writeJSON(out io.Writer, v any) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/topo-lab/topo/pkg/lab"
 	"github.com/topo-lab/topo/pkg/probe"
 )
 
@@ -51,9 +52,12 @@ if a reply came.`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "PING %s (%s) from %s\n", args[1], dst, args[0])
 			st, err := probe.Ping(ctx, ns, dst, probe.PingOptions{
-				Count: count, Timeout: timeout, Interval: interval,
+				Count: count, Timeout: timeout, Interval: interval, NameOf: lab.NodeOfAddress(l),
 				OnReply: func(r probe.PingReply) { fmt.Fprintln(out, probe.FormatPingReply(r)) },
 			})
+			if st != nil && st.Received == 0 && ctx.Err() == nil {
+				explainPing(ctx, cmd.OutOrStdout(), l, args[0], st)
+			}
 			if err != nil {
 				if probe.ReasonOf(err) == probe.ReasonARP {
 					if note := neighbourTableNote(); note != "" {

@@ -227,3 +227,5 @@ func TestWalkHops(t *testing.T) {
 		t.Fatalf("h1's next hop %s, want its gateway", p.Forward[0].NextHop)
 	}
 }
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

@@ -65,7 +65,7 @@ const entriesOnLink = 2
 const minWave = 32
 
 // CheckPairs probes the pairs from inside the lab l's namespaces, in
-// parallel. The kernel's neighbour table is shared by every namespace
+// parallel, and explains each failure (see ExplainResults). The kernel's neighbour table is shared by every namespace
 // and refuses new entries when full (1024 by default), which would turn
 // into false "arp" failures; so when the pairs would need more entries
 // than it has room for, they are probed in waves, and the lab's hosts'
@@ -127,6 +127,7 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		}
 		results = append(results, probe.Check(ctx, open, w, copts)...)
 	}
+	explainWith(ctx, l, hs, results)
 	return results
 }
 
@@ -296,8 +297,12 @@ func judge(e *topology.Expectation, r probe.Result) ExpectResult {
 	return x
 }
 
-// reasonText says why a pair failed, for people.
+// reasonText says why a pair failed, for people: the explanation of
+// its path when there is one, else the probe's reason.
 func reasonText(r probe.Result) string {
+	if r.Why != "" {
+		return r.Why
+	}
 	switch r.Reason {
 	case probe.ReasonNoRoute:
 		return "no route"
@@ -305,8 +310,6 @@ func reasonText(r probe.Result) string {
 		return fmt.Sprintf("no ARP/NDP answer from next hop %s on %s", r.NextHop, r.Iface)
 	case probe.ReasonICMP:
 		return fmt.Sprintf("next hop %s answered ARP, but no echo reply came", r.NextHop)
-	case probe.ReasonUnreachable, probe.ReasonFiltered:
-		return r.Error
 	}
 	if r.Error != "" {
 		return r.Error

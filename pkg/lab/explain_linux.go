@@ -1,0 +1,108 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/topo-lab/topo/pkg/explain"
+	"github.com/topo-lab/topo/pkg/probe"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// snapshot reads every node of l, a lab that is up, for explain.Walk:
+// each node's kernel state, with the lab file's links as the wires. A
+// node that cannot be read is left out (a walk reaching it says so).
+func snapshot(ctx context.Context, l *topology.Lab, hs *handles) *explain.Lab {
+	snap := &explain.Lab{Nodes: map[string]*explain.Node{}}
+	var mu sync.Mutex
+	_ = parallel(ctx, len(l.Nodes), func(i int) error {
+		n := l.Nodes[i]
+		ns, err := hs.get(n.Name)
+		if err != nil {
+			return err
+		}
+		sn, err := explain.Read(ns, n.Name, n.Kind == topology.KindSwitch)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		snap.Nodes[n.Name] = sn
+		return nil
+	})
+	for _, lk := range l.Links {
+		a, b := lk.Ends[0], lk.Ends[1]
+		snap.Wires = append(snap.Wires, [2]explain.End{{Node: a.Node, Iface: a.Interface}, {Node: b.Node, Iface: b.Interface}})
+	}
+	return snap
+}
+
+// ExplainResults walks the path of every result that failed, through
+// one snapshot of l taken now, and fills in its Path and Why: the
+// first broken hop's sentence, or, when every hop looks right, what
+// the probe itself saw. Needs root; any goroutine.
+func ExplainResults(ctx context.Context, l *topology.Lab, res []probe.Result) {
+	hs := newHandles(l.Name)
+	defer hs.close()
+	explainWith(ctx, l, hs, res)
+}
+
+// explainWith is ExplainResults on the handles hs; it reads nothing
+// when every result reached.
+func explainWith(ctx context.Context, l *topology.Lab, hs *handles, res []probe.Result) {
+	failed := false
+	for _, r := range res {
+		failed = failed || !r.Reached
+	}
+	if !failed {
+		return
+	}
+	snap := snapshot(ctx, l, hs)
+	for i := range res {
+		if !res[i].Reached {
+			explainOne(snap, &res[i])
+		}
+	}
+}
+
+// explainOne fills r's Path and Why from the snapshot.
+func explainOne(snap *explain.Lab, r *probe.Result) {
+	if r.Reason == probe.ReasonError {
+		r.Why = r.Error
+		return
+	}
+	r.Path = explain.Walk(snap, r.From, r.Src, r.To)
+	r.Why = WhyText(r.Path, *r)
+}
+
+// WhyText says in one sentence why a probe failed: the walk's first
+// broken hop; or, when the walk finds every hop right, what the probe
+// saw, saying that the two disagree. Pure.
+func WhyText(p *explain.Path, r probe.Result) string {
+	if p != nil && p.Broken != nil {
+		return p.Broken.Sentence
+	}
+	switch {
+	case r.Neighbor != nil:
+		return r.From + ": " + r.Neighbor.String()
+	case r.ICMP != nil:
+		return r.ICMP.String()
+	case r.Reason == probe.ReasonFiltered:
+		return r.From + "'s firewall dropped the request on its way out (nftables in " + r.From + ")"
+	}
+	seen := r.Error
+	if seen == "" {
+		seen = string(r.Reason)
+	}
+	return fmt.Sprintf("every hop looks right from the nodes' routes, links and settings, yet %s's own stack got no reply (%s): something the walk does not model, such as a firewall rule it cannot read or traffic control", r.From, seen)
+}
+
+// ExplainPair walks one pair, for topo ping: from the node from, with
+// the source address src (invalid: as the kernel would choose), to dst.
+func ExplainPair(ctx context.Context, l *topology.Lab, from string, src, dst netip.Addr) *explain.Path {
+	hs := newHandles(l.Name)
+	defer hs.close()
+	return explain.Walk(snapshot(ctx, l, hs), from, src, dst)
+}
