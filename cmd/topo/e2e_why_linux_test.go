@@ -148,4 +148,21 @@ func TestCheckExplainsBrokenHop(t *testing.T) {
 			t.Errorf("ping 10.1.9.9: want r1's net unreachable\n%v", p)
 		}
 	})
+	t.Run("a mistyped lab name gets a suggestion on every command", func(t *testing.T) {
+		l := &labT{l.In(t)}
+		typo := l.Name[:len(l.Name)-1]
+		want := fmt.Sprintf("lab %s is not up: did you mean %q?", typo, l.Name)
+		for _, args := range [][]string{
+			{"check", typo}, {"status", typo}, {"ping", "--lab", typo, "h1", "h2"}, {"arp", "--lab", typo, "h1", "h2"},
+			{"exec", "--lab", typo, "h1", "--", "true"}, {"link", "--lab", typo, "h1:eth0", "down"},
+			{"impair", "--lab", typo, "h1:eth0", "--clear"}, {"reset", typo},
+		} {
+			if r := l.Topo(args...); r.Code == 0 || !strings.Contains(r.Stderr, want) {
+				t.Errorf("want %q\n%v", want, r)
+			}
+		}
+		if r := l.Topo("down", typo); r.Code != 0 || !strings.Contains(r.Stdout, want) {
+			t.Errorf("want %q\n%v", want, r)
+		}
+	})
 }

@@ -28,6 +28,11 @@ func didYouMean(word string, candidates []string) string {
 	return fmt.Sprintf("did you mean %q?", best)
 }
 
+// DidYouMean is didYouMean for callers outside the package: a hint
+// naming the candidate closest to word ("did you mean \"lab1\"?"), or
+// "" when none is close. Pure.
+func DidYouMean(word string, candidates []string) string { return didYouMean(word, candidates) }
+
 // isSubsequence reports whether the letters of a appear in b in order.
 func isSubsequence(a, b string) bool {
 	i := 0
