@@ -68,6 +68,12 @@ if a reply came.`,
 			}
 			probe.FormatPingStats(out, st)
 			if st.Received == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "topo: %s -> %s: no reply (%s)\n", args[0], args[1], st.Reason)
+				if st.Reason == probe.ReasonARP {
+					if note := neighbourTableNote(); note != "" {
+						fmt.Fprintln(cmd.ErrOrStderr(), note)
+					}
+				}
 				return exitError{1}
 			}
 			return nil

@@ -27,6 +27,10 @@ type Node struct {
 	Ifaces map[string]*Iface
 	// Routes are the routes of every table, in the kernel's order.
 	Routes []Route
+	// Planned are the routes the lab file gives the node. The kernel
+	// drops a route through an interface set down; these tell which
+	// down interface took the route to a destination with it.
+	Planned []Route
 	// Forward4 and Forward6 are whether the node forwards IPv4
 	// (net.ipv4.ip_forward) and IPv6 (net.ipv6.conf.all.forwarding).
 	Forward4, Forward6 bool

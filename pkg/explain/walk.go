@@ -222,28 +222,36 @@ func (w *walker) outDown(out End) (End, bool) {
 	return End{}, false
 }
 
-// downIface finds, for a node without a route to dst, a down interface
-// that would have given it one: one whose subnet holds dst, else the
-// node's only down interface with addresses (the kernel drops the
-// routes of an interface set down, gateways' routes with them).
+// downIface finds, for a node without a route to dst, the down
+// interface that took the route with it: one whose subnet holds dst,
+// else one whose subnet holds the gateway of a planned route to dst.
 func (w *walker) downIface(n *Node, dst netip.Addr) (End, bool) {
-	var down []End
-	for _, name := range sortedIfaces(n) {
-		ifc := n.Ifaces[name]
-		if ifc.Up && ifc.Carrier || len(ifc.Addrs) == 0 || ifc.Master != "" {
-			continue
-		}
-		for _, p := range ifc.Addrs {
-			if p.Masked().Contains(dst) {
-				e, _ := w.outDown(End{n.Name, name})
-				return e, true
+	holds := func(a netip.Addr) (End, bool) {
+		for _, name := range sortedIfaces(n) {
+			ifc := n.Ifaces[name]
+			if ifc.Up && ifc.Carrier || ifc.Master != "" {
+				continue
+			}
+			for _, p := range ifc.Addrs {
+				if p.Masked().Contains(a) {
+					e, _ := w.outDown(End{n.Name, name})
+					return e, true
+				}
 			}
 		}
-		down = append(down, End{n.Name, name})
+		return End{}, false
 	}
-	if len(down) == 1 {
-		e, _ := w.outDown(down[0])
+	if e, ok := holds(dst); ok {
 		return e, true
+	}
+	best := -1
+	for i, r := range n.Planned {
+		if r.Gw.IsValid() && r.Dst.Contains(dst) && (best < 0 || r.Dst.Bits() > n.Planned[best].Dst.Bits()) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		return holds(n.Planned[best].Gw)
 	}
 	return End{}, false
 }

@@ -66,6 +66,7 @@ func (b *builder) route(node, dst, gw, dev string) {
 		r.Gw = netip.MustParseAddr(gw)
 	}
 	n.Routes = append(n.Routes, r)
+	n.Planned = append(n.Planned, r)
 }
 
 func (b *builder) unroute(node, dst string) {
@@ -135,6 +136,8 @@ func TestWalk(t *testing.T) {
 			want: "h1:eth0 is down (topo link or state: down)", kind: KindLinkDown},
 		{desc: "router's far link down", break_: func(b *builder) { b.down("r1", "eth1") }, from: "h1", to: h2,
 			want: "r1:eth1 is down (topo link or state: down)", kind: KindLinkDown},
+		{desc: "a router's link down, and a destination it never had a route to", break_: func(b *builder) { b.down("r1", "eth1") }, from: "h1", to: netip.MustParseAddr("10.9.9.9"),
+			want: "r1 has no route to 10.9.9.9/32", kind: KindNoRoute},
 		{desc: "the far end of the first link down", break_: func(b *builder) { b.down("r2", "eth0") }, from: "h1", to: h2,
 			want: "r2:eth0 is down (topo link or state: down)", kind: KindLinkDown},
 		{desc: "a switch port down", break_: func(b *builder) { b.down("s1", "p3") }, from: "h1", to: h2,

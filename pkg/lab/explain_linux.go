@@ -27,6 +27,9 @@ func snapshot(ctx context.Context, l *topology.Lab, hs *handles) *explain.Lab {
 		if err != nil {
 			return err
 		}
+		for _, r := range n.Routes {
+			sn.Planned = append(sn.Planned, explain.Route{Dst: r.To.Masked(), Gw: r.Via, Dev: r.Dev, Type: r.Type})
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		snap.Nodes[n.Name] = sn

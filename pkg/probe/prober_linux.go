@@ -42,12 +42,14 @@ type ProberOptions struct {
 	NameOf func(netip.Addr) string
 }
 
-// Prober sends probes from one namespace, the way its kernel would
-// route them. It opens one socket per output interface on first use and
-// reuses it for every destination, and resolves each next hop once. Its
-// echo requests carry an ID and payload cookie chosen at random per
-// Prober, so concurrent topo processes do not take each other's replies.
-// All methods may be called concurrently from any goroutine.
+// Prober sends probes from one namespace through its own stack: one raw
+// ICMP socket per address family, opened on first use and shared by
+// every destination (see stackSocket). To explain a silent next hop it
+// also opens a packet socket on the output interface and resolves the
+// next hop with topo's own ARP/NDP, once per next hop. Its echo
+// requests carry an ID and payload cookie chosen at random per Prober,
+// so concurrent topo processes do not take each other's replies. All
+// methods may be called concurrently from any goroutine.
 type Prober struct {
 	ns     *node.Namespace
 	opts   ProberOptions
