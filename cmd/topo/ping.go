@@ -56,7 +56,7 @@ if a reply came.`,
 				OnReply: func(r probe.PingReply) { fmt.Fprintln(out, probe.FormatPingReply(r)) },
 			})
 			if st != nil && st.Received == 0 && ctx.Err() == nil {
-				explainPing(ctx, cmd.OutOrStdout(), l, args[0], st)
+				explainPing(cmd.OutOrStdout(), l, args[0], st)
 			}
 			if err != nil {
 				if probe.ReasonOf(err) == probe.ReasonARP {

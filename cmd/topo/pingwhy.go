@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 
@@ -13,8 +12,8 @@ import (
 // explainPing prints why a ping from node from got no reply: the first
 // broken hop of the path both ways, or what the probe saw when every
 // hop looks right.
-func explainPing(ctx context.Context, out io.Writer, l *topology.Lab, from string, st *probe.PingStats) {
-	p := lab.ExplainPair(ctx, l, from, st.Route.Src, st.Dst)
+func explainPing(out io.Writer, l *topology.Lab, from string, st *probe.PingStats) {
+	p := lab.ExplainPair(l, from, st.Route.Src, st.Dst)
 	r := probe.Result{From: from, To: st.Dst, Reason: st.Reason, Error: st.Error, ICMP: st.ICMP, Neighbor: st.Neighbor}
 	fmt.Fprintf(out, "why: %s\n", lab.WhyText(p, r))
 }

@@ -9,7 +9,7 @@ import "fmt"
 func (w *walker) firewall(p *Path) *Break {
 	check := func(hops []Hop, back bool) *Break {
 		for i, h := range hops {
-			n := w.lab.Nodes[h.Node]
+			n := w.lab.node(h.Node)
 			if n == nil {
 				continue
 			}

@@ -16,7 +16,7 @@ func sortedIfaces(n *Node) []string {
 // iface returns the interface of an end, nil when the snapshot has
 // none.
 func (l *Lab) iface(e End) *Iface {
-	if n := l.Nodes[e.Node]; n != nil {
+	if n := l.node(e.Node); n != nil {
 		return n.Ifaces[e.Iface]
 	}
 	return nil
@@ -44,7 +44,7 @@ func (l *Lab) peer(e End) (End, bool) {
 // ports are the other ports of the bridge e is a port of.
 func (l *Lab) ports(e End) []End {
 	ifc := l.iface(e)
-	n := l.Nodes[e.Node]
+	n := l.node(e.Node)
 	if ifc == nil || ifc.Master == "" || n == nil {
 		return nil
 	}
@@ -60,7 +60,7 @@ func (l *Lab) ports(e End) []End {
 // bridgeUp reports whether the bridge e is a port of is up.
 func (l *Lab) bridgeUp(e End) bool {
 	ifc := l.iface(e)
-	br := l.Nodes[e.Node].Ifaces[ifc.Master]
+	br := l.node(e.Node).Ifaces[ifc.Master]
 	return br == nil || br.Up
 }
 

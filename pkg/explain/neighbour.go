@@ -3,17 +3,7 @@ package explain
 import (
 	"fmt"
 	"net/netip"
-	"sort"
 )
-
-func sortedNodes(l *Lab) []string {
-	names := make([]string, 0, len(l.Nodes))
-	for name := range l.Nodes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
 
 // owner finds, among the ends reached, the one that answers ARP or NDP
 // for addr: an end of a node holding addr, the interface holding it
@@ -22,7 +12,7 @@ func (l *Lab) owner(reached []End, addr netip.Addr) (End, bool) {
 	var any End
 	found := false
 	for _, e := range reached {
-		n := l.Nodes[e.Node]
+		n := l.node(e.Node)
 		if n == nil || !n.owns(addr) {
 			continue
 		}

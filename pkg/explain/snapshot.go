@@ -3,11 +3,33 @@ package explain
 import "net/netip"
 
 // Lab is a snapshot of a lab: its nodes as their kernels hold them and
-// the wires between their interfaces.
+// the wires between their interfaces. Nodes may be read as a walk
+// reaches them (Load): a walk then reads only the nodes on its way.
 type Lab struct {
 	Nodes map[string]*Node
+	// Load, when set, reads a node missing from Nodes (nil when it
+	// cannot); what it returns is kept in Nodes. With Load set, walks
+	// must not run concurrently.
+	Load func(name string) *Node
 	// Wires are the lab's links (veth pairs): each joins two ends.
 	Wires [][2]End
+	// Subnets gives, for each address of the lab, the subnet it was
+	// given with: the words for "no route to 10.1.3.0/24".
+	Subnets map[netip.Addr]netip.Prefix
+}
+
+// node returns the named node, read through Load when it is not in
+// Nodes yet; nil when there is no such node.
+func (l *Lab) node(name string) *Node {
+	if n, ok := l.Nodes[name]; ok || l.Load == nil {
+		return n
+	}
+	n := l.Load(name)
+	if l.Nodes == nil {
+		l.Nodes = map[string]*Node{}
+	}
+	l.Nodes[name] = n
+	return n
 }
 
 // End names one interface of one node.

@@ -55,7 +55,7 @@ func (w *walker) walk(from string, src, dst netip.Addr, back bool) ([]Hop, strin
 	// a loop.
 	seen := map[string]bool{}
 	for step := 0; ; step++ {
-		n := w.lab.Nodes[cur]
+		n := w.lab.node(cur)
 		hop := Hop{Node: cur, In: in}
 		fail := func(k Kind, format string, args ...any) ([]Hop, string, *Break) {
 			s := fmt.Sprintf(format, args...)
@@ -184,18 +184,11 @@ func loopText(hops []Hop, at string) string {
 	return s + at
 }
 
-// prefixOf is the subnet dst belongs to in the lab: the prefix of the
-// interface that holds it; dst alone when no node holds it.
+// prefixOf is the subnet dst belongs to in the lab (see Lab.Subnets);
+// dst alone when no interface holds it.
 func (l *Lab) prefixOf(dst netip.Addr) netip.Prefix {
-	for _, name := range sortedNodes(l) {
-		n := l.Nodes[name]
-		for _, iname := range sortedIfaces(n) {
-			for _, p := range n.Ifaces[iname].Addrs {
-				if p.Addr() == dst && !dst.IsLoopback() {
-					return p.Masked()
-				}
-			}
-		}
+	if p, ok := l.Subnets[dst]; ok && !dst.IsLoopback() {
+		return p.Masked()
 	}
 	return netip.PrefixFrom(dst, dst.BitLen())
 }

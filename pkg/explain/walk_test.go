@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,9 @@ type builder struct {
 	macs int
 }
 
-func newBuilder() *builder { return &builder{l: &Lab{Nodes: map[string]*Node{}}} }
+func newBuilder() *builder {
+	return &builder{l: &Lab{Nodes: map[string]*Node{}, Subnets: map[netip.Addr]netip.Prefix{}}}
+}
 
 func (b *builder) node(name string) *Node {
 	n := b.l.Nodes[name]
@@ -33,6 +36,7 @@ func (b *builder) iface(node, name, addr string) End {
 	if addr != "" {
 		p := netip.MustParsePrefix(addr)
 		ifc.Addrs = append(ifc.Addrs, p)
+		b.l.Subnets[p.Addr()] = p
 		n.Routes = append(n.Routes, Route{Dst: p.Masked(), Dev: name, Type: "unicast", Table: TableMain, Src: p.Addr()})
 	}
 	n.Ifaces[name] = ifc
@@ -232,3 +236,23 @@ func TestWalkHops(t *testing.T) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// A walk reads only the nodes on its way.
+func TestWalkLoadsLazily(t *testing.T) {
+	b := chain()
+	all := b.l.Nodes
+	var loaded []string
+	b.l.Nodes = nil
+	b.l.Load = func(name string) *Node {
+		loaded = append(loaded, name)
+		return all[name]
+	}
+	p := Walk(b.l, "h1", netip.Addr{}, netip.MustParseAddr("10.1.1.30"))
+	if p.Broken != nil {
+		t.Fatalf("h1 -> h3: %+v", p.Broken)
+	}
+	sort.Strings(loaded)
+	if got := strings.Join(loaded, " "); got != "h1 h3 r1 s1" {
+		t.Fatalf("loaded %s, want h1 h3 r1 s1 (not r2 nor h2)", got)
+	}
+}

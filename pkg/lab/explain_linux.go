@@ -4,40 +4,46 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sync"
 
 	"github.com/topo-lab/topo/pkg/explain"
 	"github.com/topo-lab/topo/pkg/probe"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// snapshot reads every node of l, a lab that is up, for explain.Walk:
-// each node's kernel state, with the lab file's links as the wires. A
-// node that cannot be read is left out (a walk reaching it says so).
-func snapshot(ctx context.Context, l *topology.Lab, hs *handles) *explain.Lab {
-	snap := &explain.Lab{Nodes: map[string]*explain.Node{}}
-	var mu sync.Mutex
-	_ = parallel(ctx, len(l.Nodes), func(i int) error {
-		n := l.Nodes[i]
-		ns, err := hs.get(n.Name)
-		if err != nil {
-			return err
+// snapshot is a snapshot of l, a lab that is up, for explain.Walk: the
+// lab file's links as the wires and its addresses' subnets, and each
+// node's kernel state read as a walk first reaches it, with the routes
+// the file gives it. A node that cannot be read is nil (a walk reaching
+// it says so).
+func snapshot(l *topology.Lab, hs *handles) *explain.Lab {
+	snap := &explain.Lab{Nodes: map[string]*explain.Node{}, Subnets: map[netip.Addr]netip.Prefix{}}
+	for _, lk := range l.Links {
+		a, b := lk.Ends[0], lk.Ends[1]
+		snap.Wires = append(snap.Wires, [2]explain.End{{Node: a.Node, Iface: a.Interface}, {Node: b.Node, Iface: b.Interface}})
+		for _, e := range lk.Ends {
+			for _, p := range e.Addresses {
+				snap.Subnets[p.Addr()] = p
+			}
 		}
-		sn, err := explain.Read(ns, n.Name, n.Kind == topology.KindSwitch)
+	}
+	nodes := l.NodesByName()
+	snap.Load = func(name string) *explain.Node {
+		n := nodes[name]
+		if n == nil {
+			return nil
+		}
+		ns, err := hs.get(name)
 		if err != nil {
-			return err
+			return nil
+		}
+		sn, err := explain.Read(ns, name, n.Kind == topology.KindSwitch)
+		if err != nil {
+			return nil
 		}
 		for _, r := range n.Routes {
 			sn.Planned = append(sn.Planned, explain.Route{Dst: r.To.Masked(), Gw: r.Via, Dev: r.Dev, Type: r.Type})
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		snap.Nodes[n.Name] = sn
-		return nil
-	})
-	for _, lk := range l.Links {
-		a, b := lk.Ends[0], lk.Ends[1]
-		snap.Wires = append(snap.Wires, [2]explain.End{{Node: a.Node, Iface: a.Interface}, {Node: b.Node, Iface: b.Interface}})
+		return sn
 	}
 	return snap
 }
@@ -62,8 +68,11 @@ func explainWith(ctx context.Context, l *topology.Lab, hs *handles, res []probe.
 	if !failed {
 		return
 	}
-	snap := snapshot(ctx, l, hs)
+	snap := snapshot(l, hs)
 	for i := range res {
+		if ctx.Err() != nil {
+			return // interrupted: the results keep what the probes said
+		}
 		if !res[i].Reached {
 			explainOne(snap, &res[i])
 		}
@@ -104,8 +113,8 @@ func WhyText(p *explain.Path, r probe.Result) string {
 
 // ExplainPair walks one pair, for topo ping: from the node from, with
 // the source address src (invalid: as the kernel would choose), to dst.
-func ExplainPair(ctx context.Context, l *topology.Lab, from string, src, dst netip.Addr) *explain.Path {
+func ExplainPair(l *topology.Lab, from string, src, dst netip.Addr) *explain.Path {
 	hs := newHandles(l.Name)
 	defer hs.close()
-	return explain.Walk(snapshot(ctx, l, hs), from, src, dst)
+	return explain.Walk(snapshot(l, hs), from, src, dst)
 }

@@ -88,7 +88,8 @@ func sendText(errno unix.Errno) error {
 // explainSilence refines an unanswered echo (ReasonICMP) with the
 // node's neighbour entry for the next hop: none, or one still
 // unresolved, is ReasonARP; one with a MAC is checked with topo's own
-// ARP/NDP, and a different answer is said in r.Error.
+// ARP/NDP: no answer is ReasonARP too (the entry is left from before),
+// and a different answer is said in r.Error.
 func (p *Prober) explainSilence(ctx context.Context, r *Result, rt Route) {
 	link, err := p.ns.NL.LinkByIndex(rt.Index)
 	if err != nil || !(Interface{MAC: link.Attrs().HardwareAddr}).hasL2() {
@@ -124,6 +125,12 @@ func (p *Prober) explainSilence(ctx context.Context, r *Result, rt Route) {
 		return
 	}
 	n, err := p.resolve(ctx, c, rt.Src, hop)
+	if ReasonOf(err) == ReasonARP {
+		// The entry is left from earlier; the next hop is silent now.
+		r.Reason = ReasonARP
+		r.Error = fmt.Sprintf("%s (the neighbour table still has it at %s, %s)", err, r.MAC, neighState(entry.State))
+		return
+	}
 	if err != nil || n.MAC.String() == r.MAC {
 		return
 	}
