@@ -65,12 +65,13 @@ const entriesOnLink = 2
 const minWave = 32
 
 // CheckPairs probes the pairs from inside the lab l's namespaces, in
-// parallel, and explains each failure (see ExplainResults). The kernel's neighbour table is shared by every namespace
-// and refuses new entries when full (1024 by default), which would turn
-// into false "arp" failures; so when the pairs would need more entries
-// than it has room for, they are probed in waves, and the lab's hosts'
-// learned neighbour entries are flushed between waves. The lab must be
-// up. Needs root; any goroutine.
+// parallel, and explains each failure (see explainWith). The kernel's
+// neighbour table is shared by every namespace and refuses new entries
+// when full (1024 by default), which would turn into false "arp"
+// failures; so when the pairs would need more entries than it has room
+// for, they are probed in waves, and the lab's hosts' learned neighbour
+// entries are flushed between waves. The lab must be up. Needs root;
+// any goroutine.
 func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) []probe.Result {
 	hs := newHandles(l.Name)
 	defer hs.close()

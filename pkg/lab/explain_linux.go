@@ -48,18 +48,11 @@ func snapshot(l *topology.Lab, hs *handles) *explain.Lab {
 	return snap
 }
 
-// ExplainResults walks the path of every result that failed, through
-// one snapshot of l taken now, and fills in its Path and Why: the
-// first broken hop's sentence, or, when every hop looks right, what
-// the probe itself saw. Needs root; any goroutine.
-func ExplainResults(ctx context.Context, l *topology.Lab, res []probe.Result) {
-	hs := newHandles(l.Name)
-	defer hs.close()
-	explainWith(ctx, l, hs, res)
-}
-
-// explainWith is ExplainResults on the handles hs; it reads nothing
-// when every result reached.
+// explainWith walks the path of every result that failed, through a
+// snapshot of l taken now (see snapshot), and fills in its Path and
+// Why: the first broken hop's sentence, or, when every hop looks right,
+// what the probe itself saw. It reads nothing when every result
+// reached. Needs root; any goroutine.
 func explainWith(ctx context.Context, l *topology.Lab, hs *handles, res []probe.Result) {
 	failed := false
 	for _, r := range res {

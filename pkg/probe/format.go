@@ -10,7 +10,7 @@ import (
 
 // FormatMatrix writes the results of a Check as a matrix: one row per
 // source node, one column per destination node, in the order of nodes.
-// A node is reached when any of its addresses answered (see Cells): its
+// A node is reached when any of its addresses answered (see cells): its
 // cell is "✓" when all did, "✓*" when some did not (FormatMissing
 // lists them), "✗ REASON" with the first failure's reason when none
 // did, and "-" when no pair was asked (the diagonal). Results whose
@@ -23,8 +23,8 @@ func FormatMatrix(w io.Writer, nodes []string, results []Result) error {
 	for _, n := range nodes {
 		seenRow[n], seenCol[n] = true, true
 	}
-	cells := map[[2]string]Cell{}
-	for _, c := range Cells(results) {
+	byPair := map[[2]string]cell{}
+	for _, c := range cells(results) {
 		if !seenRow[c.From] {
 			seenRow[c.From] = true
 			rows = append(rows, c.From)
@@ -33,7 +33,7 @@ func FormatMatrix(w io.Writer, nodes []string, results []Result) error {
 			seenCol[c.To] = true
 			cols = append(cols, c.To)
 		}
-		cells[[2]string{c.From, c.To}] = c
+		byPair[[2]string{c.From, c.To}] = c
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "from \\ to")
@@ -44,7 +44,7 @@ func FormatMatrix(w io.Writer, nodes []string, results []Result) error {
 	for _, from := range rows {
 		fmt.Fprint(tw, from)
 		for _, to := range cols {
-			c, ok := cells[[2]string{from, to}]
+			c, ok := byPair[[2]string{from, to}]
 			switch {
 			case !ok:
 				fmt.Fprint(tw, "\t-")
@@ -64,9 +64,9 @@ func FormatMatrix(w io.Writer, nodes []string, results []Result) error {
 	return nil
 }
 
-// Cell is the verdict on one source and one destination node of a
+// cell is the verdict on one source and one destination node of a
 // Check: reached when any of the node's addresses answered.
-type Cell struct {
+type cell struct {
 	From, To string
 	Reached  bool
 	// Missing are the addresses that did not answer, in order.
@@ -75,10 +75,10 @@ type Cell struct {
 	Reason Reason
 }
 
-// Cells groups results by source and destination node (or address,
+// cells groups results by source and destination node (or address,
 // for results without ToNode), in the order they first appear. Pure.
-func Cells(results []Result) []Cell {
-	var out []Cell
+func cells(results []Result) []cell {
+	var out []cell
 	at := map[[2]string]int{}
 	for _, r := range results {
 		k := [2]string{r.From, columnOf(&r)}
@@ -86,7 +86,7 @@ func Cells(results []Result) []Cell {
 		if !ok {
 			i = len(out)
 			at[k] = i
-			out = append(out, Cell{From: k[0], To: k[1]})
+			out = append(out, cell{From: k[0], To: k[1]})
 		}
 		c := &out[i]
 		if r.Reached {
@@ -109,7 +109,7 @@ func Cells(results []Result) []Cell {
 func FormatMissing(w io.Writer, results []Result, most int) error {
 	var b strings.Builder
 	n := 0
-	for _, c := range Cells(results) {
+	for _, c := range cells(results) {
 		for _, r := range c.Missing {
 			if n++; n > most {
 				continue

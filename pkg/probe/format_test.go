@@ -64,7 +64,7 @@ func TestCellsAgreeWithResults(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range Cells(back) {
+	for _, c := range cells(back) {
 		any := false
 		var missing []netip.Addr
 		for _, r := range back {
@@ -83,7 +83,7 @@ func TestCellsAgreeWithResults(t *testing.T) {
 			t.Errorf("cell %s → %s: reached %v missing %v; the JSON says %v, %v", c.From, c.To, c.Reached, got, any, missing)
 		}
 	}
-	if cs := Cells(back); cs[0].Reason != ReasonICMP || !cs[0].Reached || cs[1].Reason != ReasonARP {
+	if cs := cells(back); cs[0].Reason != ReasonICMP || !cs[0].Reached || cs[1].Reason != ReasonARP {
 		t.Errorf("cells %+v", cs)
 	}
 }
