@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 
 	"github.com/topo-lab/topo/pkg/explain"
@@ -80,28 +79,6 @@ func explainOne(snap *explain.Lab, r *probe.Result) {
 	}
 	r.Path = explain.Walk(snap, r.From, r.Src, r.To)
 	r.Why = WhyText(r.Path, *r)
-}
-
-// WhyText says in one sentence why a probe failed: the walk's first
-// broken hop; or, when the walk finds every hop right, what the probe
-// saw, saying that the two disagree. Pure.
-func WhyText(p *explain.Path, r probe.Result) string {
-	if p != nil && p.Broken != nil {
-		return p.Broken.Sentence
-	}
-	switch {
-	case r.Neighbor != nil:
-		return r.From + ": " + r.Neighbor.String()
-	case r.ICMP != nil:
-		return r.ICMP.String()
-	case r.Reason == probe.ReasonFiltered:
-		return r.From + "'s firewall dropped the request on its way out (nftables in " + r.From + ")"
-	}
-	seen := r.Error
-	if seen == "" {
-		seen = string(r.Reason)
-	}
-	return fmt.Sprintf("every hop looks right from the nodes' routes, links and settings, yet %s's own stack got no reply (%s): something the walk does not model, such as a firewall rule it cannot read or traffic control", r.From, seen)
 }
 
 // ExplainPair walks one pair, for topo ping: from the node from, with
