@@ -64,6 +64,7 @@ func TestCheckExplainsBrokenHop(t *testing.T) {
 	// then one a second: the subtests, one after the other, would see
 	// r1's errors or not depending on their pace.
 	sh(t, in("r1", "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")...)
+	sh(t, in("r2", "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")...)
 	needNft := func(t *testing.T) {
 		if _, err := exec.LookPath("nft"); err != nil {
 			t.Skip("skipping: nft not installed (make test-deps)")
@@ -146,6 +147,18 @@ func TestCheckExplainsBrokenHop(t *testing.T) {
 		if p.Code == 0 || !strings.Contains(p.Stdout, "From r1 (10.1.1.1) icmp_seq=1: destination net unreachable\n") ||
 			!strings.Contains(p.Stdout, "why: r1 has no route to 10.1.9.9/32\n") {
 			t.Errorf("ping 10.1.9.9: want r1's net unreachable\n%v", p)
+		}
+		// A loop: the request bounces between r1 and r2 until its TTL
+		// runs out at r2 (h1 sends 64; r2 gets it with 1 on the 32nd
+		// round).
+		sh(t, "ip", "-n", l.NS("r1"), "route", "add", "10.9.0.0/16", "via", "10.1.2.2")
+		sh(t, "ip", "-n", l.NS("r2"), "route", "add", "10.9.0.0/16", "via", "10.1.2.1")
+		defer sh(t, "ip", "-n", l.NS("r1"), "route", "del", "10.9.0.0/16")
+		defer sh(t, "ip", "-n", l.NS("r2"), "route", "del", "10.9.0.0/16")
+		p = l.Topo("ping", "--lab", l.Name, "h1", "10.9.9.9", "-c1")
+		if p.Code == 0 || !strings.Contains(p.Stdout, "From r2 (10.1.2.2) icmp_seq=1: time to live exceeded (a routing loop, or too many hops)\n") ||
+			!strings.Contains(p.Stdout, "why: the packet loops: r1 gets it back on eth1 (r1 → r2 → r1)\n") {
+			t.Errorf("ping 10.9.9.9 through a loop: want r2's time exceeded and the loop\n%v", p)
 		}
 	})
 	t.Run("a mistyped lab name gets a suggestion on every command", func(t *testing.T) {

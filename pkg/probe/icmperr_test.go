@@ -44,6 +44,22 @@ func TestParseStack4(t *testing.T) {
 	if got, want := m.err.String(), "10.1.0.254: fragmentation needed and DF set (mtu 1500)"; got != want {
 		t.Fatalf("error text %q, want %q", got, want)
 	}
+	// A routing loop's "time exceeded", and a firewall's "port
+	// unreachable" (nft reject).
+	for _, tc := range []struct {
+		typ, code byte
+		want      string
+	}{
+		{11, 0, "10.1.0.254: time to live exceeded (a routing loop, or too many hops)"},
+		{3, 3, "10.1.0.254: destination port unreachable"},
+		{3, 13, "10.1.0.254: communication administratively prohibited (a firewall rejected it)"},
+	} {
+		icmp = append([]byte{tc.typ, tc.code, 0, 0, 0, 0, 0, 0}, quoted...)
+		m, ok = parseStack4(append(ipv4("10.1.0.254", "10.0.0.1", 1, 64), icmp...))
+		if !ok || m.err == nil || m.err.String() != tc.want {
+			t.Errorf("icmp %d/%d: %+v %v, want %q", tc.typ, tc.code, m.err, ok, tc.want)
+		}
+	}
 	// Someone else's echo request, or an error quoting a UDP datagram,
 	// is not ours.
 	if _, ok := parseStack4(append(ipv4("10.0.0.2", "10.0.0.1", 1, 64), request...)); ok {
