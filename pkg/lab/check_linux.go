@@ -52,18 +52,6 @@ func AllPairs(l *topology.Lab) []probe.Pair {
 	return pairs
 }
 
-// entriesPerPair is how many neighbour entries one probed pair may add
-// to the kernel's table: the source learns its next hop, the target
-// learns the source, and a router on the way learns both sides.
-const entriesPerPair = 4
-
-// entriesOnLink is entriesPerPair for a target on the source's subnet:
-// each learns the other.
-const entriesOnLink = 2
-
-// minWave is the fewest entries a wave may add, however full the table.
-const minWave = 32
-
 // CheckPairs probes the pairs from inside the lab l's namespaces, in
 // parallel, and explains each failure (see explainWith). The kernel's
 // neighbour table is shared by every namespace and refuses new entries
@@ -111,14 +99,19 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		})
 	}
 	room := neighbourRoom(pairs) * 3 / 4
-	if neighbourCost(l, pairs) > room {
+	order := waveOrder(pairs)
+	sorted := make([]probe.Pair, len(pairs))
+	for k, i := range order {
+		sorted[k] = pairs[i]
+	}
+	if neighbourCost(l, sorted) > room {
 		// Entries younger than 5 s cannot be evicted, and those the
 		// lab's hosts hold are most likely from an earlier check.
 		flush()
 		room = neighbourRoom(pairs) * 3 / 4
 	}
-	waves := splitWaves(l, pairs, room)
-	results := make([]probe.Result, 0, len(pairs))
+	waves := splitWaves(l, sorted, room)
+	done := make([]probe.Result, 0, len(pairs))
 	// Every source of a wave at once (a wave waits for its slowest
 	// source), within reason.
 	copts := probe.CheckOptions{Sources: min(len(hosts), 1024)}
@@ -126,7 +119,11 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		if i > 0 {
 			flush()
 		}
-		results = append(results, probe.Check(ctx, open, w, copts)...)
+		done = append(done, probe.Check(ctx, open, w, copts)...)
+	}
+	results := make([]probe.Result, len(pairs))
+	for k, i := range order {
+		results[i] = done[k]
 	}
 	explainWith(ctx, l, hs, results)
 	return results
@@ -167,51 +164,6 @@ func hostInterfaces(ctx context.Context, hs *handles, hosts []string) (map[strin
 		return nil
 	})
 	return ifaces, macs
-}
-
-// splitWaves cuts the pairs, in order, into waves that each add at
-// most room neighbour entries (see pairCosts).
-func splitWaves(l *topology.Lab, pairs []probe.Pair, room int) [][]probe.Pair {
-	room = max(room, minWave)
-	costs := pairCosts(l, pairs)
-	var waves [][]probe.Pair
-	start, used := 0, 0
-	for i := range pairs {
-		cost := costs[i]
-		if used+cost > room && i > start {
-			waves = append(waves, pairs[start:i])
-			start, used = i, 0
-		}
-		used += cost
-	}
-	return append(waves, pairs[start:])
-}
-
-// pairCosts is how many neighbour entries probing each pair may add:
-// entriesOnLink for a target on the source's own subnet, entriesPerPair
-// for a routed one.
-func pairCosts(l *topology.Lab, pairs []probe.Pair) []int {
-	local := l.AddressesByNode()
-	costs := make([]int, len(pairs))
-	for i, p := range pairs {
-		costs[i] = entriesPerPair
-		for _, a := range local[p.From] {
-			if a.Masked().Contains(p.To) {
-				costs[i] = entriesOnLink
-				break
-			}
-		}
-	}
-	return costs
-}
-
-// neighbourCost is how many neighbour entries probing all pairs may add.
-func neighbourCost(l *topology.Lab, pairs []probe.Pair) int {
-	n := 0
-	for _, c := range pairCosts(l, pairs) {
-		n += c
-	}
-	return n
 }
 
 // pairsFamily is the address family of all the pairs' targets, or
