@@ -101,8 +101,10 @@ func cells(results []Result) []cell {
 	return out
 }
 
-// FormatMissing lists, under a matrix, each pair that failed with why:
-// "✗ h1 → h3 10.1.3.10: r1 has no route to 10.1.3.0/24", and for a
+// FormatMissing lists, under a matrix, each pair that failed with why
+// and the ICMP error that came back, if any: "✗ h1 → h3 10.1.3.10: r1
+// has no route to 10.1.3.0/24 [r1 (10.1.1.1): destination net
+// unreachable]", and for a
 // node reached at another address, "* h1 → h3 fd00:3::10 did not
 // answer: ...". At most most lines; a last line counts the rest. Pure
 // but for writing to w.
@@ -120,6 +122,9 @@ func FormatMissing(w io.Writer, results []Result, most int) error {
 			}
 			if why == "" {
 				why = string(reasonOrError(r.Reason))
+			}
+			if r.ICMP != nil && why != r.ICMP.String() {
+				why += " [" + r.ICMP.String() + "]"
 			}
 			if c.Reached {
 				fmt.Fprintf(&b, "* %s → %s %s did not answer (the node did, at another address): %s\n", c.From, c.To, r.To, why)

@@ -35,12 +35,13 @@ h4         ✗ error  -   -           -
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
 	}
 	res[4].Why = "h2 has no route to 10.0.0.0/24"
+	res[4].ICMP = &ICMPError{From: a("10.0.0.254"), FromNode: "r1", Type: 3}
 	b.Reset()
 	if err := FormatMissing(&b, res, 3); err != nil {
 		t.Fatal(err)
 	}
 	want = `* h1 → h2 fd00::2 did not answer (the node did, at another address): icmp
-✗ h2 → h3 10.0.0.3: h2 has no route to 10.0.0.0/24
+✗ h2 → h3 10.0.0.3: h2 has no route to 10.0.0.0/24 [r1 (10.0.0.254): destination net unreachable]
 ✗ h3 → 192.0.2.1 192.0.2.1: arp
 ... and 1 more (--json lists all, with each path hop by hop)
 `
