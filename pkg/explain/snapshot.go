@@ -120,7 +120,8 @@ type Chain struct {
 func (c Chain) String() string { return c.Family + " " + c.Table + " " + c.Name }
 
 // owns reports whether the node holds dst as one of its addresses,
-// loopback included.
+// loopback included, or takes it as its own by a local route (ip route
+// add local 10.9.0.0/16 dev lo).
 func (n *Node) owns(dst netip.Addr) bool {
 	if dst.IsLoopback() {
 		return true
@@ -133,7 +134,7 @@ func (n *Node) owns(dst netip.Addr) bool {
 		}
 	}
 	for _, r := range n.Routes {
-		if r.Type == "local" && r.Dst.Bits() == r.Dst.Addr().BitLen() && r.Dst.Addr() == dst {
+		if r.Type == "local" && r.Dst.Addr().Is4() == dst.Is4() && r.Dst.Contains(dst) {
 			return true
 		}
 	}

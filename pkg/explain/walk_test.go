@@ -136,6 +136,11 @@ func TestWalk(t *testing.T) {
 		{desc: "works", from: "h1", to: h2},
 		{desc: "own address", from: "h1", to: netip.MustParseAddr("10.1.1.10")},
 		{desc: "loopback", from: "h1", to: netip.MustParseAddr("127.0.0.1")},
+		{desc: "a local route takes a whole subnet", break_: func(b *builder) {
+			b.node("h2").Routes = append(b.node("h2").Routes, Route{Dst: netip.MustParsePrefix("10.9.0.0/16"), Dev: "lo", Type: "local", Table: TableLocal})
+			b.route("r2", "10.9.0.0/16", "10.1.3.10", "eth1")
+			b.route("r1", "10.9.0.0/16", "10.1.2.2", "eth1")
+		}, from: "h1", to: netip.MustParseAddr("10.9.1.1")},
 		{desc: "own link down", break_: func(b *builder) { b.down("h1", "eth0") }, from: "h1", to: h2,
 			want: "h1:eth0 is down (topo link or state: down)", kind: KindLinkDown},
 		{desc: "router's far link down", break_: func(b *builder) { b.down("r1", "eth1") }, from: "h1", to: h2,
