@@ -21,6 +21,9 @@ import (
 // ones list only the failing pairs.
 const maxMatrixHosts = 40
 
+// maxMissing is how many failing pairs are listed under the matrix.
+const maxMissing = 50
+
 func checkCmd() *cobra.Command {
 	var (
 		asJSON, allPairs bool
@@ -29,11 +32,14 @@ func checkCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check [LAB | FILE] [--json] [--all]",
 		Short: "Check reachability: the file's expectations, or every host to every other",
-		Long: `Probe, in parallel and with topo's own packets, either the lab's expect:
-entries or (when it has none, or with --all) every host to every address of
-every other host, and print a matrix with the reason for each failure:
-no-route, arp (the next hop did not answer ARP/NDP), icmp (no echo reply).
-Exit status 1 if anything expected failed.`,
+		Long: `Probe, in parallel, either the lab's expect: entries or (when it has none,
+or with --all) every host to every address of every other host, and print a
+matrix with the reason for each failure. Each echo request goes through the
+source host's own stack (its routes, neighbour table and firewall), so the
+verdict is the one the host's ping would give. Reasons: no-route, filtered
+(the source's firewall), arp (the next hop did not answer ARP/NDP),
+unreachable (an ICMP error came back; who sent it is said), icmp (no echo
+reply). Exit status 1 if anything expected failed.`,
 		Example: "  topo check\n  topo check examples/router.yaml\n  topo check lab1 --all --json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -147,9 +153,8 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		hosts := lab.Hosts(l)
 		if len(hosts) <= maxMatrixHosts {
 			probe.FormatMatrix(out, hosts, res)
-		} else {
-			listFailures(out, res)
 		}
+		probe.FormatMissing(out, res, maxMissing)
 		fmt.Fprintf(out, "%s (%d pairs in %.2fs)\n", probe.Summary(res), len(res), time.Since(start).Seconds())
 	}
 	if failed > 0 {
@@ -164,23 +169,6 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		return exitError{1}
 	}
 	return nil
-}
-
-// listFailures prints the first failing pairs, one per line.
-func listFailures(out io.Writer, res []probe.Result) {
-	const most = 50
-	n := 0
-	for _, r := range res {
-		if r.Reached {
-			continue
-		}
-		if n++; n <= most {
-			fmt.Fprintf(out, "✗ %s -> %s (%s): %s\n", r.From, r.ToNode, r.To, r.Reason)
-		}
-	}
-	if n > most {
-		fmt.Fprintf(out, "... and %d more failing pairs (--json lists all)\n", n-most)
-	}
 }
 
 func writeJSON(out io.Writer, v any) {

@@ -79,7 +79,8 @@ once it has, so that a benchmark or a new large lab does not compete with it.`,
 				case existed:
 					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down\n", name)
 				default:
-					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up\n", name)
+					labs, _ := lab.Labs()
+					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up%s\n", name, upHint(name, labs))
 				}
 			}
 			return errors.Join(errs...)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/topo-lab/topo/pkg/lab"
 	"github.com/topo-lab/topo/pkg/probe"
 )
 
@@ -21,11 +22,12 @@ func pingCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "ping [--lab LAB] SRC DST [-c N] [-W TIMEOUT]",
-		Short: "Send ICMP echo requests from a node with topo's own packets",
+		Short: "Send ICMP echo requests from a node through its own stack, like its ping",
 		Long: `Send ICMP (or ICMPv6) echo requests from node SRC to DST (a node name or an
-address), routed by SRC's routing table, and print the replies and a summary
-like ping. When no reply comes, say why: no route, no ARP/NDP answer from
-the next hop, or no echo reply. Exit status 0 only if a reply came.`,
+address) through SRC's own stack (its routes, neighbour table and firewall),
+and print the replies, the ICMP errors that come back (with who sent them),
+and a summary like ping. When no reply comes, say why. Exit status 0 only
+if a reply came.`,
 		Example: "  topo ping h1 h2 -c 3\n  topo ping --lab lab1 h1 10.0.2.10",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,9 +52,12 @@ the next hop, or no echo reply. Exit status 0 only if a reply came.`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "PING %s (%s) from %s\n", args[1], dst, args[0])
 			st, err := probe.Ping(ctx, ns, dst, probe.PingOptions{
-				Count: count, Timeout: timeout, Interval: interval,
+				Count: count, Timeout: timeout, Interval: interval, NameOf: lab.NodeOfAddress(l),
 				OnReply: func(r probe.PingReply) { fmt.Fprintln(out, probe.FormatPingReply(r)) },
 			})
+			if st != nil && st.Received == 0 && ctx.Err() == nil {
+				explainPing(cmd.OutOrStdout(), l, args[0], st)
+			}
 			if err != nil {
 				if probe.ReasonOf(err) == probe.ReasonARP {
 					if note := neighbourTableNote(); note != "" {
@@ -63,6 +68,12 @@ the next hop, or no echo reply. Exit status 0 only if a reply came.`,
 			}
 			probe.FormatPingStats(out, st)
 			if st.Received == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "topo: %s -> %s: no reply (%s)\n", args[0], args[1], st.Reason)
+				if st.Reason == probe.ReasonARP {
+					if note := neighbourTableNote(); note != "" {
+						fmt.Fprintln(cmd.ErrOrStderr(), note)
+					}
+				}
 				return exitError{1}
 			}
 			return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -66,6 +67,12 @@ func needRoot(what string) error {
 // loadFile loads a topology file, printing warnings to w.
 // A path of "-" reads standard input (the file must then name its lab).
 func loadFile(path string, w io.Writer) (*topology.Lab, error) {
+	return loadFileStrict(path, w, false)
+}
+
+// loadFileStrict is loadFile; with strict, warnings (the classic
+// addressing mistakes and the like) fail it too, as errors.
+func loadFileStrict(path string, w io.Writer, strict bool) (*topology.Lab, error) {
 	var (
 		l        *topology.Lab
 		warnings topology.Problems
@@ -80,13 +87,23 @@ func loadFile(path string, w io.Writer) (*topology.Lab, error) {
 	} else {
 		l, warnings, err = topology.Load(path)
 	}
-	for _, p := range warnings {
-		fmt.Fprintln(w, p.String())
+	if strict && err == nil && len(warnings) > 0 {
+		for i := range warnings {
+			warnings[i].Warning = false
+		}
+		err = warnings
+	} else {
+		for _, p := range warnings {
+			fmt.Fprintln(w, p.String())
+		}
 	}
 	var probs topology.Problems
 	if errors.As(err, &probs) {
 		n := len(probs.Errors())
 		noun := "problems"
+		if strict {
+			probs = probs.Errors()
+		}
 		if n == 1 {
 			noun = "problem"
 		}
@@ -101,6 +118,9 @@ func pickLab(name string) (string, error) {
 	if name != "" {
 		if !topology.ValidLabName(name) {
 			return "", labNameError(name)
+		}
+		if err := labNotUp(name); err != nil {
+			return "", err
 		}
 		return name, nil
 	}
@@ -130,5 +150,32 @@ func labFlag(cmd *cobra.Command, name string) (string, error) {
 // labNameError says that an argument is not a lab name, what one is,
 // and where to find the labs.
 func labNameError(arg string) error {
-	return fmt.Errorf("%q is not a lab name: lab names are lower-case letters, digits and '-', at most 32 (`topo status` lists the labs that are up)", arg)
+	hint := "`topo status` lists the labs that are up"
+	if lower := strings.ToLower(arg); topology.ValidLabName(lower) {
+		hint = fmt.Sprintf("did you mean %q?", lower)
+	}
+	return fmt.Errorf("%q is not a lab name: lab names are lower-case letters, digits and '-', at most 32 (%s)", arg, hint)
+}
+
+// labNotUp returns an error naming the lab that is up whose name is
+// closest to name, when name is not up; nil when it is (or the labs
+// cannot be listed: the command then says what it finds).
+func labNotUp(name string) error {
+	labs, err := lab.Labs()
+	if err != nil || slices.Contains(labs, name) {
+		return nil
+	}
+	return fmt.Errorf("lab %s is not up%s", name, upHint(name, labs))
+}
+
+// upHint suggests, for a lab name that is not up, the closest one that
+// is: "; did you mean \"lab1\"?", or where to look.
+func upHint(name string, labs []string) string {
+	if h := topology.DidYouMean(name, labs); h != "" {
+		return ": " + h
+	}
+	if len(labs) == 0 {
+		return " (no lab is up: start one with `topo up FILE`)"
+	}
+	return " (`topo status` lists the labs that are up)"
 }

@@ -32,6 +32,8 @@ func statusCmd() *cobra.Command {
 				names = labs
 			} else if !topology.ValidLabName(names[0]) {
 				return labNameError(names[0])
+			} else if err := labNotUp(names[0]); err != nil {
+				return err
 			}
 			var all []*lab.LabStatus
 			for _, name := range names {

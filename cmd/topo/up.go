@@ -21,7 +21,7 @@ const maxListedSteps = 40
 
 // upFlags are the flags of up that reset shares.
 type upFlags struct {
-	verbose, check, reset, dryRun bool
+	verbose, check, reset, dryRun, strict bool
 }
 
 func upCmd() *cobra.Command {
@@ -39,7 +39,7 @@ With --reset, also undo what was done inside the nodes since they were made
 			if f.dryRun && !f.reset {
 				return fmt.Errorf("--dry-run goes with --reset; `topo plan %s` shows what up would change", args[0])
 			}
-			desired, err := loadFile(args[0], cmd.ErrOrStderr())
+			desired, err := loadFileStrict(args[0], cmd.ErrOrStderr(), f.strict)
 			if err != nil {
 				return err
 			}
@@ -51,6 +51,7 @@ With --reset, also undo what was done inside the nodes since they were made
 		},
 	}
 	c.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "print every step and the output of exec commands")
+	c.Flags().BoolVar(&f.strict, "strict", false, "refuse a file with warnings, as topo validate --strict does")
 	c.Flags().BoolVar(&f.check, "check", false, "then check the file's expectations (or all pairs) like topo check")
 	c.Flags().BoolVar(&f.reset, "reset", false, "also bring every node back to what a fresh up makes (like topo reset)")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "with --reset: list what it would undo, change nothing")

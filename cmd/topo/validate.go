@@ -8,12 +8,18 @@ import (
 )
 
 func validateCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "validate FILE",
+	var strict bool
+	c := &cobra.Command{
+		Use:   "validate FILE [--strict]",
 		Short: "Check a topology file without root and without changing anything",
-		Args:  cobra.ExactArgs(1),
+		Long: `Check a topology file without root and without changing anything. Errors
+stop it; warnings (the classic addressing mistakes: a point-to-point link
+whose ends are on different subnets, one subnet written with different
+lengths on one link, one subnet on two links that are not joined) are
+printed, and with --strict they are errors too.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := loadFile(args[0], cmd.ErrOrStderr())
+			l, err := loadFileStrict(args[0], cmd.ErrOrStderr(), strict)
 			if err != nil {
 				return err
 			}
@@ -33,4 +39,6 @@ func validateCmd() *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&strict, "strict", false, "treat warnings as errors")
+	return c
 }

@@ -53,23 +53,15 @@ func AllPairs(l *topology.Lab) []probe.Pair {
 	return pairs
 }
 
-// entriesPerPair is how many neighbour entries one probed pair may add
-// to the kernel's table: the target learns the source, and a router on
-// the way learns both sides.
-const entriesPerPair = 3
-
-// minWave is the fewest entries a wave may add, however full the table.
-const minWave = 32
-
 // CheckPairs probes the pairs from inside the lab l's namespaces, in
-// parallel. The kernel's neighbour table is shared by every namespace
-// and refuses new entries when full (1024 by default), which would turn
-// into false "arp" failures; so when the pairs would need more entries
-// than it has room for, they are probed in waves, and the lab's hosts'
-// learned neighbour entries are flushed between waves. The lab must be
-// up; a host whose namespace is not the one topo made (see
-// ownership.verify) fails the whole check before anything is sent.
-// Needs root; any goroutine.
+// parallel, and explains each failure (see explainWith). The kernel's
+// neighbour table is shared by every namespace and refuses new entries
+// when full (1024 by default), which would turn into false "arp"
+// failures; so when the pairs would need more entries than it has room
+// for, they are probed in waves, and the lab's hosts' learned neighbour
+// entries are flushed between waves. The lab must be up; a host whose
+// namespace is not the one topo made (see ownership.verify) fails the
+// whole check before anything is sent. Needs root; any goroutine.
 func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) ([]probe.Result, error) {
 	_, own, err := loadOwnership(l.Name)
 	if err != nil {
@@ -90,6 +82,9 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		return nil, err
 	}
 	opts.SnapshotRoutes = true // the pairs are probed in one go
+	if opts.NameOf == nil {
+		opts.NameOf = NodeOfAddress(l)
+	}
 	ifaces, macs := hostInterfaces(ctx, hs, hosts)
 	if len(macs) > 0 {
 		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
@@ -121,14 +116,19 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		})
 	}
 	room := neighbourRoom(pairs) * 3 / 4
-	if neighbourCost(l, pairs) > room {
+	order := waveOrder(pairs)
+	sorted := make([]probe.Pair, len(pairs))
+	for k, i := range order {
+		sorted[k] = pairs[i]
+	}
+	if neighbourCost(l, sorted) > room {
 		// Entries younger than 5 s cannot be evicted, and those the
 		// lab's hosts hold are most likely from an earlier check.
 		flush()
 		room = neighbourRoom(pairs) * 3 / 4
 	}
-	waves := splitWaves(l, pairs, room)
-	results := make([]probe.Result, 0, len(pairs))
+	waves := splitWaves(l, sorted, room)
+	done := make([]probe.Result, 0, len(pairs))
 	// Every source of a wave at once (a wave waits for its slowest
 	// source), within reason.
 	copts := probe.CheckOptions{Sources: min(len(hosts), 1024)}
@@ -136,8 +136,13 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		if i > 0 {
 			flush()
 		}
-		results = append(results, probe.Check(ctx, open, w, copts)...)
+		done = append(done, probe.Check(ctx, open, w, copts)...)
 	}
+	results := make([]probe.Result, len(pairs))
+	for k, i := range order {
+		results[i] = done[k]
+	}
+	explainWith(ctx, l, hs, results)
 	return results, nil
 }
 
@@ -176,51 +181,6 @@ func hostInterfaces(ctx context.Context, hs *handles, hosts []string) (map[strin
 		return nil
 	})
 	return ifaces, macs
-}
-
-// splitWaves cuts the pairs, in order, into waves that each add at
-// most room neighbour entries (see pairCosts).
-func splitWaves(l *topology.Lab, pairs []probe.Pair, room int) [][]probe.Pair {
-	room = max(room, minWave)
-	costs := pairCosts(l, pairs)
-	var waves [][]probe.Pair
-	start, used := 0, 0
-	for i := range pairs {
-		cost := costs[i]
-		if used+cost > room && i > start {
-			waves = append(waves, pairs[start:i])
-			start, used = i, 0
-		}
-		used += cost
-	}
-	return append(waves, pairs[start:])
-}
-
-// pairCosts is how many neighbour entries probing each pair may add:
-// one for a target on the source's own subnet (it learns the source),
-// entriesPerPair for a routed one.
-func pairCosts(l *topology.Lab, pairs []probe.Pair) []int {
-	local := l.AddressesByNode()
-	costs := make([]int, len(pairs))
-	for i, p := range pairs {
-		costs[i] = entriesPerPair
-		for _, a := range local[p.From] {
-			if a.Masked().Contains(p.To) {
-				costs[i] = 1
-				break
-			}
-		}
-	}
-	return costs
-}
-
-// neighbourCost is how many neighbour entries probing all pairs may add.
-func neighbourCost(l *topology.Lab, pairs []probe.Pair) int {
-	n := 0
-	for _, c := range pairCosts(l, pairs) {
-		n += c
-	}
-	return n
 }
 
 // pairsFamily is the address family of all the pairs' targets, or
@@ -310,8 +270,12 @@ func judge(e *topology.Expectation, r probe.Result) ExpectResult {
 	return x
 }
 
-// reasonText says why a pair failed, for people.
+// reasonText says why a pair failed, for people: the explanation of
+// its path when there is one, else the probe's reason.
 func reasonText(r probe.Result) string {
+	if r.Why != "" {
+		return r.Why
+	}
 	switch r.Reason {
 	case probe.ReasonNoRoute:
 		return "no route"

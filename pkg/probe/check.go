@@ -2,6 +2,8 @@ package probe
 
 import (
 	"context"
+	"fmt"
+	"github.com/topo-lab/topo/pkg/explain"
 	"net/netip"
 	"sync"
 	"time"
@@ -29,14 +31,49 @@ type Result struct {
 	RTT time.Duration `json:"rtt_ns,omitempty"`
 	// TTL (IPv4) or hop limit (IPv6) of the echo reply.
 	TTL int `json:"ttl,omitempty"`
-	// Iface is the source's output interface.
-	Iface string `json:"iface,omitempty"`
+	// ICMP is the ICMP error that came back, with ReasonUnreachable.
+	ICMP *ICMPError `json:"icmp,omitempty"`
+	// Iface is the source's output interface, and Src the source
+	// address its kernel chose.
+	Iface string     `json:"iface,omitempty"`
+	Src   netip.Addr `json:"src,omitzero"`
 	// NextHop is the gateway, or To itself when on-link.
 	NextHop netip.Addr `json:"next_hop,omitzero"`
-	// MAC is the next hop's hardware address, when it was resolved.
+	// MAC is the next hop's hardware address in the source's neighbour
+	// table, read when an echo went unanswered.
 	MAC string `json:"mac,omitempty"`
+	// Neighbor is set when the source's neighbour table and topo's own
+	// ARP/NDP disagree about the next hop's MAC.
+	Neighbor *NeighborMismatch `json:"neighbor_mismatch,omitempty"`
 	// Error details a failure.
 	Error string `json:"error,omitempty"`
+	// Why names the first broken hop of the path, in a sentence, when
+	// the path was explained; Path gives it hop by hop.
+	Why  string        `json:"why,omitempty"`
+	Path *explain.Path `json:"path,omitempty"`
+}
+
+// NeighborMismatch is a source's neighbour entry that names another MAC
+// than the one the next hop answers topo's own ARP or NDP from: the
+// host's frames go where nobody listens.
+type NeighborMismatch struct {
+	Addr  netip.Addr `json:"addr"`
+	Iface string     `json:"iface"`
+	// Table is the MAC in the neighbour table, in State ("permanent").
+	Table string `json:"table_mac"`
+	State string `json:"state"`
+	// Answered is the MAC that answered topo's own request.
+	Answered string `json:"answered_mac"`
+}
+
+// String says the disagreement in a sentence.
+func (m *NeighborMismatch) String() string {
+	proto := "ARP"
+	if m.Addr.Is6() {
+		proto = "NDP"
+	}
+	return fmt.Sprintf("the neighbour entry for %s on %s says %s (%s), but %s answers topo's own %s from %s: the echo requests go to a MAC nobody has (fix or delete the entry: ip neigh del %s dev %s)",
+		m.Addr, m.Iface, m.Table, m.State, m.Addr, proto, m.Answered, m.Addr, m.Iface)
 }
 
 // Source probes destinations from one node. Implementations must allow

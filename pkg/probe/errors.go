@@ -25,6 +25,13 @@ const (
 	// ReasonICMP: the next hop was resolved but no echo reply came back:
 	// filtered, echo ignored, or no route back.
 	ReasonICMP Reason = "icmp"
+	// ReasonUnreachable: an ICMP or ICMPv6 error came back (destination
+	// unreachable, time exceeded, ...); Result.ICMP says who sent it and
+	// what it says.
+	ReasonUnreachable Reason = "unreachable"
+	// ReasonFiltered: the source's own stack refused to send the
+	// request: a firewall rule in the node dropped it on its way out.
+	ReasonFiltered Reason = "filtered"
 	// ReasonError: the probe could not run (namespace missing, socket
 	// refused, ...); the error text says why.
 	ReasonError Reason = "error"

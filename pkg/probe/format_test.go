@@ -2,6 +2,7 @@ package probe
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -23,14 +24,68 @@ func TestFormatMatrix(t *testing.T) {
 	if err := FormatMatrix(&b, []string{"h1", "h2", "h3"}, res); err != nil {
 		t.Fatal(err)
 	}
-	want := `from \ to  h1       h2      h3          192.0.2.1
-h1         -        ✗ icmp  ✓           -
-h2         ✓        -       ✗ no-route  -
-h3         -        -       -           ✗ arp
-h4         ✗ error  -       -           -
+	// h2 is reached from h1 at 10.0.0.2 though not at fd00::2.
+	want := `from \ to  h1       h2  h3          192.0.2.1
+h1         -        ✓*  ✓           -
+h2         ✓        -   ✗ no-route  -
+h3         -        -   -           ✗ arp
+h4         ✗ error  -   -           -
 `
 	if b.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	res[4].Why = "h2 has no route to 10.0.0.0/24"
+	res[4].ICMP = &ICMPError{From: a("10.0.0.254"), FromNode: "r1", Type: 3}
+	b.Reset()
+	if err := FormatMissing(&b, res, 3); err != nil {
+		t.Fatal(err)
+	}
+	want = `* h1 → h2 fd00::2 did not answer (the node did, at another address): icmp
+✗ h2 → h3 10.0.0.3: h2 has no route to 10.0.0.0/24 [r1 (10.0.0.254): destination net unreachable]
+✗ h3 → 192.0.2.1 192.0.2.1: arp
+... and 1 more (--json lists all, with each path hop by hop)
+`
+	if b.String() != want {
+		t.Fatalf("missing:\ngot\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// The matrix and --json agree: a cell is reached exactly when one of
+// the node's results in the JSON list is.
+func TestCellsAgreeWithResults(t *testing.T) {
+	a := netip.MustParseAddr
+	res := []Result{
+		{From: "h1", ToNode: "h2", To: a("10.0.0.2"), Reason: ReasonICMP},
+		{From: "h1", ToNode: "h2", To: a("fd00::2"), Reached: true},
+		{From: "h1", ToNode: "h3", To: a("10.0.0.3"), Reason: ReasonARP},
+		{From: "h1", ToNode: "h3", To: a("fd00::3"), Reason: ReasonICMP},
+	}
+	js, _ := json.Marshal(res)
+	var back []Result
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cells(back) {
+		any := false
+		var missing []netip.Addr
+		for _, r := range back {
+			if r.From == c.From && r.ToNode == c.To {
+				any = any || r.Reached
+				if !r.Reached {
+					missing = append(missing, r.To)
+				}
+			}
+		}
+		var got []netip.Addr
+		for _, m := range c.Missing {
+			got = append(got, m.To)
+		}
+		if c.Reached != any || fmt.Sprint(got) != fmt.Sprint(missing) {
+			t.Errorf("cell %s → %s: reached %v missing %v; the JSON says %v, %v", c.From, c.To, c.Reached, got, any, missing)
+		}
+	}
+	if cs := cells(back); cs[0].Reason != ReasonICMP || !cs[0].Reached || cs[1].Reason != ReasonARP {
+		t.Errorf("cells %+v", cs)
 	}
 }
 

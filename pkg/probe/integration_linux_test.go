@@ -243,12 +243,11 @@ func TestIntegrationRouter(t *testing.T) {
 	l.ip("c", "-6", "route", "add", "default", "via", "fd02::fe")
 	l.sysctl("r", "net.ipv4.ip_forward=1")
 	l.sysctl("r", "net.ipv6.conf.all.forwarding=1")
-	rmac := l.mac("r", "eth0")
 	p := l.prober("a")
-	for _, dst := range []string{"10.2.0.1", "fd02::1"} {
-		r := p.Probe(ctxT(t), netip.MustParseAddr(dst))
-		if !r.Reached || r.TTL != 63 || r.MAC != rmac || r.NextHop.IsValid() && r.NextHop.String() == dst {
-			t.Fatalf("probe %s via router: %+v, want reached, ttl 63, next hop the router (%s)", dst, r, rmac)
+	for _, tc := range []struct{ dst, hop string }{{"10.2.0.1", "10.1.0.254"}, {"fd02::1", "fd01::fe"}} {
+		r := p.Probe(ctxT(t), netip.MustParseAddr(tc.dst))
+		if !r.Reached || r.TTL != 63 || r.NextHop.String() != tc.hop {
+			t.Fatalf("probe %s via router: %+v, want reached, ttl 63, next hop the router (%s)", tc.dst, r, tc.hop)
 		}
 	}
 }
@@ -392,7 +391,7 @@ func TestIntegrationCheckBridge(t *testing.T) {
 		t.Skipf("kernel neighbour table overflowed during the check (raise gc_thresh3 in the root namespace): %s", Summary(res))
 	}
 	for _, r := range res {
-		if !r.Reached || r.TTL != 64 || r.MAC == "" {
+		if !r.Reached || r.TTL != 64 {
 			t.Errorf("%s -> %s (%s): %+v", r.From, r.ToNode, r.To, r)
 		}
 	}

@@ -18,6 +18,8 @@ type PingOptions struct {
 	Size int
 	// TTL of the requests (ping -t); default 64.
 	TTL uint8
+	// NameOf, if set, names the node owning an address, for ICMP errors.
+	NameOf func(netip.Addr) string
 	// OnReply, if set, is called after every request, answered or not,
 	// from the goroutine that called Ping, in sequence order.
 	OnReply func(PingReply)
@@ -35,9 +37,11 @@ type PingReply struct {
 	TTL  int           `json:"ttl,omitempty"`
 	RTT  time.Duration `json:"rtt_ns,omitempty"`
 	Size int           `json:"size,omitempty"`
-	// Reason is why no reply came; Err details it.
-	Reason Reason `json:"reason,omitempty"`
-	Err    error  `json:"-"`
+	// Reason is why no reply came; Err details it, and ICMP is the
+	// error that came back instead, if any.
+	Reason Reason     `json:"reason,omitempty"`
+	Err    error      `json:"-"`
+	ICMP   *ICMPError `json:"icmp,omitempty"`
 }
 
 // PingStats sums up a Ping, as ping's last lines do.
@@ -56,8 +60,13 @@ type PingStats struct {
 	MaxRTT time.Duration `json:"max_rtt_ns"`
 	// TTL of the last reply.
 	TTL int `json:"ttl,omitempty"`
-	// Reason is set when nothing was received.
-	Reason Reason `json:"reason,omitempty"`
+	// Reason is set when nothing was received; Error details it, ICMP
+	// is the last ICMP error that came back, Neighbor a disagreement
+	// between the source's neighbour table and topo's own ARP/NDP.
+	Reason   Reason            `json:"reason,omitempty"`
+	Error    string            `json:"error,omitempty"`
+	ICMP     *ICMPError        `json:"icmp,omitempty"`
+	Neighbor *NeighborMismatch `json:"neighbor_mismatch,omitempty"`
 }
 
 // Loss is the fraction of requests not answered, 0 to 1; 1 when none

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -9,18 +10,19 @@ import (
 	"github.com/topo-lab/topo/pkg/node"
 )
 
-// Ping sends echo requests from the namespace ns to dst as its kernel
-// would route them: output interface, source and gateway come from its
-// routing table, the next hop is resolved with ARP or NDP (once), and
-// each request waits opts.Timeout for its reply. opts.OnReply sees every
-// request. ns must stay open during the call; sockets are opened inside
-// it through ns.Do and closed before Ping returns. Callable from any
-// goroutine.
+// Ping sends echo requests from the namespace ns to dst through the
+// node's own stack, as its ping would (see stackSocket): each request
+// waits opts.Timeout for its reply or an ICMP error. opts.OnReply sees
+// every request. The route the kernel picks is reported in stats. ns
+// must stay open during the call; sockets are opened inside it through
+// ns.Do and closed before Ping returns. Callable from any goroutine.
 //
-// The error is non-nil, with stats describing how far it got, when no
-// request could be sent: ReasonNoRoute, ReasonARP (the next hop did not
-// answer) or ReasonError. Otherwise it is nil even if no reply came;
-// stats.Received tells, and stats.Reason is ReasonICMP then.
+// The error is non-nil, with stats describing how far it got, when the
+// stack refused to send the first request (ReasonNoRoute,
+// ReasonFiltered) or the probe could not run (ReasonError). Otherwise
+// it is nil even if no reply came; stats.Received tells, and
+// stats.Reason says why then (ReasonUnreachable with stats.ICMP,
+// ReasonARP when the next hop stayed unresolved, ReasonICMP).
 func Ping(ctx context.Context, ns *node.Namespace, dst netip.Addr, opts PingOptions) (*PingStats, error) {
 	dst = dst.Unmap()
 	if opts.Interval <= 0 {
@@ -29,19 +31,15 @@ func Ping(ctx context.Context, ns *node.Namespace, dst netip.Addr, opts PingOpti
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	p := NewProber(ns, ProberOptions{Timeout: opts.Timeout, TTL: opts.TTL, Size: opts.Size})
+	p := NewProber(ns, ProberOptions{Timeout: opts.Timeout, TTL: opts.TTL, Size: opts.Size, NameOf: opts.NameOf})
 	defer p.Close()
 	st := &PingStats{Dst: dst}
-	pt, err := p.prepare(ctx, dst)
-	st.Route = pt.route
-	if pt.neigh.MAC != nil {
-		st.MAC = pt.neigh.MAC.String()
-	}
-	if err != nil {
-		st.Reason = ReasonOf(err)
-		return st, err
+	rt, rerr := LookupRoute(ns, dst)
+	if rerr == nil {
+		st.Route = rt
 	}
 	var sent time.Time
+	var last Result
 	for seq := 1; opts.Count <= 0 || seq <= opts.Count; seq++ {
 		if seq > 1 {
 			// Keep the interval from request to request, like ping.
@@ -56,25 +54,55 @@ func Ping(ctx context.Context, ns *node.Namespace, dst netip.Addr, opts PingOpti
 			break
 		}
 		sent = time.Now()
-		er, err := p.echo(ctx, pt, uint16(seq))
+		er, err := p.stackEcho(ctx, dst, uint16(seq))
 		r := PingReply{Seq: seq, From: dst}
 		if err == nil {
 			r.Received, r.TTL, r.RTT, r.Size = true, er.TTL, er.RTT, er.Size
 		} else {
 			r.Reason, r.Err = ReasonOf(err), err
+			var ie *icmpErr
+			if errors.As(err, &ie) {
+				r.ICMP, r.From = ie.e, ie.e.From
+			}
 			if r.Reason == ReasonError && ctx.Err() != nil {
 				break // interrupted, like ^C: not counted
 			}
+			if seq == 1 && (r.Reason == ReasonNoRoute || r.Reason == ReasonFiltered || r.Reason == ReasonError) {
+				st.Reason = r.Reason
+				return st, err
+			}
+			last = Result{Reason: r.Reason, Error: err.Error(), ICMP: r.ICMP}
 		}
 		st.add(r)
 		if opts.OnReply != nil {
 			opts.OnReply(r)
 		}
 	}
+	if st.Received > 0 && rerr == nil {
+		st.MAC = neighbourMAC(ns, rt)
+	}
 	if st.Received == 0 && st.Sent > 0 {
-		st.Reason = ReasonICMP
+		if last.Reason == ReasonICMP && rerr == nil && ctx.Err() == nil {
+			p.explainSilence(ctx, &last, rt)
+		}
+		st.Reason, st.ICMP, st.Neighbor, st.Error = last.Reason, last.ICMP, last.Neighbor, last.Error
 	}
 	return st, nil
+}
+
+// neighbourMAC is the MAC of rt's next hop in ns's neighbour table; ""
+// when there is none.
+func neighbourMAC(ns *node.Namespace, rt Route) string {
+	neighs, err := ns.NL.NeighList(rt.Index, 0)
+	if err != nil {
+		return ""
+	}
+	for _, n := range neighs {
+		if a, err := ipToAddr(n.IP); err == nil && a == rt.NextHop() && len(n.HardwareAddr) > 0 {
+			return n.HardwareAddr.String()
+		}
+	}
+	return ""
 }
 
 // ARP asks, from interface iface of namespace ns, who has the IPv4

@@ -37,14 +37,19 @@ type ProberOptions struct {
 	// many pairs at one moment; not for a long session during which
 	// routes may change.
 	SnapshotRoutes bool
+	// NameOf, when set, names the node that owns an address, so that an
+	// ICMP error is reported with who sent it ("r1 (10.1.1.1)").
+	NameOf func(netip.Addr) string
 }
 
-// Prober sends probes from one namespace, the way its kernel would
-// route them. It opens one socket per output interface on first use and
-// reuses it for every destination, and resolves each next hop once. Its
-// echo requests carry an ID and payload cookie chosen at random per
-// Prober, so concurrent topo processes do not take each other's replies.
-// All methods may be called concurrently from any goroutine.
+// Prober sends probes from one namespace through its own stack: one raw
+// ICMP socket per address family, opened on first use and shared by
+// every destination (see stackSocket). To explain a silent next hop it
+// also opens a packet socket on the output interface and resolves the
+// next hop with topo's own ARP/NDP, once per next hop. Its echo
+// requests carry an ID and payload cookie chosen at random per Prober,
+// so concurrent topo processes do not take each other's replies. All
+// methods may be called concurrently from any goroutine.
 type Prober struct {
 	ns     *node.Namespace
 	opts   ProberOptions
@@ -54,6 +59,7 @@ type Prober struct {
 	routes *routeCache // nil unless opts.SnapshotRoutes
 
 	clients onceMap[int, *Client]       // by interface index
+	stacks  onceMap[bool, *stackSocket] // raw ICMP sockets, by IPv6
 	neigh   onceMap[neighKey, Neighbor] // next hops resolved
 }
 
@@ -101,6 +107,9 @@ func (p *Prober) Close() error {
 	var errs []error
 	for _, c := range p.clients.drain() {
 		errs = append(errs, c.Close())
+	}
+	for _, s := range p.stacks.drain() {
+		errs = append(errs, s.close())
 	}
 	return errors.Join(errs...)
 }
@@ -176,35 +185,6 @@ func (p *Prober) Neighbor(ctx context.Context, iface string, addr netip.Addr) (N
 	return c.Resolve(rctx, src, addr)
 }
 
-// path is a resolved way to a destination: route, socket, next-hop MAC.
-type path struct {
-	route Route
-	c     *Client
-	neigh Neighbor
-}
-
-// prepare looks up the route to dst, opens its interface's socket and
-// resolves the next hop. The partial path is returned with any error.
-func (p *Prober) prepare(ctx context.Context, dst netip.Addr) (path, error) {
-	var pt path
-	rt, err := p.route(dst)
-	if err != nil {
-		return pt, err
-	}
-	pt.route = rt
-	c, err := p.client(rt.Index)
-	if err != nil {
-		return pt, &Error{Reason: ReasonError, Op: "open", Where: p.ns.Name, Addr: dst, Err: err}
-	}
-	pt.c = c
-	n, err := p.resolve(ctx, c, rt.Src, rt.NextHop())
-	if err != nil {
-		return pt, err
-	}
-	pt.neigh = n
-	return pt, nil
-}
-
 // route is LookupRoute, through the snapshot when there is one.
 func (p *Prober) route(dst netip.Addr) (Route, error) {
 	if p.routes != nil {
@@ -213,37 +193,27 @@ func (p *Prober) route(dst netip.Addr) (Route, error) {
 	return LookupRoute(p.ns, dst)
 }
 
-// echo sends one echo over pt with the given sequence number.
-func (p *Prober) echo(ctx context.Context, pt path, seq uint16) (EchoReply, error) {
-	ectx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
-	defer cancel()
-	return pt.c.Echo(ectx, EchoRequest{
-		Src: pt.route.Src, Dst: pt.route.Dst, NextHop: pt.neigh.MAC,
-		ID: p.id, Seq: seq, TTL: p.opts.TTL, Payload: p.cookie,
-	})
-}
-
-// Probe routes, resolves and echoes dst as described on Prober, trying
-// up to opts.Attempts echoes. It implements Source.
+// Probe sends echo requests to dst through the node's own stack (see
+// stackSocket), up to opts.Attempts, and gives its verdict: reached
+// when an echo reply came back. The route the kernel picks is
+// reported for display. When the request goes unanswered, it reads the
+// node's neighbour entry for the next hop to tell an unresolved next
+// hop (ReasonARP) from a lost echo (ReasonICMP), and, when the entry
+// names a MAC, asks with topo's own ARP/NDP who really has the next
+// hop, so that a wrong static entry is named. It implements Source.
 func (p *Prober) Probe(ctx context.Context, dst netip.Addr) Result {
 	dst = dst.Unmap()
 	r := Result{To: dst}
-	pt, err := p.prepare(ctx, dst)
-	r.Iface, r.NextHop = pt.route.Iface, pt.route.NextHop()
-	if !pt.route.Dst.IsValid() {
-		r.NextHop = netip.Addr{}
+	rt, rerr := p.route(dst)
+	if rerr == nil {
+		r.Iface, r.NextHop, r.Src = rt.Iface, rt.NextHop(), rt.Src
 	}
-	if pt.neigh.MAC != nil {
-		r.MAC = pt.neigh.MAC.String()
-	}
+	var err error
 	for range p.opts.Attempts {
-		if err != nil {
-			break
-		}
-		var er EchoReply
-		er, err = p.echo(ctx, pt, uint16(p.seq.Add(1)))
+		var rep EchoReply
+		rep, err = p.stackEcho(ctx, dst, uint16(p.seq.Add(1)))
 		if err == nil {
-			r.Reached, r.RTT, r.TTL = true, er.RTT, er.TTL
+			r.Reached, r.RTT, r.TTL = true, rep.RTT, rep.TTL
 			return r
 		}
 		if ReasonOf(err) != ReasonICMP {
@@ -251,5 +221,12 @@ func (p *Prober) Probe(ctx context.Context, dst netip.Addr) Result {
 		}
 	}
 	r.Reason, r.Error = ReasonOf(err), err.Error()
+	var ie *icmpErr
+	if errors.As(err, &ie) {
+		r.ICMP, r.Error = ie.e, ie.e.String()
+	}
+	if r.Reason == ReasonICMP && rerr == nil && ctx.Err() == nil {
+		p.explainSilence(ctx, &r, rt)
+	}
 	return r
 }

@@ -176,6 +176,10 @@ func (b *builder) pools() map[bool]netip.Prefix {
 			continue
 		}
 		p, err := netip.ParsePrefix(c.t.s)
+		if why := prefixLenText(c.t.s); err != nil && why != "" {
+			b.errorf(c.t.at, prefixLenHint, "addressing pool %q: %s", c.t.s, why)
+			continue
+		}
 		if err != nil || p.Addr().Is4() != c.v4 {
 			b.errorf(c.t.at, "write e.g. addressing: {ipv4: 10.0.0.0/16, ipv6: \"fd00::/48\"}", "addressing pool %q is not an %s prefix", c.t.s, family(c.v4))
 			continue
@@ -244,6 +248,10 @@ func (b *builder) units() []*unit {
 func (u *unit) addSubnets(b *builder, subnets []text) {
 	for _, t := range subnets {
 		p, err := netip.ParsePrefix(t.s)
+		if why := prefixLenText(t.s); err != nil && why != "" {
+			b.errorf(t.at, prefixLenHint, "subnet %q: %s", t.s, why)
+			continue
+		}
 		if err != nil {
 			b.errorf(t.at, "write a subnet such as 10.0.0.0/24 or \"fd00::/64\"", "subnet %q is not a prefix", t.s)
 			continue

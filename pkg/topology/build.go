@@ -58,6 +58,7 @@ func (b *builder) build(file string) *Lab {
 	b.assignAddresses()
 	b.checkAddresses()
 	b.buildRoutes()
+	b.lint()
 	b.checkSwitches()
 	b.buildExpectations()
 	return b.lab
@@ -72,7 +73,11 @@ func (b *builder) labName(file string) {
 			return
 		}
 	} else if !ValidLabName(name) {
-		b.errorf(b.raw.name.at, "use lower-case letters, digits and '-', starting with a letter or digit", "lab name %q is not valid (at most %d characters)", name, maxLabName)
+		hint := "rename it, e.g. name: lab1"
+		if lower := strings.ToLower(name); lower != name && ValidLabName(lower) {
+			hint = sprintf("did you mean %q?", lower)
+		}
+		b.errorf(b.raw.name.at, hint, "lab name %q is not valid: lab names are lower-case letters, digits and '-', starting with a letter or digit, at most %d characters", name, maxLabName)
 		return
 	}
 	b.lab.Name = name
@@ -84,6 +89,7 @@ func (b *builder) buildNodes() {
 		b.errorf(lineOnly(1), "split the lab", "%d nodes is more than topo accepts (%d)", len(all), MaxNodes)
 		return
 	}
+	folded := map[string]*Node{}
 	for _, rn := range all {
 		if !nodeNameRE.MatchString(rn.name) || len(rn.name) > maxNodeName {
 			b.errorf(rn.at, "node names are host names: letters, digits and '-', starting with a letter or digit", "%s name %q is not valid (at most %d characters)", rn.kind, rn.name, maxNodeName)
@@ -91,6 +97,11 @@ func (b *builder) buildNodes() {
 		}
 		if prev, dup := b.nodes[rn.name]; dup {
 			b.errorf(rn.at, sprintf("rename one of them (the other is on line %d)", prev.Pos.Line), "%q is both a host and a switch", rn.name)
+			continue
+		}
+		if prev, dup := folded[strings.ToLower(rn.name)]; dup {
+			b.errorf(rn.at, sprintf("rename one of them (the other is on line %d)", prev.Pos.Line),
+				"%q and %q differ only in case: names resolve case-insensitively (as host names do), so `ping %s` from %s would reach %s itself", rn.name, prev.Name, prev.Name, rn.name, rn.name)
 			continue
 		}
 		n := &Node{Name: rn.name, Kind: rn.kind, Forward: rn.forward, Exec: rn.exec, STP: rn.stp, Pos: rn.at}
@@ -105,6 +116,7 @@ func (b *builder) buildNodes() {
 			n.Sysctls[s.key] = s.value
 		}
 		b.nodes[rn.name] = n
+		folded[strings.ToLower(rn.name)] = n
 		b.lab.Nodes = append(b.lab.Nodes, n)
 	}
 }
@@ -289,6 +301,10 @@ func (b *builder) parseAddrs(list []text, e *Endpoint) ([]netip.Prefix, []Pos) {
 			hint := "write an address with its prefix length, e.g. 10.0.0.1/24 or fd00::1/64"
 			if _, aerr := netip.ParseAddr(s); aerr == nil {
 				hint = sprintf("add the prefix length: %s/24 (IPv4) or %s/64 (IPv6)", s, s)
+			}
+			if why := prefixLenText(s); why != "" {
+				b.errorf(t.at, prefixLenHint, "%s: %q: %s", e.Node, s, why)
+				continue
 			}
 			b.errorf(t.at, hint, "%s: %q is not an address with a prefix length", e.Node, s)
 			continue

@@ -34,7 +34,9 @@ func (b *builder) checkAddresses() {
 				seen[p.Addr()] = owner{e.String(), at}
 				for _, other := range nets[e.Node] {
 					if other.iface != e.Interface && overlaps(other.p, p) {
-						b.errorf(at, "give each interface of a host its own subnet", "%s: subnet %s of %s overlaps %s of %s:%s", e.Node, p.Masked(), e, other.p, e.Node, other.iface)
+						b.errorf(at, "give each interface of a host its own subnet",
+							"%s: subnet %s of %s overlaps %s of %s:%s: %s would send everything for that subnet, replies included, out of one of the two interfaces (the kernel's first route for it), so whatever is on the other never hears back",
+							e.Node, p.Masked(), e, other.p, e.Node, other.iface, e.Node)
 					}
 				}
 				nets[e.Node] = append(nets[e.Node], hostNet{p.Masked(), e.Interface})

@@ -117,7 +117,29 @@ func ParseRate(s string) (uint64, error) {
 		}
 		return uint64(bits), nil
 	}
+	if num, mult, ok := byteLikeRate(t); ok {
+		return 0, fmt.Errorf("%s: rates are in bits per second — did you mean %s%sbit?", s, num, mult)
+	}
 	return 0, fmt.Errorf("rate %q has no unit: write e.g. 10mbit, 500kbit or 1gbit", s)
+}
+
+// byteLikeRate recognises a rate written with a unit that is not a
+// rate unit, such as "10mb", "10m" or "5k": the number and the SI
+// multiplier, to suggest the same in bits ("10" "m").
+func byteLikeRate(t string) (num, mult string, ok bool) {
+	for _, m := range []string{"t", "g", "m", "k"} {
+		for _, suffix := range []string{m + "b/s", m + "bits", m + "b", m} {
+			n, found := strings.CutSuffix(t, suffix)
+			if !found {
+				continue
+			}
+			n = strings.TrimSpace(n)
+			if v, err := strconv.ParseFloat(n, 64); err == nil && v > 0 {
+				return n, m, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // FormatRate renders bits per second with the largest exact unit.

@@ -26,7 +26,8 @@ func impairLab(extra ...string) string {
 func TestImpairInvalid(t *testing.T) {
 	for _, c := range []invalidCase{
 		{desc: "negative rate", src: impairLab("    rate: -1mbit"), line: 7, col: 11, msg: "must be positive"},
-		{desc: "unknown rate unit", src: impairLab("    rate: 10mbits"), line: 7, col: 11, msg: "no unit"},
+		{desc: "unknown rate unit", src: impairLab("    rate: 10mbits"), line: 7, col: 11, msg: "10mbits: rates are in bits per second — did you mean 10mbit?"},
+		{desc: "rate without any unit", src: impairLab("    rate: 10"), line: 7, col: 11, msg: "no unit"},
 		{desc: "rate without unit", src: impairLab("    rate: 10"), line: 7, col: 11, msg: "no unit"},
 		{desc: "loss above 100%", src: impairLab("    loss: 150%"), line: 7, col: 11, msg: "not between 0% and 100%"},
 		{desc: "negative loss", src: impairLab("    loss: -1%"), line: 7, col: 11, msg: "not between 0% and 100%"},

@@ -74,6 +74,10 @@ func Parse(file string, data []byte) (*Lab, Problems, error) {
 	}
 	doc, second, err := parseDocument(data)
 	if err != nil {
+		if line, col, ok := tabIndent(data); ok {
+			r.errorf(Pos{Line: line, Col: col}, "indent with spaces", "tabs cannot indent YAML: line %d, column %d", line, col)
+			return nil, nil, r.probs
+		}
 		r.errorf(lineOnly(yamlErrorLine(err, data)), "check indentation and quoting around that line", "not valid YAML: %s", yamlErrorText(err))
 		return nil, nil, r.probs
 	}

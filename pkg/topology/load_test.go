@@ -137,7 +137,7 @@ func TestParseInvalid(t *testing.T) {
 		{desc: "top level is a list", src: y("- h1", "- h2"), line: 1, col: 1, msg: "the file must be a mapping", hint: ""},
 		{desc: "top level is a scalar", src: y("hello"), line: 1, col: 1, msg: "the file must be a mapping"},
 		{desc: "YAML syntax error", src: y("hosts:", "  h1: {}", "links:", "  - endpoints: [h1, h2", "    mtu: 1500"), line: 4, msg: "not valid YAML"},
-		{desc: "tab indentation", src: y("hosts:", "\th1: {}"), line: 2, msg: "not valid YAML"},
+		{desc: "tab indentation", src: y("hosts:", "\th1: {}"), line: 2, col: 1, msg: "tabs cannot indent YAML: line 2, column 1"},
 		{desc: "two documents", src: y("name: lab1", "hosts: {h1: {}}", "---", "hosts: {h2: {}}"), line: 3, msg: "the file holds a second YAML document", hint: `remove this "---"`},
 		{desc: "an empty second document", src: y("# lab", "---", "hosts: {h1: {}}", "---   # more"), line: 4, msg: "second YAML document"},
 		{desc: "a second document that is no YAML", src: y("hosts: {h1: {}}", "---", "[oops"), line: 3, msg: "not valid YAML"},
@@ -159,7 +159,7 @@ func TestParseInvalid(t *testing.T) {
 
 		// Names.
 		{desc: "bad lab name", src: y("name: Lab_1"), line: 1, col: 7, msg: `lab name "Lab_1" is not valid`},
-		{desc: "lab name too long", src: y("name: " + strings.Repeat("a", 33)), line: 1, col: 7, msg: "is not valid (at most 32"},
+		{desc: "lab name too long", src: y("name: " + strings.Repeat("a", 33)), line: 1, col: 7, msg: "lab names are lower-case letters, digits and '-', starting with a letter or digit, at most 32 characters"},
 		{desc: "lab name with slash", src: y("name: ../etc"), line: 1, col: 7, msg: "is not valid"},
 		{desc: "file name is not a lab name", src: y("hosts: {h1: {}}"), file: "My Lab.yaml", line: 1, msg: "the lab needs a name", hint: "name: lab1"},
 		{desc: "node name with underscore", src: y("hosts:", "  h_1: {}"), line: 2, col: 3, msg: `host name "h_1" is not valid`},
@@ -203,7 +203,7 @@ func TestParseInvalid(t *testing.T) {
 
 		// Addresses.
 		{desc: "invalid CIDR", src: withHosts("  - endpoints: [h1, h2]", "    addresses: [10.0.1.300/24, 10.0.1.2/24]"), line: 8, col: 17, msg: `"10.0.1.300/24" is not an address with a prefix length`},
-		{desc: "prefix length out of range", src: withHosts("  - endpoints: [h1, h2]", "    addresses: [10.0.1.1/33, 10.0.1.2/24]"), line: 8, col: 17, msg: "is not an address with a prefix length"},
+		{desc: "prefix length out of range", src: withHosts("  - endpoints: [h1, h2]", "    addresses: [10.0.1.1/33, 10.0.1.2/24]"), line: 8, col: 17, msg: "/33: an IPv4 prefix is at most 32"},
 		{desc: "address without prefix length", src: withHosts("  - endpoints: [h1, h2]", "    addresses: [10.0.1.1, 10.0.1.2/24]"), line: 8, col: 17, msg: `"10.0.1.1" is not an address with a prefix length`, hint: "add the prefix length: 10.0.1.1/24"},
 		{desc: "network address", src: withHosts("  - endpoints: [h1, h2]", "    addresses: [10.0.1.0/24, 10.0.1.2/24]"), line: 8, col: 17, msg: "is the network address"},
 		{desc: "broadcast address", src: withHosts("  - endpoints: [h1, h2]", "    addresses: [10.0.1.255/24, 10.0.1.2/24]"), line: 8, col: 17, msg: "is the broadcast address"},
@@ -223,7 +223,7 @@ func TestParseInvalid(t *testing.T) {
 
 		// Routes, sysctls and gateways.
 		{desc: "route via a gateway no interface reaches", src: sub(withHosts("  - endpoints: [h1, r1]", "    addresses: [10.0.1.10/24, 10.0.1.1/24]"), "  h1: {}", "  h1: {routes: [{to: default, via: 10.0.2.1}]}"), line: 2, col: 36, msg: "host h1: route default via 10.0.2.1: no interface of h1 reaches 10.0.2.1"},
-		{desc: "route via the host's own address", src: sub(withHosts("  - endpoints: [h1, r1]", "    addresses: [10.0.1.10/24, 10.0.1.1/24]"), "  h1: {}", "  h1: {routes: [{to: default, via: 10.0.1.10}]}"), line: 2, col: 36, msg: "no interface of h1 reaches 10.0.1.10"},
+		{desc: "route via the host's own address", src: sub(withHosts("  - endpoints: [h1, r1]", "    addresses: [10.0.1.10/24, 10.0.1.1/24]"), "  h1: {}", "  h1: {routes: [{to: default, via: 10.0.1.10}]}"), line: 2, col: 36, msg: "the gateway 10.0.1.10 is h1's own address: a host cannot send to itself as a router"},
 		{desc: "mixed-family route", src: y("hosts:", "  h1:", "    routes:", `      - {to: "fd00:9::/64", via: 10.0.1.1}`), line: 4, col: 9, msg: "route to fd00:9::/64 via 10.0.1.1 mixes address families"},
 		{desc: "route destination with host bits", src: y("hosts:", "  h1:", "    routes:", "      - {to: 10.0.9.1/24, via: 10.0.1.1}"), line: 4, col: 14, msg: "route to 10.0.9.1/24 has host bits set", hint: "write 10.0.9.0/24"},
 		{desc: "route destination not a subnet", src: y("hosts:", "  h1:", "    routes:", "      - {to: everywhere, via: 10.0.1.1}"), line: 4, col: 14, msg: `route to "everywhere" is not a subnet`},

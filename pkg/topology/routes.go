@@ -26,10 +26,16 @@ func (b *builder) buildRoutes() {
 				continue
 			}
 			dests[r.To] = rr.to.at
+			if own(prefixes, r.Via) {
+				b.errorf(rr.via.at, "write the next router's address on the shared subnet, not the host's own",
+					"host %s: route %s: the gateway %s is %s's own address: a host cannot send to itself as a router (the kernel refuses it: \"Nexthop has invalid gateway\")", n.Name, r, r.Via, n.Name)
+				continue
+			}
 			if !onLink(prefixes, r.Via) {
 				b.errorf(rr.via.at, "the gateway must be an address on one of the host's subnets", "host %s: route %s: no interface of %s reaches %s", n.Name, r, n.Name, r.Via)
 				continue
 			}
+
 			n.Routes = append(n.Routes, r)
 		}
 		gw := rn.gateway
@@ -68,6 +74,10 @@ func (b *builder) parseRoute(host string, rr *rawRoute) (Route, bool) {
 		}
 	default:
 		to, err := netip.ParsePrefix(rr.to.s)
+		if why := prefixLenText(rr.to.s); err != nil && why != "" {
+			b.errorf(rr.to.at, prefixLenHint, "host %s: route to %q: %s", host, rr.to.s, why)
+			return Route{}, false
+		}
 		if err != nil {
 			b.errorf(rr.to.at, "write a subnet such as 10.0.9.0/24, or default", "host %s: route to %q is not a subnet", host, rr.to.s)
 			return Route{}, false
@@ -157,6 +167,16 @@ func (b *builder) routers() []*Node {
 		}
 	}
 	return out
+}
+
+// own reports whether a is one of the addresses of prefixes.
+func own(prefixes []netip.Prefix, a netip.Addr) bool {
+	for _, p := range prefixes {
+		if p.Addr() == a {
+			return true
+		}
+	}
+	return false
 }
 
 func onLink(prefixes []netip.Prefix, a netip.Addr) bool {

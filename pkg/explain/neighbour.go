@@ -1,0 +1,71 @@
+package explain
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// owner finds, among the ends reached, the one that answers ARP or NDP
+// for addr: an end of a node holding addr, the interface holding it
+// first (Linux answers for any of its addresses on any interface).
+func (l *Lab) owner(reached []End, addr netip.Addr) (End, bool) {
+	var any End
+	found := false
+	for _, e := range reached {
+		n := l.node(e.Node)
+		if n == nil || !n.owns(addr) {
+			continue
+		}
+		for _, p := range l.iface(e).Addrs {
+			if p.Addr() == addr {
+				return e, true
+			}
+		}
+		if !found {
+			any, found = e, true
+		}
+	}
+	return any, found
+}
+
+// neighbour resolves hop from out as the node's kernel would: its
+// static entry if it has one, else whoever answers on the wire. It
+// returns the end that receives the packet, or a sentence saying why
+// none does (with the end that answers when a static entry points
+// elsewhere).
+func (w *walker) neighbour(n *Node, out End, hop netip.Addr, viaGw bool) (End, string) {
+	ifc := w.lab.iface(out)
+	reached, _ := w.lab.reach(out, true)
+	if ifc != nil && ifc.MAC == "" || out.Iface == "lo" {
+		return End{n.Name, out.Iface}, "" // no layer 2: loopback and the like
+	}
+	to, ok := w.lab.owner(reached, hop)
+	if nb := n.neighbor(hop, out.Iface); nb != nil && (nb.State == "permanent" || nb.State == "noarp") && nb.MAC != "" {
+		if !ok || w.lab.iface(to).MAC != nb.MAC {
+			at := "nobody on " + out.String() + "'s link has it"
+			if ok {
+				at = fmt.Sprintf("%s is at %s (%s)", hop, w.lab.iface(to).MAC, to)
+			}
+			return to, fmt.Sprintf("%s's neighbour entry for %s says %s (%s), but %s: the frames go to a MAC nobody has (fix or delete it: ip neigh del %s dev %s)",
+				n.Name, hop, nb.MAC, nb.State, at, hop, out.Iface)
+		}
+	}
+	if ok {
+		return to, ""
+	}
+	if viaGw {
+		return End{}, fmt.Sprintf("%s's gateway %s is not on %s's link: no node there has that address", n.Name, hop, out)
+	}
+	return End{}, fmt.Sprintf("nobody on %s's link has %s (%s sends to it directly, as on-link)", out, hop, n.Name)
+}
+
+// downOnWay returns the first down end between out and the node that
+// holds hop, when one is wired to out but unreachable.
+func (w *walker) downOnWay(out End, hop netip.Addr) (End, bool) {
+	reached, parent := w.lab.reach(out, false)
+	to, ok := w.lab.owner(reached, hop)
+	if !ok {
+		return End{}, false
+	}
+	return w.lab.firstDown(out, to, parent)
+}

@@ -1,0 +1,165 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// icmpErr is an echo answered by an ICMP error.
+type icmpErr struct{ e *ICMPError }
+
+func (e *icmpErr) Error() string { return e.e.String() }
+
+// stack returns the Prober's raw ICMP socket of dst's family, opening
+// it once.
+func (p *Prober) stack(v6 bool) (*stackSocket, error) {
+	s, _, err := p.stacks.do(context.Background(), v6, func() (*stackSocket, error) {
+		return openStackSocket(p.ns, v6, p.opts.TTL)
+	}, func(_ *stackSocket, err error) bool { return err == nil })
+	return s, err
+}
+
+// stackEcho sends one echo request to dst through the node's stack and
+// waits the Prober's Timeout for the answer. The error is an *Error:
+// ReasonNoRoute or ReasonFiltered when the stack refused to send it,
+// ReasonUnreachable (wrapping an *icmpErr) when an ICMP error came
+// back, ReasonICMP when nothing did.
+func (p *Prober) stackEcho(ctx context.Context, dst netip.Addr, seq uint16) (EchoReply, error) {
+	fail := func(r Reason, err error) (EchoReply, error) {
+		return EchoReply{}, &Error{Reason: r, Op: "echo", Where: p.ns.Name, Addr: dst, Err: err}
+	}
+	s, err := p.stack(dst.Is6())
+	if err != nil {
+		return fail(ReasonError, err)
+	}
+	ectx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+	m, rtt, err := s.echo(ectx, dst, p.id, seq, p.cookie)
+	var refused errStackSend
+	switch {
+	case errors.As(err, &refused):
+		return fail(sendReason(refused.errno), sendText(refused.errno))
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		return fail(ReasonICMP, timeoutErr(context.DeadlineExceeded))
+	case err != nil:
+		return fail(ReasonError, err)
+	case m.err != nil:
+		if p.opts.NameOf != nil {
+			m.err.FromNode = p.opts.NameOf(m.err.From)
+		}
+		return fail(ReasonUnreachable, &icmpErr{m.err})
+	}
+	return EchoReply{From: dst, Seq: seq, TTL: m.ttl, RTT: rtt, Size: m.size}, nil
+}
+
+// sendReason classifies a send the stack refused.
+func sendReason(errno unix.Errno) Reason {
+	if errno == unix.EPERM {
+		return ReasonFiltered
+	}
+	return ReasonNoRoute
+}
+
+// sendText says what a refused send means, with the kernel's words.
+func sendText(errno unix.Errno) error {
+	var why string
+	switch errno {
+	case unix.ENETUNREACH:
+		why = "no route"
+	case unix.EHOSTUNREACH:
+		why = "an unreachable route"
+	case unix.EINVAL:
+		why = "a blackhole route (or no usable source address)"
+	case unix.EACCES:
+		why = "a prohibit route"
+	case unix.EPERM:
+		why = "a firewall rule in the node dropped it on its way out"
+	default:
+		return fmt.Errorf("the kernel refused to send it: %w", errno)
+	}
+	return fmt.Errorf("%s (sendto: %w)", why, errno)
+}
+
+// explainSilence refines an unanswered echo (ReasonICMP) with the
+// node's neighbour entry for the next hop: none, or one still
+// unresolved, is ReasonARP; one with a MAC is checked with topo's own
+// ARP/NDP: no answer is ReasonARP too (the entry is left from before),
+// and a different answer is said in r.Error.
+func (p *Prober) explainSilence(ctx context.Context, r *Result, rt Route) {
+	link, err := p.ns.NL.LinkByIndex(rt.Index)
+	if err != nil || !(Interface{MAC: link.Attrs().HardwareAddr}).hasL2() {
+		return
+	}
+	hop := rt.NextHop()
+	fam := unix.AF_INET
+	if hop.Is6() {
+		fam = unix.AF_INET6
+	}
+	neighs, err := p.ns.NL.NeighList(rt.Index, fam)
+	if err != nil {
+		return
+	}
+	var entry *netlink.Neigh
+	for i := range neighs {
+		if a, err := ipToAddr(neighs[i].IP); err == nil && a == hop {
+			entry = &neighs[i]
+		}
+	}
+	if entry == nil || entry.State&(netlink.NUD_INCOMPLETE|netlink.NUD_FAILED) != 0 || len(entry.HardwareAddr) == 0 {
+		op := "arp"
+		if hop.Is6() {
+			op = "ndp"
+		}
+		r.Reason = ReasonARP
+		r.Error = (&Error{Reason: ReasonARP, Op: op, Where: rt.Iface, Addr: hop, Err: timeoutErr(context.DeadlineExceeded)}).Error()
+		return
+	}
+	r.MAC = entry.HardwareAddr.String()
+	c, err := p.client(rt.Index)
+	if err != nil {
+		return
+	}
+	n, err := p.resolve(ctx, c, rt.Src, hop)
+	if ReasonOf(err) == ReasonARP {
+		// The entry is left from earlier; the next hop is silent now.
+		r.Reason = ReasonARP
+		r.Error = fmt.Sprintf("%s (the neighbour table still has it at %s, %s)", err, r.MAC, neighState(entry.State))
+		return
+	}
+	if err != nil || n.MAC.String() == r.MAC {
+		return
+	}
+	r.Neighbor = &NeighborMismatch{Addr: hop, Iface: rt.Iface, Table: r.MAC, State: neighState(entry.State), Answered: n.MAC.String()}
+	r.Error = r.Neighbor.String()
+}
+
+func nbProto(a netip.Addr) string {
+	if a.Is6() {
+		return "NDP"
+	}
+	return "ARP"
+}
+
+// neighState names a neighbour entry's state as `ip neigh` does.
+func neighState(s int) string {
+	names := []struct {
+		bit  int
+		name string
+	}{
+		{netlink.NUD_PERMANENT, "permanent"}, {netlink.NUD_NOARP, "noarp"},
+		{netlink.NUD_REACHABLE, "reachable"}, {netlink.NUD_STALE, "stale"},
+		{netlink.NUD_DELAY, "delay"}, {netlink.NUD_PROBE, "probe"},
+		{netlink.NUD_FAILED, "failed"}, {netlink.NUD_INCOMPLETE, "incomplete"},
+	}
+	for _, n := range names {
+		if s&n.bit != 0 {
+			return n.name
+		}
+	}
+	return "none"
+}
