@@ -60,6 +60,6 @@ Exit status 1 when nobody answered.`,
 		},
 	}
 	c.Flags().StringVar(&labName, "lab", "", "the lab (default: the only lab that is up)")
-	c.Flags().DurationVarP(&timeout, "timeout", "W", time.Second, "time to wait for the answer")
+	c.Flags().VarP(secondsVar(&timeout, time.Second), "timeout", "W", "time to wait for the answer (seconds, or a duration such as 200ms)")
 	return c
 }

@@ -57,7 +57,7 @@ reply). Exit status 1 if anything expected failed.`,
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().BoolVar(&allPairs, "all", false, "check all pairs even when the lab has expectations")
-	c.Flags().DurationVarP(&timeout, "timeout", "W", time.Second, "time to wait for each answer")
+	c.Flags().VarP(secondsVar(&timeout, time.Second), "timeout", "W", "time to wait for each answer (seconds, or a duration such as 200ms)")
 	return c
 }
 

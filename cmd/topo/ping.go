@@ -81,7 +81,7 @@ if a reply came.`,
 	}
 	c.Flags().StringVar(&labName, "lab", "", "the lab (default: the only lab that is up)")
 	c.Flags().IntVarP(&count, "count", "c", 3, "number of echo requests (0: until interrupted)")
-	c.Flags().DurationVarP(&timeout, "timeout", "W", time.Second, "time to wait for each reply")
-	c.Flags().DurationVarP(&interval, "interval", "i", 200*time.Millisecond, "time between requests")
+	c.Flags().VarP(secondsVar(&timeout, time.Second), "timeout", "W", "time to wait for each reply (seconds, or a duration such as 200ms)")
+	c.Flags().VarP(secondsVar(&interval, 200*time.Millisecond), "interval", "i", "time between requests (seconds, or a duration)")
 	return c
 }
