@@ -60,7 +60,7 @@ func TestDiffTunnel(t *testing.T) {
 		{desc: "up to date", applied: m1, desired: m1, never: []string{"+", "-", "~"}},
 		{
 			desc: "vni changed", applied: m1, desired: sitePart(t, strings.Replace(tunnelBase, "vni: 5001", "vni: 5002", 1), "m1"),
-			want: []string{"- h1:eth0 interface ", "(changed: tunnel vni 5001 to 192.0.2.2:4789 -> vni 5002 to 192.0.2.2:4789)", "+ tunnel h1:eth0 -> h2:eth0 (site m2 192.0.2.2 port 4789 vni 5002)"},
+			want:  []string{"- h1:eth0 interface ", "(changed: tunnel vni 5001 to 192.0.2.2:4789 -> vni 5002 to 192.0.2.2:4789)", "+ tunnel h1:eth0 -> h2:eth0 (site m2 192.0.2.2 port 4789 vni 5002)"},
 			never: []string{"node"},
 		},
 		{

@@ -94,6 +94,10 @@ func TestSitesResolve(t *testing.T) {
 		t.Errorf("links inside a site: vni %d mtu %d, mtu %d", l[2].VNI, l[2].MTU, l[3].MTU)
 	}
 
+	if m := l[0].Ends[0].MAC; len(m) != 6 || m[0]&3 != 2 || m.String() == l[0].Ends[1].MAC.String() {
+		t.Errorf("derived MACs %s, %s: want distinct unicast locally administered ones", m, l[0].Ends[1].MAC)
+	}
+
 	// Stable across edits: another link, the order of endpoints, a
 	// reordered file keep the VNI.
 	edited := withSites(
@@ -103,6 +107,9 @@ func TestSitesResolve(t *testing.T) {
 		"    vni: 5001",
 	)
 	lab2, _ := mustParse(t, "two.yaml", edited)
+	if lab2.Links[1].Ends[1].MAC.String() != l[1].Ends[0].MAC.String() {
+		t.Errorf("s1's port to h3 changed MAC after an edit: %s -> %s", l[1].Ends[0].MAC, lab2.Links[1].Ends[1].MAC)
+	}
 	if lab2.Links[1].VNI != l[1].VNI {
 		t.Errorf("chosen vni moved after an edit: %d -> %d", l[1].VNI, lab2.Links[1].VNI)
 	}
@@ -158,7 +165,7 @@ func TestDefaultSite(t *testing.T) {
 // no site, VNI or tunnel anywhere.
 func TestNoSitesUnchanged(t *testing.T) {
 	lab, _ := mustParse(t, "one.yaml", withHosts("  - endpoints: [h1:eth0, h2:eth0]"))
-	if lab.Sites != nil || lab.Links[0].VNI != 0 || lab.Links[0].MTU != 1500 || lab.Node("h1").Site != "" {
+	if lab.Sites != nil || lab.Links[0].VNI != 0 || lab.Links[0].MTU != 1500 || lab.Node("h1").Site != "" || lab.Links[0].Ends[0].MAC != nil {
 		t.Errorf("lab without sites: %+v %+v", lab.Sites, lab.Links[0])
 	}
 	if _, err := lab.ForSite("m1"); err == nil {
