@@ -100,9 +100,13 @@ func TestSites(t *testing.T) {
 	if ping(h4, "10.0.3.254", 1423, true) {
 		t.Errorf("DF ping of 1423 bytes from h4 to r1 passed: more than the inner MTU")
 	}
-	// Through the switch: h1's port is a veth (1500), the tunnel 1450.
+	// Through the switch: h1's port is a veth, which takes the
+	// tunnel's MTU, so that the LAN has one.
 	if !ping(h1, "10.0.1.2", 1422, true) {
 		t.Errorf("DF ping of 1422 bytes from h1 to h2 through s1's tunnel failed")
+	}
+	if ping(h1, "10.0.1.2", 1423, true) {
+		t.Errorf("DF ping of 1423 bytes from h1 through s1 passed: h1:eth0 is larger than s1's tunnels")
 	}
 
 	// topo link on a link between sites takes the tunnel down.

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"encoding/binary"
 	"hash/fnv"
 	"net/netip"
 	"sort"
@@ -166,6 +167,36 @@ func (b *builder) buildSites() {
 		return
 	}
 	b.siteLinks(sites)
+	b.stableMACs()
+}
+
+// stableMACs gives every interface of a lab with sites that has no
+// mac: written a MAC derived from the lab's name and the endpoint
+// (FNV-1a, locally administered, unicast). A site's part that is
+// taken down and built again so comes back with the MACs it had, and
+// the other sites' neighbour caches, which still hold them, stay
+// right: with the kernel's choice, a host across a tunnel would be
+// unreachable until its stale entry timed out.
+func (b *builder) stableMACs() {
+	for _, li := range b.links {
+		if !li.ok {
+			continue
+		}
+		for i := range li.link.Ends {
+			if e := &li.link.Ends[i]; len(e.MAC) == 0 {
+				e.MAC = derivedMAC(b.lab.Name, e.String())
+			}
+		}
+	}
+}
+
+func derivedMAC(lab, end string) MAC {
+	h := fnv.New64a()
+	h.Write([]byte(lab + "|" + end))
+	var m [8]byte
+	binary.BigEndian.PutUint64(m[:], h.Sum64())
+	m[2] = m[2]&^0x01 | 0x02 // unicast, locally administered
+	return MAC(m[2:])
 }
 
 // siteHint suggests a known site for a misspelled one.
@@ -198,6 +229,7 @@ func (b *builder) noSites() {
 // written VNIs first, then chosen ones (see chooseVNIs).
 func (b *builder) siteLinks(sites map[string]*Site) {
 	taken := map[int]*linkInfo{}
+	lan := map[string]int{} // switch -> the MTU its tunnels fit
 	var auto []*linkInfo
 	for _, li := range b.links {
 		if !li.ok {
@@ -215,6 +247,11 @@ func (b *builder) siteLinks(sites map[string]*Site) {
 			continue
 		}
 		fit := InnerMTU(a, c)
+		for _, e := range li.link.Ends {
+			if b.nodes[e.Node].Kind == KindSwitch && (lan[e.Node] == 0 || fit < lan[e.Node]) {
+				lan[e.Node] = fit
+			}
+		}
 		if li.raw.mtu == 0 {
 			li.link.MTU = fit
 		} else if li.raw.mtu > fit {
@@ -232,6 +269,19 @@ func (b *builder) siteLinks(sites map[string]*Site) {
 		li.link.VNI = li.raw.vni
 	}
 	b.chooseVNIs(auto, taken)
+	// A switch's other ports take its tunnels' MTU, so that its LAN has
+	// one MTU (a frame too large for a tunnel would be dropped by the
+	// bridge without a word), unless their link sets mtu:.
+	for _, li := range b.links {
+		if !li.ok || li.raw.mtu != 0 {
+			continue
+		}
+		for _, e := range li.link.Ends {
+			if m := lan[e.Node]; m != 0 && m < li.link.MTU {
+				li.link.MTU = m
+			}
+		}
+	}
 }
 
 // chooseVNIs gives each link between sites without a written vni: its
