@@ -92,6 +92,14 @@ func TestSites(t *testing.T) {
 	}
 	checkAll(t, m1, m2)
 
+	// The other sites' nodes resolve by name (the lab's hosts file,
+	// topo ping), but are entered only on their own machine.
+	m1.Must("exec", "h1", "--", "ping", "-c1", "-W2", "h3")
+	m1.Must("ping", "h4", "h3")
+	if r := m1.Topo("exec", "h2", "--", "true"); r.Code == 0 || !strings.Contains(r.Stderr, "node h2 of lab "+l.Name+" is on site m2") {
+		t.Errorf("topo exec h2 on m1: %v", r)
+	}
+
 	// The inner MTU: 1450 less 28 bytes of IPv4 and ICMP headers
 	// crosses unfragmented; one byte more does not leave h4.
 	if !ping(h4, "10.0.3.254", 1422, true) {

@@ -61,6 +61,9 @@ type Lab struct {
 	// sites' interfaces, whose addresses it can reach.
 	Site   string     `json:"site,omitempty"`
 	Remote []Endpoint `json:"remote,omitempty"`
+	// Elsewhere maps each node of the other sites to its site, in a
+	// site's part; nil otherwise.
+	Elsewhere map[string]string `json:"elsewhere,omitempty"`
 }
 
 // Node is a host or switch of a lab.

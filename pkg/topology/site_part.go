@@ -25,10 +25,13 @@ func (l *Lab) ForSite(site string) (*Lab, error) {
 	}
 	part := &Lab{Name: l.Name, File: l.File, Sites: l.Sites, Site: site}
 	where := map[string]string{}
+	part.Elsewhere = map[string]string{}
 	for _, n := range l.Nodes {
 		where[n.Name] = n.Site
 		if n.Site == site {
 			part.Nodes = append(part.Nodes, n)
+		} else {
+			part.Elsewhere[n.Name] = n.Site
 		}
 	}
 	for _, lk := range l.Links {
@@ -59,3 +62,13 @@ func (l *Lab) ForSite(site string) (*Lab, error) {
 // IsLocal reports whether node is one of the lab's own nodes (in a
 // site's part: one of the site's).
 func (l *Lab) IsLocal(node string) bool { return l.Node(node) != nil }
+
+// NoNode explains that the lab has no node of that name: in a site's
+// part, a node of another site is named as such, with where to go.
+// nodes lists the lab's own nodes, for the message.
+func (l *Lab) NoNode(name, nodes string) error {
+	if s := l.Elsewhere[name]; s != "" {
+		return fmt.Errorf("node %s of lab %s is on site %s; this machine holds site %s's part: run the command on site %s's machine", name, l.Name, s, l.Site, s)
+	}
+	return fmt.Errorf("lab %s has no node %q (nodes: %s)", l.Name, name, nodes)
+}

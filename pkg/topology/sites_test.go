@@ -143,6 +143,9 @@ func TestSitesResolve(t *testing.T) {
 	if tun.Tunnel == nil || *tun.Tunnel != want || tun.Ends[0].String() != "h3:eth0" {
 		t.Errorf("m2's tunnel to s1: %+v ends %v, want %+v with h3:eth0 first", tun.Tunnel, tun.Ends, want)
 	}
+	if part.Elsewhere["h1"] != "m1" || part.Elsewhere["h2"] != "" || !strings.Contains(part.NoNode("s1", "").Error(), "node s1 of lab two is on site m1; this machine holds site m2's part") {
+		t.Errorf("m2's part: elsewhere %v", part.Elsewhere)
+	}
 	if lab.Links[1].Tunnel != nil || lab.Links[1].Ends[0].Node != "s1" {
 		t.Errorf("ForSite changed the whole lab's link")
 	}
