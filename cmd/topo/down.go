@@ -39,7 +39,7 @@ once it has, so that a benchmark or a new large lab does not compete with it.`,
 				}
 				names = labs
 			case file != "":
-				l, err := loadFile(file, cmd.ErrOrStderr())
+				l, err := loadWhole(file, cmd.ErrOrStderr(), false)
 				if err != nil {
 					return err
 				}
@@ -68,6 +68,10 @@ once it has, so that a benchmark or a new large lab does not compete with it.`,
 			defer stop()
 			var errs []error
 			for _, name := range names {
+				if err := checkSite(name); err != nil {
+					errs = append(errs, err)
+					continue
+				}
 				prog := newProgress(cmd.ErrOrStderr(), "down "+name)
 				existed, err := lab.Down(ctx, name, lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr(), Progress: prog.update, WaitCleanup: wait})
 				prog.finish()

@@ -45,6 +45,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().StringVar(&siteFlag, "site", "", "for a lab split across machines (sites:): act on this site's part (default $TOPO_SITE)")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -73,6 +74,15 @@ func loadFile(path string, w io.Writer) (*topology.Lab, error) {
 // loadFileStrict is loadFile; with strict, warnings (the classic
 // addressing mistakes and the like) fail it too, as errors.
 func loadFileStrict(path string, w io.Writer, strict bool) (*topology.Lab, error) {
+	l, err := loadWhole(path, w, strict)
+	if err != nil {
+		return nil, err
+	}
+	return sitePart(l, path)
+}
+
+// loadWhole is loadFileStrict without cutting out a site's part.
+func loadWhole(path string, w io.Writer, strict bool) (*topology.Lab, error) {
 	var (
 		l        *topology.Lab
 		warnings topology.Problems
@@ -122,7 +132,7 @@ func pickLab(name string) (string, error) {
 		if err := labNotUp(name); err != nil {
 			return "", err
 		}
-		return name, nil
+		return name, checkSite(name)
 	}
 	labs, err := lab.Labs()
 	if err != nil {
@@ -132,7 +142,7 @@ func pickLab(name string) (string, error) {
 	case 0:
 		return "", errors.New("no lab is up: start one with `topo up FILE`")
 	case 1:
-		return labs[0], nil
+		return labs[0], checkSite(labs[0])
 	}
 	return "", fmt.Errorf("several labs are up (%s): name one with --lab", strings.Join(labs, ", "))
 }

@@ -35,6 +35,11 @@ func statusCmd() *cobra.Command {
 			} else if err := labNotUp(names[0]); err != nil {
 				return err
 			}
+			for _, name := range names {
+				if err := checkSite(name); err != nil {
+					return err
+				}
+			}
 			var all []*lab.LabStatus
 			for _, name := range names {
 				s, err := lab.Status(context.Background(), name)
@@ -67,6 +72,9 @@ func statusCmd() *cobra.Command {
 
 func printStatus(out io.Writer, s *lab.LabStatus) {
 	fmt.Fprintf(out, "lab %s: %s", s.Name, s.State)
+	if s.Site != "" {
+		fmt.Fprintf(out, ", site %s's part", s.Site)
+	}
 	if s.File != "" {
 		fmt.Fprintf(out, " (from %s)", s.File)
 	}

@@ -21,7 +21,7 @@ func resolveTarget(l *topology.Lab, s string) (netip.Addr, error) {
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a, nil
 	}
-	if l.Node(s) == nil {
+	if l.Node(s) == nil && l.Elsewhere[s] == "" {
 		return netip.Addr{}, fmt.Errorf("%q is neither an address nor a node of lab %s", s, l.Name)
 	}
 	a, ok := l.FirstAddress(s)

@@ -72,6 +72,11 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 		plan.Write(out)
 		return nil
 	}
+	if st, err := lab.LoadState(desired.Name); err == nil && st.Lab != nil && st.Lab.Site != "" {
+		if err := siteMatches(st.Lab, desired.Site); err != nil {
+			return err
+		}
+	}
 	opts := lab.Options{Wait: cmd.ErrOrStderr(), Notes: cmd.ErrOrStderr(), Reset: f.reset}
 	if f.verbose {
 		opts.Verbose = out

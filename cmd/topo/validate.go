@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/topo-lab/topo/pkg/link"
@@ -19,7 +20,7 @@ lengths on one link, one subnet on two links that are not joined) are
 printed, and with --strict they are errors too.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := loadFileStrict(args[0], cmd.ErrOrStderr(), strict)
+			l, err := loadWhole(args[0], cmd.ErrOrStderr(), strict)
 			if err != nil {
 				return err
 			}
@@ -35,7 +36,16 @@ printed, and with --strict they are errors too.`,
 					hosts++
 				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s is valid: %d hosts, %d switches, %d links\n", args[0], l.Name, hosts, switches, len(l.Links))
+			where := ""
+			if len(l.Sites) > 0 {
+				if s := site(); s != "" {
+					if _, err := l.ForSite(s); err != nil {
+						return err
+					}
+				}
+				where = fmt.Sprintf(" across %d sites (%s)", len(l.Sites), strings.Join(l.SiteNames(), ", "))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s is valid: %d hosts, %d switches, %d links%s\n", args[0], l.Name, hosts, switches, len(l.Links), where)
 			return nil
 		},
 	}

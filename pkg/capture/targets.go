@@ -102,12 +102,18 @@ func (r *resolver) target(t string) {
 }
 
 // link adds both ends of the link with end "node:iface", that one
-// first.
+// first; of a link to another site, its local end.
 func (r *resolver) link(end string) {
 	node, iface, _ := strings.Cut(end, ":")
 	for _, lk := range r.lab.Links {
 		for i, e := range lk.Ends {
 			if e.Node == node && e.Interface == iface {
+				if lk.Tunnel != nil {
+					// The far end is on another site's machine: the
+					// tunnel's local end sees every frame of the link.
+					r.add(lk.Ends[0].Node, lk.Ends[0].Interface)
+					return
+				}
 				r.add(e.Node, e.Interface)
 				r.add(lk.Ends[1-i].Node, lk.Ends[1-i].Interface)
 				return

@@ -119,3 +119,28 @@ func TestLabHosts(t *testing.T) {
 		t.Error("a node that is not in the lab resolved")
 	}
 }
+
+// TestResolveSitePart: in a site's part, a link to another site is its
+// local end (the far one is another machine's).
+func TestResolveSitePart(t *testing.T) {
+	whole := loadLab(t, `name: t
+sites:
+  m1: {underlay: 192.0.2.1}
+  m2: {underlay: 192.0.2.2}
+hosts:
+  h1: {site: m1}
+  h2: {site: m2}
+links:
+  - endpoints: [h1:eth0, h2:eth0]
+`)
+	l, err := whole.ForSite("m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"link:h1:eth0", "link:h2:eth0"} {
+		sel, err := Resolve(l, []string{target}, false, nil)
+		if err != nil || len(sel) != 1 || sel[0].Node != "h1" || strings.Join(sel[0].Ifaces, ",") != "eth0" {
+			t.Errorf("%s: %+v, %v; want h1:eth0 alone", target, sel, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sort"
 	"sync"
 
 	"github.com/topo-lab/topo/pkg/node"
@@ -35,13 +36,26 @@ func Hosts(l *topology.Lab) []string {
 	return out
 }
 
-// AllPairs lists every host to every address of every other host.
+// AllPairs lists every host to every address of every other host; in
+// a site's part, from the site's hosts to those and to every node of
+// the other sites with an address.
 func AllPairs(l *topology.Lab) []probe.Pair {
 	hosts := Hosts(l)
 	addrs := l.AddressesByNode()
+	targets := append([]string(nil), hosts...)
+	if l.Site != "" {
+		var far []string
+		for n := range addrs {
+			if !l.IsLocal(n) {
+				far = append(far, n)
+			}
+		}
+		sort.Strings(far)
+		targets = append(targets, far...)
+	}
 	var pairs []probe.Pair
 	for _, from := range hosts {
-		for _, to := range hosts {
+		for _, to := range targets {
 			if to == from {
 				continue
 			}

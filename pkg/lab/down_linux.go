@@ -103,6 +103,9 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	if _, err := node.KillAll(ctx, inodes); err != nil {
 		return true, fmt.Errorf("lab %s: %w", name, err)
 	}
+	if err := dropTunnels(st.Lab, own); err != nil {
+		return true, fmt.Errorf("lab %s: %w", name, err)
+	}
 	var mu sync.Mutex
 	done := 0
 	// dealt counts one more node removed or left alone, noting the

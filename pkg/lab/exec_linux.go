@@ -45,7 +45,7 @@ func startIn(lab, nodeName string, own *ownership, spec node.ExecSpec) (*exec.Cm
 			return nil, err
 		}
 		if st.Lab.Node(nodeName) == nil {
-			return nil, fmt.Errorf("lab %s has no node %q (nodes: %s)", lab, nodeName, nodeList(st.Lab))
+			return nil, st.Lab.NoNode(nodeName, nodeList(st.Lab))
 		}
 		if err := fillFromRecords(st); err != nil {
 			return nil, err

@@ -16,22 +16,26 @@ func hostsFile(l *topology.Lab) []byte {
 	b.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
 	first := map[string][2]string{}
 	var order []string
+	ends := make([]topology.Endpoint, 0, 2*len(l.Links)+len(l.Remote))
 	for _, lk := range l.Links {
-		for _, e := range lk.Ends {
-			for _, p := range e.Addresses {
-				f, seen := first[e.Node]
-				if !seen {
-					order = append(order, e.Node)
-				}
-				i := 0
-				if p.Addr().Is6() {
-					i = 1
-				}
-				if f[i] == "" {
-					f[i] = p.Addr().String()
-				}
-				first[e.Node] = f
+		ends = append(ends, lk.Ends[0], lk.Ends[1])
+	}
+	// In a site's part, the other sites' nodes resolve too.
+	ends = append(ends, l.Remote...)
+	for _, e := range ends {
+		for _, p := range e.Addresses {
+			f, seen := first[e.Node]
+			if !seen {
+				order = append(order, e.Node)
 			}
+			i := 0
+			if p.Addr().Is6() {
+				i = 1
+			}
+			if f[i] == "" {
+				f[i] = p.Addr().String()
+			}
+			first[e.Node] = f
 		}
 	}
 	for _, name := range order {

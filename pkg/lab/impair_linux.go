@@ -62,6 +62,9 @@ func SetImpair(ctx context.Context, labName, endpoint string, m *topology.Impair
 // "node" when the node has exactly one interface.
 func findEnd(l *topology.Lab, endpoint string) (*topology.Endpoint, error) {
 	nodeName, iface, _ := strings.Cut(endpoint, ":")
+	if !l.IsLocal(nodeName) && l.Elsewhere[nodeName] != "" {
+		return nil, l.NoNode(nodeName, "")
+	}
 	if iface == "" {
 		if ends := l.Interfaces(nodeName); len(ends) == 1 {
 			iface = ends[0].Interface

@@ -75,7 +75,7 @@ func OpenNode(labName, nodeName string) (*topology.Lab, *node.Namespace, error) 
 		return nil, nil, err
 	}
 	if st.Lab.Node(nodeName) == nil {
-		return nil, nil, fmt.Errorf("lab %s has no node %q (nodes: %s)", labName, nodeName, nodeList(st.Lab))
+		return nil, nil, st.Lab.NoNode(nodeName, nodeList(st.Lab))
 	}
 	ns, err := own.openNode(nodeName)
 	if err != nil {

@@ -102,7 +102,7 @@ func (st *State) check(lab string) string {
 		nodes[n.Name] = true
 	}
 	for _, l := range st.Lab.Links {
-		if l == nil || !nodes[l.Ends[0].Node] || !nodes[l.Ends[1].Node] {
+		if l == nil || !nodes[l.Ends[0].Node] || !nodes[l.Ends[1].Node] && l.Tunnel == nil {
 			return "a link between unknown nodes"
 		}
 	}

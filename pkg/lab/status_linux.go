@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/topo-lab/topo/pkg/topology"
@@ -16,6 +17,9 @@ import (
 type LabStatus struct {
 	Name string `json:"name"`
 	File string `json:"file,omitempty"`
+	// Site is the site whose part of the lab this machine holds; ""
+	// for a whole lab.
+	Site string `json:"site,omitempty"`
 	// State is "up" (matches what was applied), "drifted" (the kernel
 	// differs: see Drift), "gone" (no namespace of the lab exists),
 	// "damaged" (the state file is damaged or missing: see Error) or
@@ -70,7 +74,7 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 	own := ownershipOf(st)
 	hs := newHandles(own)
 	defer hs.close()
-	ls := &LabStatus{Name: name, File: st.Lab.File}
+	ls := &LabStatus{Name: name, File: st.Lab.File, Site: st.Lab.Site}
 	obs, _, err := observe(ctx, st.Lab, st.Lab, own, hs)
 	if err != nil {
 		ls.State, ls.Error = "error", err.Error()
@@ -112,6 +116,9 @@ func peerNames(l *topology.Lab) map[string]map[string]string {
 				out[e.Node] = map[string]string{}
 			}
 			out[e.Node][e.Interface] = lk.Ends[1-i].String()
+			if lk.Tunnel != nil {
+				out[e.Node][e.Interface] += " (site " + lk.Tunnel.Site + ", vxlan " + strconv.Itoa(lk.Tunnel.VNI) + ")"
+			}
 		}
 	}
 	return out

@@ -38,10 +38,11 @@ var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
 	topology.OpCreateBridge: func(x *executor, s topology.Step) error {
 		return x.withNS(s.Node, func(ns *node.Namespace) error { return x.createBridge(ns, s.Node, *s.Bridge) })
 	},
-	topology.OpCreateLink: func(x *executor, s topology.Step) error { return x.createLink(s.Link) },
-	topology.OpDeleteLink: func(x *executor, s topology.Step) error { return x.deleteLink(s.Link) },
-	topology.OpSetMTU:     inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetMTU(ns, s.Iface, s.MTU) }),
-	topology.OpSetMAC:     inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetMAC(ns, s.Iface, s.MAC) }),
+	topology.OpCreateLink:   func(x *executor, s topology.Step) error { return x.createLink(s.Link) },
+	topology.OpDeleteLink:   func(x *executor, s topology.Step) error { return x.deleteLink(s.Link) },
+	topology.OpCreateTunnel: func(x *executor, s topology.Step) error { return x.createTunnel(s.Link) },
+	topology.OpSetMTU:       inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetMTU(ns, s.Iface, s.MTU) }),
+	topology.OpSetMAC:       inNS(func(ns *node.Namespace, s topology.Step) error { return link.SetMAC(ns, s.Iface, s.MAC) }),
 	topology.OpSetMaster: inNS(func(ns *node.Namespace, s topology.Step) error {
 		return link.SetMaster(ns, s.Iface, node.BridgeName)
 	}),
@@ -288,10 +289,15 @@ func (x *executor) masterOf(e topology.Endpoint) string {
 	return ""
 }
 
-// deleteLink removes a veth pair by deleting whichever ends exist.
+// deleteLink removes a veth pair by deleting whichever ends exist, or
+// a tunnel by deleting its local end (the far one is another site's).
 func (x *executor) deleteLink(l *topology.Link) error {
 	var errs []error
-	for _, e := range l.Ends {
+	ends := l.Ends[:]
+	if l.Tunnel != nil {
+		ends = ends[:1]
+	}
+	for _, e := range ends {
 		if _, err := node.Inode(topology.Namespace(x.lab.Name, e.Node)); err != nil {
 			continue
 		}

@@ -59,6 +59,9 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 		if l.Type() == "veth" {
 			i.PeerIndex = a.ParentIndex
 		}
+		if v, ok := l.(*netlink.Vxlan); ok {
+			i.VXLAN = observedVXLAN(v)
+		}
 		if l.Type() == "bridge" {
 			c, err := node.ReadBridge(ns, a.Name)
 			if err != nil {
@@ -107,4 +110,17 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 		}
 	}
 	return o, nil
+}
+
+// observedVXLAN is what the kernel keeps of a VXLAN interface's
+// tunnel.
+func observedVXLAN(v *netlink.Vxlan) *topology.Tunnel {
+	t := &topology.Tunnel{VNI: v.VxlanId, Port: v.Port}
+	if a, ok := netip.AddrFromSlice(v.Group); ok {
+		t.Remote = a.Unmap()
+	}
+	if a, ok := netip.AddrFromSlice(v.SrcAddr); ok {
+		t.Local = a.Unmap()
+	}
+	return t
 }

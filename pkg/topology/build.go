@@ -55,6 +55,7 @@ func (b *builder) build(file string) *Lab {
 	b.buildNodes()
 	b.buildLinks()
 	b.nameInterfaces()
+	b.buildSites()
 	b.assignAddresses()
 	b.checkAddresses()
 	b.buildRoutes()

@@ -136,7 +136,10 @@ func (b *builder) checkSwitches() {
 	}
 	for _, li := range loops {
 		root := find(li.link.Ends[0].Node)
-		if len(noSTP[root]) > 0 {
+		if len(noSTP[root]) > 0 && b.crossesSites(members[root]) {
+			b.errorf(li.raw.at, "set stp: true on "+strings.Join(noSTP[root], ", "), "switches %s form a loop across sites without spanning tree: broadcasts would circle forever through the tunnels", strings.Join(members[root], ", "))
+			delete(noSTP, root)
+		} else if len(noSTP[root]) > 0 {
 			b.warnf(li.raw.at, "set stp: true on "+strings.Join(noSTP[root], ", "), "switches %s form a loop without spanning tree: broadcasts will circle forever", strings.Join(members[root], ", "))
 			delete(noSTP, root)
 		}

@@ -162,6 +162,20 @@ func (d *differ) links() {
 	had := map[string]*Link{}
 	for _, l := range d.cur.Applied.Links {
 		had[linkKey(l)] = l
+		if l.Tunnel != nil {
+			// Its far end is another machine's: only the local
+			// interface is this site's to remove. It goes before its
+			// node does: a namespace the kernel frees in the background
+			// would keep the VNI taken on the machine's port meanwhile.
+			switch {
+			case !d.endExists(l.Ends[0]):
+			case d.gone[l.Ends[0].Node]:
+				d.deleteLink(l, "node "+l.Ends[0].Node+" "+d.goneWhy(l.Ends[0].Node))
+			case want[linkKey(l)] == nil:
+				d.deleteLink(l, "removed from file")
+			}
+			continue
+		}
 		goneA, goneB := d.gone[l.Ends[0].Node], d.gone[l.Ends[1].Node]
 		switch {
 		case goneA && goneB:
@@ -205,6 +219,10 @@ func (d *differ) endExists(e Endpoint) bool {
 // link plans one desired link: create it when missing or broken,
 // otherwise bring each end's settings in line.
 func (d *differ) link(l, old *Link) {
+	if l.Tunnel != nil {
+		d.tunnel(l, old)
+		return
+	}
 	if d.fresh[l.Ends[0].Node] || d.fresh[l.Ends[1].Node] {
 		// An end left in a surviving namespace (its peer's namespace
 		// was deleted by hand, or is being replaced) goes first.

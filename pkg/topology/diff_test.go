@@ -53,11 +53,19 @@ func observedFrom(l *Lab) *Observed {
 		a, b := idx, idx+1
 		idx += 2
 		for i, e := range lk.Ends {
+			if i == 1 && lk.Tunnel != nil {
+				break // the far end is another machine's
+			}
 			self, peer := a, b
 			if i == 1 {
 				self, peer = b, a
 			}
 			oi := &ObservedIface{Name: e.Interface, Kind: "veth", Index: self, PeerIndex: peer, MTU: lk.MTU, AdminUp: !lk.Down, MAC: []byte(e.MAC), Addresses: append([]netip.Prefix(nil), e.Addresses...)}
+			if lk.Tunnel != nil {
+				t := *lk.Tunnel
+				t.Site = ""
+				oi.Kind, oi.PeerIndex, oi.VXLAN = "vxlan", 0, &t
+			}
 			if l.Node(e.Node).Kind == KindSwitch {
 				oi.Master = bridgeDevice
 			}

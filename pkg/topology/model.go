@@ -52,6 +52,18 @@ type Lab struct {
 	Nodes  []*Node        `json:"nodes"`
 	Links  []*Link        `json:"links"`
 	Expect []*Expectation `json:"expect,omitempty"`
+	// Sites are the machines a lab is split across, in file order; nil
+	// for a lab on one machine (see sites.go).
+	Sites []*Site `json:"sites,omitempty"`
+	// Site is the site this lab is the part of (see ForSite); "" for a
+	// whole lab. A site's part holds only its own nodes, its links, a
+	// tunnel for each link to another site, and in Remote the other
+	// sites' interfaces, whose addresses it can reach.
+	Site   string     `json:"site,omitempty"`
+	Remote []Endpoint `json:"remote,omitempty"`
+	// Elsewhere maps each node of the other sites to its site, in a
+	// site's part; nil otherwise.
+	Elsewhere map[string]string `json:"elsewhere,omitempty"`
 }
 
 // Node is a host or switch of a lab.
@@ -69,7 +81,10 @@ type Node struct {
 	Exec []string `json:"exec,omitempty"`
 	// STP turns spanning tree on for a switch.
 	STP bool `json:"stp,omitempty"`
-	Pos Pos  `json:"-"`
+	// Site is the machine that builds the node; "" in a lab without
+	// sites.
+	Site string `json:"site,omitempty"`
+	Pos  Pos    `json:"-"`
 }
 
 // Route is one static route of a host.
@@ -141,7 +156,14 @@ type Link struct {
 	MTU int `json:"mtu,omitempty"`
 	// Down is true when the link is declared `state: down`.
 	Down bool `json:"down,omitempty"`
-	Pos  Pos  `json:"-"`
+	// VNI is the VXLAN network identifier of a link between two sites;
+	// 0 for a link inside one.
+	VNI int `json:"vni,omitempty"`
+	// Tunnel is set on a link that leaves a site's part of the lab
+	// (see ForSite): Ends[0] is the local end, made a VXLAN interface,
+	// Ends[1] the far end on another machine. nil otherwise.
+	Tunnel *Tunnel `json:"tunnel,omitempty"`
+	Pos    Pos     `json:"-"`
 }
 
 // Endpoint is one end of a link: an interface of a node.
@@ -216,11 +238,17 @@ func (l *Lab) Interfaces(node string) []Endpoint {
 func Namespace(lab, node string) string { return lab + "-" + node }
 
 // Addresses returns every address of a node's interfaces, in link
-// order.
+// order; in a site's part, a node of another site has its addresses
+// too.
 func (l *Lab) Addresses(node string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, e := range l.Interfaces(node) {
 		out = append(out, e.Addresses...)
+	}
+	for _, e := range l.Remote {
+		if e.Node == node {
+			out = append(out, e.Addresses...)
+		}
 	}
 	return out
 }
@@ -234,6 +262,11 @@ func (l *Lab) AddressesByNode() map[string][]netip.Prefix {
 			if len(e.Addresses) > 0 {
 				out[e.Node] = append(out[e.Node], e.Addresses...)
 			}
+		}
+	}
+	for _, e := range l.Remote {
+		if len(e.Addresses) > 0 {
+			out[e.Node] = append(out[e.Node], e.Addresses...)
 		}
 	}
 	return out

@@ -77,4 +77,7 @@ type ObservedIface struct {
 	// Bridge holds a bridge's spanning tree setting and timers; nil for
 	// other interfaces.
 	Bridge *BridgeConf `json:"bridge,omitempty"`
+	// VXLAN holds a VXLAN interface's VNI, addresses and port (Site
+	// unset); nil for other interfaces.
+	VXLAN *Tunnel `json:"vxlan,omitempty"`
 }

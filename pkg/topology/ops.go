@@ -44,6 +44,7 @@ var opTable = []opSpec{
 	{OpCreateNode, KindCreate, nodeTarget, false},
 	{OpCreateBridge, KindCreate, func(s Step) string { return "bridge " + s.Node + ":" + bridgeDevice }, false},
 	{OpCreateLink, KindCreate, linkTarget, false},
+	{OpCreateTunnel, KindCreate, tunnelTarget, false},
 	{OpSetMTU, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s mtu %d", s.Node, s.Iface, s.MTU) }, false},
 	{OpSetMAC, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s mac %s", s.Node, s.Iface, s.MAC) }, false},
 	{OpSetMaster, KindChange, func(s Step) string { return fmt.Sprintf("%s:%s master %s", s.Node, s.Iface, bridgeDevice) }, false},
@@ -63,6 +64,10 @@ var opTable = []opSpec{
 func nodeTarget(s Step) string { return "node " + s.Node }
 func linkTarget(s Step) string {
 	return "link " + s.Link.Ends[0].String() + " <-> " + s.Link.Ends[1].String()
+}
+func tunnelTarget(s Step) string {
+	t := s.Link.Tunnel
+	return fmt.Sprintf("tunnel %s -> %s (site %s %s port %d vni %d)", s.Link.Ends[0], s.Link.Ends[1], t.Site, t.Remote, t.Port, t.VNI)
 }
 func routeTarget(s Step) string { return s.Node + " route " + s.Route.String() }
 func sysctlTarget(s Step) string {

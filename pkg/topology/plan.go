@@ -17,6 +17,7 @@ const (
 	OpCreateNode   Op = "create-node"      // Node: namespace, lo up, hostname; a bridge for a switch
 	OpCreateBridge Op = "create-bridge"    // Node (a switch whose namespace exists): its bridge with Bridge
 	OpCreateLink   Op = "create-link"      // Link: veth pair born in both namespaces, MTU, MAC, master, addresses, state
+	OpCreateTunnel Op = "create-tunnel"    // Link (with Tunnel): VXLAN interface born in the local node, MTU, MAC, master, addresses, state
 	OpSetMTU       Op = "set-mtu"          // Node, Iface, MTU
 	OpSetMAC       Op = "set-mac"          // Node, Iface, MAC
 	OpSetMaster    Op = "set-master"       // Node (a switch), Iface: attach the port to the switch's bridge

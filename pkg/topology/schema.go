@@ -22,6 +22,20 @@ type rawFile struct {
 	expect     []*rawExpect
 	addressing *rawAddressing
 	gateway    text // lab-wide "auto" or ""
+	// sites are the machines of a lab split across several (see
+	// sites.go), in file order; sitesAt is where sites: is written.
+	sites       []*rawSite
+	sitesAt     Pos
+	defaultSite text
+}
+
+// rawSite is one entry of sites:.
+type rawSite struct {
+	name          string
+	at            Pos // the site's key
+	underlay      text
+	port, mtu     int
+	portAt, mtuAt Pos
 }
 
 type rawNode struct {
@@ -35,6 +49,7 @@ type rawNode struct {
 	stp     bool
 	gateway text
 	subnets []text
+	site    text
 }
 
 // kv is one sysctl; at is where its key is written.
@@ -66,6 +81,8 @@ type rawLink struct {
 	// per-endpoint entries of impair:.
 	impair  rawImpair
 	impairs []rawEndImpair
+	vni     int
+	vniAt   Pos
 }
 
 // rawAddrEntry is one entry of a link's addresses: list: the addresses
@@ -99,11 +116,12 @@ type rawAddressing struct {
 }
 
 var (
-	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway"}
-	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway"}
-	switchFields     = []string{"stp", "subnet"}
+	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway", "sites", "default_site"}
+	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway", "site"}
+	switchFields     = []string{"stp", "subnet", "site"}
+	siteFields       = []string{"underlay", "port", "mtu"}
 	routeFields      = []string{"to", "via"}
-	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair"}
+	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair", "vni"}
 	endpointFields   = []string{"node", "interface", "addresses", "mac"}
 	expectFields     = []string{"from", "to", "reach", "ttl"}
 	addressingFields = []string{"ipv4", "ipv6"}
@@ -159,9 +177,32 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 			f.addressing = a
 		case "gateway":
 			f.gateway = d.str(fl.value, "gateway")
+		case "sites":
+			f.sitesAt = fl.at
+			for _, s := range d.mapping(fl.value, "sites") {
+				f.sites = append(f.sites, d.decodeSite(s))
+			}
+		case "default_site":
+			f.defaultSite = d.str(fl.value, "default_site")
 		}
 	}
 	return f
+}
+
+func (d *decoder) decodeSite(fl field) *rawSite {
+	s := &rawSite{name: fl.key, at: fl.at}
+	what := "site " + fl.key
+	for _, f := range d.mapping(fl.value, what, siteFields...) {
+		switch f.key {
+		case "underlay":
+			s.underlay = d.str(f.value, what+" underlay")
+		case "port":
+			s.port, s.portAt = d.integer(f.value, what+" port", 1, 65535), d.pos(f.value)
+		case "mtu":
+			s.mtu, s.mtuAt = d.integer(f.value, what+" mtu", minUnderlayMTU, 65535), d.pos(f.value)
+		}
+	}
+	return s
 }
 
 func (d *decoder) decodeHost(fl field) *rawNode {
@@ -188,6 +229,8 @@ func (d *decoder) decodeHost(fl field) *rawNode {
 			h.exec = texts(d.strings(f.value, what+" exec"))
 		case "gateway":
 			h.gateway = d.str(f.value, what+" gateway")
+		case "site":
+			h.site = d.str(f.value, what+" site")
 		}
 	}
 	return h
@@ -202,6 +245,8 @@ func (d *decoder) decodeSwitch(fl field) *rawNode {
 			s.stp = d.boolean(f.value, what+" stp")
 		case "subnet":
 			s.subnets = d.strings(f.value, what+" subnet")
+		case "site":
+			s.site = d.str(f.value, what+" site")
 		}
 	}
 	return s
@@ -243,6 +288,8 @@ func (d *decoder) decodeLink(n *yaml.Node) *rawLink {
 			l.state = d.str(f.value, "state")
 		case "subnet":
 			l.subnets = d.strings(f.value, "link subnet")
+		case "vni":
+			l.vni, l.vniAt = d.integer(f.value, "vni", MinVNI, MaxVNI), d.pos(f.value)
 		}
 	}
 	return l
