@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"encoding/xml"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 

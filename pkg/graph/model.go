@@ -90,9 +90,9 @@ type End struct {
 // Link is one line of the picture: a veth pair, or the links of a
 // group node.
 type Link struct {
-	ID string  `json:"id"`
-	A  End     `json:"a"`
-	B  End     `json:"b"`
+	ID string `json:"id"`
+	A  End    `json:"a"`
+	B  End    `json:"b"`
 	// Down is true when the link is declared down, or is down in the
 	// kernel.
 	Down bool `json:"down,omitempty"`

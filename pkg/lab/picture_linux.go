@@ -51,4 +51,3 @@ func LiveOf(s *LabStatus) *graph.Live {
 	}
 	return live
 }
-
