@@ -102,14 +102,12 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 			return err
 		}
 		failed := 0
-		last := &lab.LastCheck{Time: time.Now().UTC()}
 		for _, r := range res {
 			if !r.Holds {
 				failed++
 			}
-			last.Pairs = append(last.Pairs, lab.CheckedPair{From: r.Expect.From, To: r.Expect.To, Reach: r.Expect.Reach, OK: r.Holds, Reason: whyShort(r.Holds, r.Result)})
 		}
-		saveCheck(l.Name, last)
+		saveCheck(l.Name, lab.ExpectationsCheck(res))
 		if o.json {
 			writeJSON(out, res)
 		} else {
@@ -150,7 +148,7 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 			failed++
 		}
 	}
-	saveCheck(l.Name, pairsCheck(res))
+	saveCheck(l.Name, lab.PairsCheck(res))
 	if o.json {
 		writeJSON(out, res)
 	} else {
@@ -179,47 +177,6 @@ func writeJSON(out io.Writer, v any) {
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
-}
-
-// whyShort is a failed probe's reason as a picture shows it: the reason
-// word and the first broken hop ("no-route: r1 has no route to ...").
-func whyShort(ok bool, r probe.Result) string {
-	if ok {
-		return ""
-	}
-	why := string(r.Reason)
-	if r.Why != "" {
-		why += ": " + r.Why
-	}
-	if why == "" {
-		why = "reached, but must not"
-	}
-	return why
-}
-
-// pairsCheck folds all-pairs results into one pair per two nodes: it
-// fails when any address of the target failed.
-func pairsCheck(res []probe.Result) *lab.LastCheck {
-	last := &lab.LastCheck{Time: time.Now().UTC()}
-	index := map[[2]string]int{}
-	for _, r := range res {
-		to := r.ToNode
-		if to == "" {
-			to = r.To.String()
-		}
-		k := [2]string{r.From, to}
-		i, ok := index[k]
-		if !ok {
-			i = len(last.Pairs)
-			index[k] = i
-			last.Pairs = append(last.Pairs, lab.CheckedPair{From: r.From, To: to, Reach: true, OK: true})
-		}
-		if !r.Reached && last.Pairs[i].OK {
-			last.Pairs[i].OK = false
-			last.Pairs[i].Reason = whyShort(false, r)
-		}
-	}
-	return last
 }
 
 // saveCheck stores a check's outcome for topo graph and topo ui; a

@@ -50,7 +50,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		upCmd(), downCmd(), execCmd(), statusCmd(), planCmd(), validateCmd(),
 		genCmd(), linkCmd(), pingCmd(), arpCmd(), checkCmd(),
-		impairCmd(), resetCmd(), captureCmd(), graphCmd(),
+		impairCmd(), resetCmd(), captureCmd(), graphCmd(), uiCmd(),
 	)
 	return root
 }
