@@ -198,9 +198,8 @@ func Build(l *topology.Lab, o Options) *Graph {
 	groupLinks := map[string]*Link{}
 	for _, lk := range l.Links {
 		a, b := end(lk.Ends[0], o.Live), end(lk.Ends[1], o.Live)
-		if sw, ok := group[a.Node]; ok {
+		if _, ok := group[a.Node]; ok {
 			a, b = b, a
-			_ = sw
 		}
 		if sw, ok := group[b.Node]; ok {
 			id := sw + "/hosts"
@@ -218,9 +217,6 @@ func Build(l *topology.Lab, o Options) *Graph {
 			gl := groupLinks[id]
 			gl.Count++
 			gl.Lines = []string{fmt.Sprintf("%d links", gl.Count)}
-			if lk.Down || a.State == "down" || b.State == "down" {
-				gl.Down = false // one down link of many is shown in the node panel, not as the whole line
-			}
 			continue
 		}
 		gl := &Link{ID: a.Node + ":" + a.Iface + "~" + b.Node + ":" + b.Iface, A: a, B: b}
