@@ -194,8 +194,10 @@ func TestSVGWellFormed(t *testing.T) {
 			}
 		}
 	}
-	if svg := string(SVG(richGraph(t))); !strings.Contains(svg, "✗ h1 → h3 must reach: no-route") {
-		t.Error("the failed pair is not listed with its reason")
+	g := richGraph(t)
+	g.Drift = []string{"set link h1:eth0 up"}
+	if svg := string(SVG(g)); !strings.Contains(svg, "✗ h1 → h3 must reach: no-route") || !strings.Contains(svg, "drift: set link h1:eth0 up") {
+		t.Error("the failed pair is not listed with its reason, or the drift is not listed")
 	}
 }
 

@@ -128,11 +128,15 @@ func findNode(g *Graph, id string) *Node {
 }
 
 // pairLines lists the overlaid pairs, one line each: "✓ h1 → h2 must
-// reach", "✗ h1 → h3 must reach: no-route", "? h2 → h3 must not reach".
+// reach", "✗ h1 → h3 must reach: no-route", "· h2 → h3 must not
+// reach"; then a running lab's drift, "✗ drift: ..." each.
 func pairLines(g *Graph) []string {
 	var out []string
 	for _, p := range g.Pairs {
 		out = append(out, PairText(p))
+	}
+	for _, d := range g.Drift {
+		out = append(out, "✗ drift: "+d)
 	}
 	return out
 }
