@@ -178,6 +178,18 @@ func TestUIBrowser(t *testing.T) {
 	if strings.Join(failed, " ") != "h1>h3 h1>h4" {
 		t.Errorf("failed pairs painted: %v; want h1>h3 and h1>h4", failed)
 	}
+	// Ping h1 -> h2 by clicking the two nodes: the answer with its TTL.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#ping`)),
+		chromedp.Click(chromedp.CSS(`#graph g.node[data-id="h1"] rect`)),
+		chromedp.Click(chromedp.CSS(`#graph g.node[data-id="h2"] rect`)),
+	); err != nil {
+		t.Fatalf("ping from the page: %v", err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("msg").textContent.includes("reply") && document.getElementById("msg").textContent`))
+	if err != nil || !strings.Contains(msg, "ping h1 → h2 (10.92.1.2): reply, ttl 64") {
+		t.Errorf("ping h1 -> h2 from the page says %q (%v)", msg, err)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)

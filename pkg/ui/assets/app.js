@@ -12,7 +12,8 @@ let lab = "";
 let graph = null;
 let events = null;
 let selected = null;      // {kind: "node"|"link", id}
-let pingFrom = null;      // set while picking the second node of a ping
+let pingStage = 0;        // 1: the next node clicked is a ping's source, 2: its target
+let pingFrom = "";
 let captureSource = null;
 
 function el(name, attrs, parent) {
@@ -130,10 +131,15 @@ function mark() {
 }
 
 function clickNode(id) {
-  if (pingFrom !== null) {
-    const from = pingFrom;
-    pingFrom = null;
-    ping(from, id);
+  if (pingStage === 1) {
+    pingFrom = id;
+    pingStage = 2;
+    say("ping from " + id + ": click the node to ping");
+    return;
+  }
+  if (pingStage === 2) {
+    pingStage = 0;
+    ping(pingFrom, id);
     return;
   }
   select("node", id);
@@ -154,7 +160,7 @@ async function showNode(id) {
     const b = h("button", "capture", panel, "act");
     b.addEventListener("click", () => startCapture(id));
     const p = h("button", "ping from here", panel, "act");
-    p.addEventListener("click", () => { pingFrom = id; say("ping from " + id + ": click the node to ping"); });
+    p.addEventListener("click", () => { pingFrom = id; pingStage = 2; say("ping from " + id + ": click the node to ping"); });
   }
   try {
     const n = await api("GET", labPath("/nodes/" + encodeURIComponent(id)));
@@ -326,17 +332,10 @@ async function main() {
     } catch (e) { say(e.message, true); }
     $("check").disabled = false;
   });
-  $("ping").addEventListener("click", () => { pingFrom = ""; say("ping: click the node to ping from"); pingFrom = null; pickPing(); });
+  $("ping").addEventListener("click", () => { pingStage = 1; say("ping: click the node to ping from"); });
   $("capture-stop").addEventListener("click", () => { if (captureSource) captureSource.close(); say("capture stopped"); });
   const want = decodeURIComponent(location.hash.slice(1));
   open(info.labs.includes(want) ? want : info.labs[0] || "");
-}
-
-// pickPing: the next two node clicks are the ping's ends.
-function pickPing() {
-  const first = (id) => { pingFrom = id; say("ping from " + id + ": click the node to ping"); };
-  const orig = clickNode;
-  clickNode = (id) => { clickNode = orig; first(id); };
 }
 
 main().catch((e) => say(e.message, true));
