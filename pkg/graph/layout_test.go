@@ -135,3 +135,20 @@ func TestGroupLargeLab(t *testing.T) {
 		t.Errorf("--expand drew %d nodes of %d", len(e.Nodes), len(l.Nodes))
 	}
 }
+
+// TestLayoutLargeNoOverlap: a 931-node lab, grouped and expanded, still
+// has no overlapping boxes.
+func TestLayoutLargeNoOverlap(t *testing.T) {
+	l := genLab(t, "tree", 2, 30)
+	for _, o := range []Options{{}, {Expand: true}} {
+		g := Build(l, o)
+		names, bs := boxes(g)
+		for i := range bs {
+			for j := i + 1; j < len(bs); j++ {
+				if overlap(bs[i], bs[j]) {
+					t.Fatalf("expand %v: %s %+v overlaps %s %+v", o.Expand, names[i], bs[i], names[j], bs[j])
+				}
+			}
+		}
+	}
+}
