@@ -187,7 +187,7 @@ func TestUIBrowser(t *testing.T) {
 		t.Fatalf("ping from the page: %v", err)
 	}
 	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("msg").textContent.includes("reply") && document.getElementById("msg").textContent`))
-	if err != nil || !strings.Contains(msg, "ping h1 → h2 (10.92.1.2): reply, ttl 64") {
+	if err != nil || !strings.Contains(msg, "ping h1 → h2 (10.92.1.2): reply, ttl 64 (0 routers on the way)") {
 		t.Errorf("ping h1 -> h2 from the page says %q (%v)", msg, err)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

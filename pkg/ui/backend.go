@@ -95,7 +95,7 @@ type PingResult struct {
 	Reached bool   `json:"reached"`
 	// TTL of the reply and the hops it took (64 - TTL for Linux).
 	TTL  int `json:"ttl,omitempty"`
-	Hops int `json:"hops,omitempty"`
+	Hops int `json:"hops"`
 	// RTT in milliseconds.
 	RTT float64 `json:"rtt_ms,omitempty"`
 	// Reason and Why say why it failed.
