@@ -42,6 +42,9 @@ type Counter struct {
 	TxBytes   uint64 `json:"tx_bytes"`
 	RxDropped uint64 `json:"rx_dropped"`
 	TxDropped uint64 `json:"tx_dropped"`
+	// State is the interface's state ("up", "down", ...): a change
+	// redraws the picture at once.
+	State string `json:"state"`
 }
 
 // Rate is one interface's traffic per second between two readings.

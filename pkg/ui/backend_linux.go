@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/topo-lab/topo/pkg/capture"
@@ -41,43 +40,16 @@ func (k Kernel) Picture(ctx context.Context, name string) (*graph.Graph, error) 
 	return g, err
 }
 
-// Counters implements Backend: one link dump per node.
+// Counters implements Backend: one link dump per node (lab.ReadCounters).
 func (Kernel) Counters(ctx context.Context, name string) (map[string]Counter, error) {
-	l, err := lab.Applied(name)
+	cs, err := lab.ReadCounters(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]Counter{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for _, n := range l.Nodes {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			_, ns, err := lab.OpenNode(name, n.Name)
-			if err != nil {
-				return
-			}
-			defer ns.Close()
-			links, err := ns.NL.LinkList()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, lk := range links {
-				a := lk.Attrs()
-				if a.Statistics == nil || a.Name == "lo" {
-					continue
-				}
-				s := a.Statistics
-				out[n.Name+":"+a.Name] = Counter{RxPackets: s.RxPackets, TxPackets: s.TxPackets, RxBytes: s.RxBytes, TxBytes: s.TxBytes, RxDropped: s.RxDropped, TxDropped: s.TxDropped}
-			}
-		}()
+	out := make(map[string]Counter, len(cs))
+	for k, c := range cs {
+		out[k] = Counter{RxPackets: c.RxPackets, TxPackets: c.TxPackets, RxBytes: c.RxBytes, TxBytes: c.TxBytes, RxDropped: c.RxDropped, TxDropped: c.TxDropped, State: c.State}
 	}
-	wg.Wait()
 	return out, nil
 }
 

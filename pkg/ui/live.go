@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -42,7 +43,7 @@ func sse(w http.ResponseWriter) (send func(event string, data []byte) bool, ok b
 // events streams a lab's live view: "graph" (the picture, whenever it
 // changes), "traffic" (per-link rates, every poll), "labs" (the labs
 // that are up, when they change) and "error" (why the lab cannot be
-// drawn, e.g. it went down).
+// drawn, e.g. it went down). Every page of one lab shares one feed.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	name, ok := labName(w, r)
 	if !ok {
@@ -52,48 +53,147 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
-	var lastGraph, lastLabs, lastErr string
+	ch, initial, leave := s.join(name)
+	defer leave()
+	for _, f := range initial {
+		if !send(f.event, f.data) {
+			return
+		}
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case f, ok := <-ch:
+			if !ok {
+				return // too slow a reader: the page's EventSource reconnects
+			}
+			if !send(f.event, f.data) {
+				return
+			}
+		}
+	}
+}
+
+// frame is one Server-Sent Event.
+type frame struct {
+	event string
+	data  []byte
+}
+
+// feed polls one lab for all the pages that show it, while any does.
+type feed struct {
+	subs map[chan frame]bool
+	// last holds the latest labs, graph or error frame, for a page that
+	// joins later.
+	last   map[string]frame
+	cancel context.CancelFunc
+}
+
+// join subscribes to a lab's feed, starting it if needed; it returns
+// the frames to send first and the function that leaves.
+func (s *Server) join(name string) (chan frame, []frame, func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.feeds[name]
+	if f == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		f = &feed{subs: map[chan frame]bool{}, last: map[string]frame{}, cancel: cancel}
+		s.feeds[name] = f
+		go s.poll(ctx, name, f)
+	}
+	ch := make(chan frame, 64)
+	f.subs[ch] = true
+	var initial []frame
+	for _, ev := range []string{"labs", "error", "graph"} {
+		if fr, ok := f.last[ev]; ok {
+			initial = append(initial, fr)
+		}
+	}
+	return ch, initial, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if f.subs[ch] {
+			delete(f.subs, ch)
+			close(ch)
+		}
+		if len(f.subs) == 0 && s.feeds[name] == f {
+			f.cancel()
+			delete(s.feeds, name)
+		}
+	}
+}
+
+// publish sends a frame to every page of the feed; a page whose buffer
+// is full is dropped (its EventSource reconnects and gets the latest).
+func (s *Server) publish(f *feed, fr frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fr.event != "traffic" {
+		f.last[fr.event] = fr
+		if fr.event == "graph" {
+			delete(f.last, "error")
+		} else if fr.event == "error" {
+			delete(f.last, "graph")
+		}
+	}
+	for ch := range f.subs {
+		select {
+		case ch <- fr:
+		default:
+			delete(f.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+// poll reads the lab every Poll: the counters (one link dump per node,
+// cheap) always; the whole picture (the code of topo status) when an
+// interface changed state, and at least every FullEvery for what the
+// counters do not show (addresses, routes, drift, a new check). That
+// periodic read waits at least 20 times as long as the last one took,
+// so on a large lab it costs at most about 5% of a core. It sends only
+// what changed.
+func (s *Server) poll(ctx context.Context, name string, f *feed) {
+	var lastGraph, lastLabs, lastErr, lastStates string
 	var prev map[string]Counter
-	var prevAt time.Time
+	var prevAt, fullAt time.Time
+	every := s.o.FullEvery
 	tick := time.NewTicker(s.o.Poll)
 	defer tick.Stop()
 	for {
 		labs, _ := s.o.Backend.Labs()
 		if lb, _ := json.Marshal(labs); string(lb) != lastLabs {
 			lastLabs = string(lb)
-			if !send("labs", lb) {
-				return
-			}
+			s.publish(f, frame{"labs", lb})
 		}
-		g, err := s.o.Backend.Picture(ctx, name)
-		if err != nil {
-			if err.Error() != lastErr {
+		now := time.Now()
+		cur, cerr := s.o.Backend.Counters(ctx, name)
+		states := stateKey(cur)
+		if cerr != nil || states != lastStates || now.Sub(fullAt) >= every {
+			lastStates, fullAt = states, now
+			g, err := s.o.Backend.Picture(ctx, name)
+			every = max(s.o.FullEvery, 20*time.Since(now))
+			switch {
+			case err != nil && err.Error() != lastErr:
 				lastErr, lastGraph = err.Error(), ""
 				eb, _ := json.Marshal(map[string]string{"error": err.Error()})
-				if !send("error", eb) {
-					return
+				s.publish(f, frame{"error", eb})
+			case err == nil:
+				lastErr = ""
+				gb, _ := json.Marshal(g)
+				if string(gb) != lastGraph {
+					lastGraph = string(gb)
+					s.publish(f, frame{"graph", gb})
 				}
 			}
-		} else {
-			lastErr = ""
-			gb, _ := json.Marshal(g)
-			if string(gb) != lastGraph {
-				lastGraph = string(gb)
-				if !send("graph", gb) {
-					return
-				}
+		}
+		if cerr == nil {
+			if prev != nil {
+				tb, _ := json.Marshal(rates(prev, cur, now.Sub(prevAt)))
+				s.publish(f, frame{"traffic", tb})
 			}
-			now := time.Now()
-			if cur, err := s.o.Backend.Counters(ctx, name); err == nil {
-				if prev != nil {
-					tb, _ := json.Marshal(rates(prev, cur, now.Sub(prevAt)))
-					if !send("traffic", tb) {
-						return
-					}
-				}
-				prev, prevAt = cur, now
-			}
+			prev, prevAt = cur, now
 		}
 		select {
 		case <-ctx.Done():
@@ -101,6 +201,16 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 	}
+}
+
+// stateKey is the state of every interface, in one comparable string.
+func stateKey(cs map[string]Counter) string {
+	keys := make([]string, 0, len(cs))
+	for k, c := range cs {
+		keys = append(keys, k+"="+c.State)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, " ")
 }
 
 // rates turns two readings of the counters into rates per second,

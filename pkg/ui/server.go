@@ -26,9 +26,15 @@ var assets embed.FS
 // cookieName holds the token after the first visit.
 const cookieName = "topo_token"
 
-// Poll is how often a live view reads the kernel: twice a second, so a
-// change shows within a second.
-const Poll = 500 * time.Millisecond
+// Poll is how often a live view reads the kernel's interfaces (their
+// state and counters): twice a second, so a link going up or down shows
+// within a second. FullEvery is how often it reads the whole lab (the
+// code of topo status: addresses, routes, drift) even when no interface
+// changed, which costs far more with many nodes.
+const (
+	Poll      = 500 * time.Millisecond
+	FullEvery = 2 * time.Second
+)
 
 // Options configure a Server.
 type Options struct {
@@ -40,6 +46,9 @@ type Options struct {
 	Token string
 	// Poll overrides the live views' interval (0: Poll).
 	Poll time.Duration
+	// FullEvery overrides how often a live view reads the whole lab
+	// even when no interface changed state (0: FullEvery).
+	FullEvery time.Duration
 }
 
 // Server is the web view.
@@ -49,6 +58,7 @@ type Server struct {
 	mu       sync.Mutex
 	captures map[string]*captureBuf
 	order    []string
+	feeds    map[string]*feed
 }
 
 // New makes a server.
@@ -63,7 +73,10 @@ func New(o Options) (*Server, error) {
 	if o.Poll == 0 {
 		o.Poll = Poll
 	}
-	s := &Server{o: o, mux: http.NewServeMux(), captures: map[string]*captureBuf{}}
+	if o.FullEvery == 0 {
+		o.FullEvery = FullEvery
+	}
+	s := &Server{o: o, mux: http.NewServeMux(), captures: map[string]*captureBuf{}, feeds: map[string]*feed{}}
 	static, _ := fs.Sub(assets, "assets")
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

@@ -21,6 +21,7 @@ import (
 type fake struct {
 	mu      sync.Mutex
 	down    bool
+	drift   []string
 	actions []string
 }
 
@@ -35,13 +36,21 @@ func (f *fake) Picture(ctx context.Context, lab string) (*graph.Graph, error) {
 		return nil, err
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	l.Links[0].Down = f.down
-	f.mu.Unlock()
-	return graph.Build(l, graph.Options{}), nil
+	g := graph.Build(l, graph.Options{})
+	g.Drift = f.drift
+	return g, nil
 }
 
 func (f *fake) Counters(ctx context.Context, lab string) (map[string]Counter, error) {
-	return map[string]Counter{"h1:eth0": {TxPackets: 10}}, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	state := "up"
+	if f.down {
+		state = "down"
+	}
+	return map[string]Counter{"h1:eth0": {TxPackets: 10, State: state}}, nil
 }
 
 func (f *fake) Node(ctx context.Context, lab, node string) (*NodeInfo, error) {
@@ -84,8 +93,14 @@ func (f *fake) Capture(ctx context.Context, lab, target string, line func(string
 }
 
 func server(t *testing.T, readOnly bool) (*httptest.Server, *fake, *Server) {
+	return serverFull(t, readOnly, time.Hour)
+}
+
+// serverFull is server with the whole lab read every full (and the
+// interfaces every 20 ms).
+func serverFull(t *testing.T, readOnly bool, full time.Duration) (*httptest.Server, *fake, *Server) {
 	f := &fake{}
-	s, err := New(Options{Backend: f, ReadOnly: readOnly, Poll: 20 * time.Millisecond})
+	s, err := New(Options{Backend: f, ReadOnly: readOnly, Poll: 20 * time.Millisecond, FullEvery: full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,19 +189,18 @@ func TestReadOnlyRefuses(t *testing.T) {
 	}
 }
 
-// TestEvents: the stream sends the picture, then a new one when the
-// link goes down, and traffic rates.
-func TestEvents(t *testing.T) {
-	ts, f, s := server(t, false)
+// stream opens a lab's event stream and returns a function giving the
+// data of the next event of a kind.
+func stream(t *testing.T, ts *httptest.Server, s *Server) func(event string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/labs/lab1/events", nil)
 	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.Token()})
 	resp, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	t.Cleanup(func() { resp.Body.Close() })
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("content type %q", ct)
 	}
@@ -207,6 +221,16 @@ func TestEvents(t *testing.T) {
 		t.Fatalf("stream ended before a %s event: %v", event, sc.Err())
 		return ""
 	}
+	return next
+}
+
+// TestEvents: the stream sends the picture, traffic rates, and a new
+// picture as soon as an interface changes state (the whole lab is read
+// only every hour here).
+func TestEvents(t *testing.T) {
+	ts, f, s := server(t, false)
+	next := stream(t, ts, s)
+	ctx := context.Background()
 	if g := next("graph"); strings.Contains(g, `"down":true`) {
 		t.Fatalf("first picture has the link down: %s", g)
 	}
@@ -227,5 +251,39 @@ func TestRates(t *testing.T) {
 	}
 	if b := r["b"]; b.RxPPS != 0 {
 		t.Errorf("a counter that went back (the interface was made again) gives %+v, want 0", b)
+	}
+}
+
+// TestEventsFullRefresh: what the interfaces do not show (drift) still
+// reaches the page, by the periodic read of the whole lab.
+func TestEventsFullRefresh(t *testing.T) {
+	ts, f, s := serverFull(t, false, 50*time.Millisecond)
+	next := stream(t, ts, s)
+	if g := next("graph"); strings.Contains(g, "drift") {
+		t.Fatalf("first picture has drift: %s", g)
+	}
+	f.mu.Lock()
+	f.drift = []string{"add address 10.9.9.9/24 to h1:eth0"}
+	f.mu.Unlock()
+	if g := next("graph"); !strings.Contains(g, "10.9.9.9") {
+		t.Errorf("picture after drift: %s", g)
+	}
+}
+
+// TestEventsShared: two pages of one lab share one feed, and a page
+// that joins later gets the current picture at once.
+func TestEventsShared(t *testing.T) {
+	ts, _, s := server(t, false)
+	first := stream(t, ts, s)
+	first("graph")
+	second := stream(t, ts, s)
+	if g := second("graph"); !strings.Contains(g, `"id":"h1"`) {
+		t.Errorf("a second page got %s", g)
+	}
+	s.mu.Lock()
+	n, subs := len(s.feeds), len(s.feeds["lab1"].subs)
+	s.mu.Unlock()
+	if n != 1 || subs != 2 {
+		t.Errorf("%d feeds with %d pages, want 1 with 2", n, subs)
 	}
 }
