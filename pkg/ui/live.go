@@ -147,7 +147,7 @@ func (s *Server) publish(f *feed, fr frame) {
 	}
 }
 
-// poll reads the lab every Poll: the counters (one link dump per node,
+// poll reads the lab every Poll (longer on a large lab, see wait): the counters (one link dump per node,
 // cheap) always; the whole picture (the code of topo status) when an
 // interface changed state, and at least every FullEvery for what the
 // counters do not show (addresses, routes, drift, a new check). That
@@ -159,9 +159,8 @@ func (s *Server) poll(ctx context.Context, name string, f *feed) {
 	var prev map[string]Counter
 	var prevAt, fullAt time.Time
 	every := s.o.FullEvery
-	tick := time.NewTicker(s.o.Poll)
-	defer tick.Stop()
 	for {
+		start := time.Now()
 		labs, _ := s.o.Backend.Labs()
 		if lb, _ := json.Marshal(labs); string(lb) != lastLabs {
 			lastLabs = string(lb)
@@ -169,6 +168,10 @@ func (s *Server) poll(ctx context.Context, name string, f *feed) {
 		}
 		now := time.Now()
 		cur, cerr := s.o.Backend.Counters(ctx, name)
+		// The next read of the counters waits at least 5 times as long
+		// as this one took: on a lab of a thousand nodes, reads come
+		// every few seconds rather than taking a core.
+		wait := max(s.o.Poll, 5*time.Since(now))
 		states := stateKey(cur)
 		if cerr != nil || states != lastStates || now.Sub(fullAt) >= every {
 			lastStates, fullAt = states, now
@@ -198,7 +201,7 @@ func (s *Server) poll(ctx context.Context, name string, f *feed) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-time.After(wait - time.Since(start)):
 		}
 	}
 }
