@@ -6,6 +6,7 @@ package main
 // where Chromium is missing; CI installs it (.ci/run, make test-deps).
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -277,5 +278,63 @@ func TestUIReadOnly(t *testing.T) {
 	}
 	if !checkHidden {
 		t.Error("the read-only page offers actions")
+	}
+}
+
+// TestUICapture: a capture of h2 opened through topo ui streams the
+// decoded line of an echo request sent after it listens, and its
+// download is a pcapng file.
+func TestUICapture(t *testing.T) {
+	l := newLab(t, "uicap", uiLab)
+	l.Up()
+	url := startUI(t, l)
+	base, token, _ := strings.Cut(url, "/?token=")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/labs/"+l.Name+"/capture?target=h2", nil)
+	req.AddCookie(&http.Cookie{Name: "topo_token", Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	event, id := "", ""
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "event: "); ok {
+			event = v
+			continue
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		if event == "error" {
+			t.Fatalf("capture: %s", data)
+		}
+		if event == "capture" {
+			var c struct{ ID string }
+			json.Unmarshal([]byte(data), &c)
+			id = c.ID
+			l.Must("exec", "--lab", l.Name, "h1", "--", "ping", "-c1", "-W1", "10.92.1.2")
+		}
+		if event == "line" && strings.Contains(data, "echo request") {
+			break
+		}
+	}
+	if id == "" || sc.Err() != nil {
+		t.Fatalf("no echo request line in the stream (id %q): %v", id, sc.Err())
+	}
+	dl, _ := http.NewRequest("GET", base+"/api/captures/"+id, nil)
+	dl.AddCookie(&http.Cookie{Name: "topo_token", Value: token})
+	r2, err := http.DefaultClient.Do(dl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r2.Body)
+	r2.Body.Close()
+	if r2.StatusCode != 200 || len(body) < 4 || string(body[:4]) != "\x0a\x0d\x0d\x0a" {
+		t.Errorf("download: %d, %d bytes starting %q; want a pcapng file", r2.StatusCode, len(body), body[:min(len(body), 4)])
 	}
 }

@@ -28,10 +28,12 @@ type Backend interface {
 	Check(ctx context.Context, lab string) (failed, total int, err error)
 	// Ping probes from one node to another with topo's probe.
 	Ping(ctx context.Context, lab, from, to string) (*PingResult, error)
-	// Capture captures target (a node, NODE:IFACE or link:NODE:IFACE)
-	// until ctx ends: each decoded line goes to line, the frames to
-	// pcap as pcapng.
-	Capture(ctx context.Context, lab, target string, line func(string), pcap io.Writer) error
+	// Capture captures target (a node, NODE:IFACE or link:NODE:IFACE),
+	// the frames filter keeps (topo capture's words; "" for all),
+	// until ctx ends: it calls ready once listening (a frame sent after
+	// that is captured), then each decoded line goes to line, the frames
+	// to pcap as pcapng.
+	Capture(ctx context.Context, lab, target, filter string, ready func(), line func(string), pcap io.Writer) error
 }
 
 // Counter is one interface's counters, as the kernel keeps them.

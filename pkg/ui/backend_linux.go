@@ -270,7 +270,7 @@ func (Kernel) Ping(ctx context.Context, name, from, to string) (*PingResult, err
 
 // Capture implements Backend: `topo capture LAB TARGET`, the lines to
 // line and the frames as pcapng to pcap, until ctx ends.
-func (Kernel) Capture(ctx context.Context, name, target string, line func(string), pcap io.Writer) error {
+func (Kernel) Capture(ctx context.Context, name, target, filter string, ready func(), line func(string), pcap io.Writer) error {
 	l, err := lab.Applied(name)
 	if err != nil {
 		return err
@@ -279,9 +279,13 @@ func (Kernel) Capture(ctx context.Context, name, target string, line func(string
 	if err != nil {
 		return err
 	}
+	f, err := capture.ParseFilter(strings.Fields(filter), capture.LabHosts(l))
+	if err != nil {
+		return err
+	}
 	lw := &lineWriter{fn: line}
 	opts := capture.Options{
-		Lab: name, StateDir: lab.Dir(name),
+		Lab: name, StateDir: lab.Dir(name), Filter: f,
 		Open: func(nodeName string) (*node.Namespace, error) {
 			_, ns, err := lab.OpenNode(name, nodeName)
 			if errors.Is(err, lab.ErrNoState) {
@@ -295,6 +299,7 @@ func (Kernel) Capture(ctx context.Context, name, target string, line func(string
 	if err != nil {
 		return err
 	}
+	ready()
 	select {
 	case <-ctx.Done():
 	case <-sess.Done():

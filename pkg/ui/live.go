@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -276,7 +277,8 @@ func (c *captureBuf) bytes() []byte {
 	return bytes.Clone(c.buf.Bytes())
 }
 
-// capture streams the decoded lines of a capture of ?target= as
+// capture streams the decoded lines of a capture of ?target= (keeping
+// what ?filter= keeps, in topo capture's words) as
 // Server-Sent Events ("capture" gives the id for the pcapng download,
 // then "line" per frame, "error" if it cannot start) until the page
 // closes it.
@@ -310,18 +312,40 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	idb, _ := json.Marshal(map[string]string{"id": id, "target": target})
-	send("capture", idb)
 	lines := make(chan string, 256)
+	ready := make(chan struct{})
 	done := make(chan error, 1)
+	filter := r.URL.Query().Get("filter")
 	go func() {
-		done <- s.o.Backend.Capture(r.Context(), name, target, func(l string) {
+		// A panic here would end topo ui: it ends this capture instead.
+		defer func() {
+			if v := recover(); v != nil {
+				done <- fmt.Errorf("internal error in the capture: %v (please report it)", v)
+			}
+		}()
+		done <- s.o.Backend.Capture(r.Context(), name, target, filter, func() { close(ready) }, func(l string) {
 			select {
 			case lines <- l:
 			default: // a page that cannot keep up misses lines, never stalls the capture
 			}
 		}, buf)
 	}()
+	// "capture" (with the download's id) once listening: a frame sent
+	// after it is captured.
+	select {
+	case <-ready:
+		idb, _ := json.Marshal(map[string]string{"id": id, "target": target})
+		if !send("capture", idb) {
+			return
+		}
+	case err := <-done:
+		if err == nil {
+			err = errors.New("the capture ended before it started")
+		}
+		eb, _ := json.Marshal(map[string]string{"error": err.Error()})
+		send("error", eb)
+		return
+	}
 	for {
 		select {
 		case l := <-lines:

@@ -3,6 +3,7 @@ package ui
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -86,7 +87,8 @@ func (f *fake) Ping(ctx context.Context, lab, from, to string) (*PingResult, err
 	return &PingResult{From: from, To: to}, nil
 }
 
-func (f *fake) Capture(ctx context.Context, lab, target string, line func(string), pcap io.Writer) error {
+func (f *fake) Capture(ctx context.Context, lab, target, filter string, ready func(), line func(string), pcap io.Writer) error {
+	ready()
 	line("a frame")
 	<-ctx.Done()
 	return nil
@@ -285,5 +287,35 @@ func TestEventsShared(t *testing.T) {
 	s.mu.Unlock()
 	if n != 1 || subs != 2 {
 		t.Errorf("%d feeds with %d pages, want 1 with 2", n, subs)
+	}
+}
+
+// TestCaptureStream: the capture's id comes once it listens, then its
+// lines; the id downloads what was captured.
+func TestCaptureStream(t *testing.T) {
+	ts, _, s := server(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/labs/lab1/capture?target=h1", nil)
+	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.Token()})
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	var got []string
+	for len(got) < 4 && sc.Scan() {
+		if l := sc.Text(); l != "" {
+			got = append(got, l)
+		}
+	}
+	if len(got) < 4 || got[0] != "event: capture" || got[2] != "event: line" || got[3] != "data: a frame" {
+		t.Fatalf("stream: %q", got)
+	}
+	var id struct{ ID string }
+	json.Unmarshal([]byte(strings.TrimPrefix(got[1], "data: ")), &id)
+	if code, _ := do(t, ts, call{method: "GET", path: "/api/captures/" + id.ID, cookie: s.Token()}); code != 200 {
+		t.Errorf("download of capture %q: %d", id.ID, code)
 	}
 }
