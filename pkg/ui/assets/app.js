@@ -157,8 +157,7 @@ async function showNode(id) {
   h("h3", id, panel);
   if (id.endsWith("/hosts")) { h("p", "a group of hosts: topo graph --expand draws each", panel); return; }
   if (!readOnly) {
-    const b = h("button", "capture", panel, "act");
-    b.addEventListener("click", () => startCapture(id));
+    captureButton(panel, id);
     const p = h("button", "ping from here", panel, "act");
     p.addEventListener("click", () => { pingFrom = id; pingStage = 2; say("ping from " + id + ": click the node to ping"); });
   }
@@ -203,8 +202,7 @@ function showLink(id) {
       } catch (e) { say(e.message, true); }
     });
   }
-  const c = h("button", "capture", panel, "act");
-  c.addEventListener("click", () => startCapture("link:" + end));
+  captureButton(panel, "link:" + end);
   for (const e of [l.a, l.b]) {
     const ep = e.node + ":" + e.iface;
     const f = h("form", undefined, panel);
@@ -238,13 +236,22 @@ async function ping(from, to) {
   } catch (e) { say(e.message, true); }
 }
 
-function startCapture(target) {
+// captureButton adds a capture button and its filter (topo capture's
+// words: "icmp or arp", "host h2 and not tcp").
+function captureButton(panel, target) {
+  const b = h("button", "capture", panel, "act");
+  const f = h("input", undefined, panel, "cap-filter");
+  f.placeholder = "filter, e.g. icmp or arp";
+  b.addEventListener("click", () => startCapture(target, f.value.trim()));
+}
+
+function startCapture(target, filter) {
   if (captureSource) captureSource.close();
   $("capture").hidden = false;
-  $("capture-title").textContent = "capture " + target;
+  $("capture-title").textContent = "capture " + target + (filter ? " " + filter : "");
   const lines = $("capture-lines");
   lines.textContent = "";
-  captureSource = new EventSource(labPath("/capture?target=" + encodeURIComponent(target)));
+  captureSource = new EventSource(labPath("/capture?target=" + encodeURIComponent(target) + "&filter=" + encodeURIComponent(filter || "")));
   captureSource.addEventListener("capture", (ev) => {
     $("capture-download").href = "/api/captures/" + JSON.parse(ev.data).id;
   });
