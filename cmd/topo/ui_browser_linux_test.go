@@ -142,6 +142,11 @@ func TestUIBrowser(t *testing.T) {
 		}
 	}
 
+	// The kernel's counters are drawn under the labels.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`Array.from(document.querySelectorAll("#graph text.traffic")).some(e => / pps .*bit\/s/.test(e.textContent))`)); err != nil {
+		t.Errorf("no traffic rates on the page: %v", err)
+	}
+
 	// Take r1:eth1 -- h3:eth0 down from the page: the kernel's link goes
 	// down, and the page draws it dashed.
 	link := "r1:eth1~h3:eth0"
@@ -336,5 +341,36 @@ func TestUICapture(t *testing.T) {
 	r2.Body.Close()
 	if r2.StatusCode != 200 || len(body) < 4 || string(body[:4]) != "\x0a\x0d\x0d\x0a" {
 		t.Errorf("download: %d, %d bytes starting %q; want a pcapng file", r2.StatusCode, len(body), body[:min(len(body), 4)])
+	}
+}
+
+// TestUIImpair: an impairment changed through topo ui is in the kernel
+// (topo status reads it back), and a bad one gets 400 with the reason.
+func TestUIImpair(t *testing.T) {
+	l := newLab(t, "uiimp", uiLab)
+	l.Up()
+	url := startUI(t, l)
+	base, token, _ := strings.Cut(url, "/?token=")
+	post := func(body string) (int, string) {
+		req, _ := http.NewRequest("POST", base+"/api/labs/"+l.Name+"/impair", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		req.AddCookie(&http.Cookie{Name: "topo_token", Value: token})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(`{"endpoint":"r1:eth1","rate":"fast"}`); code != 400 || !strings.Contains(body, "rate") {
+		t.Errorf("a bad rate: %d %s; want 400 naming the rate", code, body)
+	}
+	if code, body := post(`{"endpoint":"r1:eth1","rate":"2mbit"}`); code != 200 {
+		t.Fatalf("impair r1:eth1 2mbit: %d %s", code, body)
+	}
+	if st := l.Must("status", l.Name).Stdout; !strings.Contains(st, "rate 2mbit") {
+		t.Errorf("status after the page's impairment:\n%s", st)
 	}
 }
