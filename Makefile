@@ -23,6 +23,8 @@ demo: build
 # Debian's packages when missing. tshark and tcpdump read back the files
 # of topo capture; tshark's package asks whether non-root users may
 # capture: no (answered before, so nothing waits for a terminal).
+# Graphviz's dot parses back what `topo graph --format dot` writes;
+# Chromium (headless) is the browser the tests of `topo ui` drive.
 test-deps:
 	@missing=""; \
 	command -v ping >/dev/null || missing="$$missing iputils-ping"; \
@@ -31,6 +33,8 @@ test-deps:
 	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	command -v nft >/dev/null || missing="$$missing nftables"; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

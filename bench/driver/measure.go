@@ -200,6 +200,7 @@ type scaleCase struct {
 	floorErr                  bool
 	upErr, downErr            bool
 	labFree, kernelBack       bool
+	ui                        *uiCase
 }
 
 func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
@@ -273,6 +274,12 @@ func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
 			c.checkRSS = max(c.checkRSS, res.maxRSS)
 		}
 		b.say("  %s: check %s s (%s)", c.gen, c.check, strings.Join(c.checkOK, ", "))
+		c.ui = b.uiCost(lab)
+		if c.ui.err != nil {
+			b.fail("%s topo ui: %v", c.gen, c.ui.err)
+		}
+		b.say("  %s: topo ui: %.1f%% of a core with no page, %.1f%% with one page open (%d events in %s)",
+			c.gen, c.ui.idle, c.ui.page, c.ui.events, uiWindow)
 	}
 	inodes := labInodes(lab)
 	down := b.down(lab)

@@ -237,6 +237,12 @@ func (r *report) markdown() string {
 			return fmt.Sprintf("%ss (%s), answered %s", fmtSec(c.check.med()), mib(c.checkRSS), strings.Join(c.checkOK, ", "))
 		})
 		row("pairs checked", func(c *scaleCase) string { return c.checkPairs })
+		row("`topo ui`: share of one core with no page / one page open (events it got)", func(c *scaleCase) string {
+			if c.ui == nil || c.ui.err != nil {
+				return "failed"
+			}
+			return fmt.Sprintf("%.1f%% / %.1f%% (%d in %s)", c.ui.idle, c.ui.page, c.ui.events, uiWindow)
+		})
 		row("`topo down` (peak RSS)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.down), mib(c.downRSS)) })
 		row("floor, one run: build / teardown (topo up / floor build)", func(c *scaleCase) string {
 			if c.floorErr {

@@ -107,6 +107,7 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 				failed++
 			}
 		}
+		saveCheck(l.Name, lab.ExpectationsCheck(res))
 		if o.json {
 			writeJSON(out, res)
 		} else {
@@ -147,6 +148,7 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 			failed++
 		}
 	}
+	saveCheck(l.Name, lab.PairsCheck(res))
 	if o.json {
 		writeJSON(out, res)
 	} else {
@@ -175,4 +177,12 @@ func writeJSON(out io.Writer, v any) {
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// saveCheck stores a check's outcome for topo graph and topo ui; a
+// failure to store it only warns: the check itself has run.
+func saveCheck(name string, c *lab.LastCheck) {
+	if err := lab.SaveLastCheck(name, c); err != nil {
+		fmt.Fprintln(os.Stderr, "topo: warning:", err)
+	}
 }

@@ -51,7 +51,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		upCmd(), downCmd(), execCmd(), statusCmd(), planCmd(), validateCmd(),
 		genCmd(), linkCmd(), pingCmd(), arpCmd(), checkCmd(),
-		impairCmd(), resetCmd(), captureCmd(),
+		impairCmd(), resetCmd(), captureCmd(), graphCmd(), uiCmd(),
 	)
 	return root
 }

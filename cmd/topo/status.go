@@ -93,10 +93,10 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 		return
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  NODE\tIFACE\tSTATE\tADDRESSES\tMAC\tMTU\tPEER\tIMPAIR")
+	fmt.Fprintln(tw, "  NODE\tIFACE\tSTATE\tPORT\tADDRESSES\tMAC\tMTU\tPEER\tIMPAIR")
 	for _, n := range s.Nodes {
 		if !n.Present {
-			fmt.Fprintf(tw, "  %s\t-\tmissing\t\t\t\t\n", n.Name)
+			fmt.Fprintf(tw, "  %s\t-\tmissing\t\t\t\t\t\n", n.Name)
 			continue
 		}
 		name := n.Name
@@ -104,14 +104,18 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 			name += " (switch)"
 		}
 		if len(n.Ifaces) == 0 {
-			fmt.Fprintf(tw, "  %s\t-\t\t\t\t\t\n", name)
+			fmt.Fprintf(tw, "  %s\t-\t\t\t\t\t\t\n", name)
 		}
 		for _, i := range n.Ifaces {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", name, i.Name, i.State, strings.Join(i.Addresses, ","), i.MAC, i.MTU, i.Peer, i.Impair)
+			port := i.Port
+			if port == "" {
+				port = "-"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", name, i.Name, i.State, port, strings.Join(i.Addresses, ","), i.MAC, i.MTU, i.Peer, i.Impair)
 			name = ""
 		}
 		for _, r := range n.Routes {
-			fmt.Fprintf(tw, "  \troute\t%s\t\t\t\t\n", r)
+			fmt.Fprintf(tw, "  \troute\t%s\t\t\t\t\t\n", r)
 		}
 	}
 	tw.Flush()

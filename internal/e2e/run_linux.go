@@ -100,6 +100,23 @@ func (p *Proc) WaitOutput(t testing.TB, want string) {
 	}
 }
 
+// FirstLine waits (up to a bound) until the command has written a
+// whole line to its standard output, and returns it; it fails t if the
+// command never does.
+func (p *Proc) FirstLine(t testing.TB) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if out := p.out.String(); strings.Contains(out, "\n") {
+			return strings.SplitN(out, "\n", 2)[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("topo %v printed no line; stderr:\n%s", p.Args, p.err.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // SyncBuffer is a bytes.Buffer safe to read while a process writes it;
 // the zero value is ready to use.
 type SyncBuffer struct {

@@ -49,8 +49,14 @@ func ParseFilter(words []string, hosts HostFunc) (*Filter, error) {
 	return f, nil
 }
 
-// String is the filter's text.
-func (f *Filter) String() string { return f.text }
+// String is the filter's text; "" for nil (no filter: Options.Filter
+// may be nil).
+func (f *Filter) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.text
+}
 
 // Matcher returns a function that reports whether a frame passes the
 // filter. Each goroutine needs its own: it decodes into private state.

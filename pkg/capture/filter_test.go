@@ -181,3 +181,12 @@ func FuzzFilter(f *testing.F) {
 		fl.Matcher()(echoFrame(t, layers.ICMPv4TypeEchoRequest, ip1, ip2, 1, 1))
 	})
 }
+
+// TestNilFilter: no filter (Options.Filter nil) keeps every frame and
+// has no text, rather than crashing the capture that asks.
+func TestNilFilter(t *testing.T) {
+	var f *Filter
+	if f.String() != "" || !f.Matcher()([]byte{1, 2, 3}) {
+		t.Error("a nil filter must have no text and keep every frame")
+	}
+}

@@ -28,6 +28,7 @@ const (
 	gateFile    = "gate"       // see gate_linux.go
 	utsDirName  = "uts"        // the nodes' hostnames, see uts_linux.go
 	execDirName = "exec"       // the output of exec commands
+	checkFile   = "check.json" // the last check's outcome, see lastcheck_linux.go
 )
 
 func statePath(lab string) string { return filepath.Join(Dir(lab), stateFile) }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
@@ -55,6 +56,12 @@ type IfaceStatus struct {
 	// traffic leaving it, read back from the kernel ("rate 10mbit");
 	// empty for none.
 	Impair string `json:"impair,omitempty"`
+	// Port is the spanning-tree state of a switch's port ("forwarding",
+	// "blocking", "listening", "learning", "disabled"); empty for other
+	// interfaces.
+	Port string `json:"port,omitempty"`
+	// impair is Impair as read, for pictures.
+	impair *topology.Impairment
 }
 
 // Status reads a lab that has state. It takes no lock: it only reads.
@@ -86,6 +93,9 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 		if o := obs.Nodes[n.Name]; o != nil {
 			ns.Present = true
 			ns.Ifaces = ifaceStatus(o, peers[n.Name])
+			if n.Kind == topology.KindSwitch {
+				portStates(hs, n.Name, ns.Ifaces)
+			}
 			for _, r := range o.Routes {
 				ns.Routes = append(ns.Routes, r.String())
 			}
@@ -144,7 +154,7 @@ func ifaceStatus(o *topology.ObservedNode, peers map[string]string) []*IfaceStat
 	for _, i := range o.Ifaces {
 		s := &IfaceStatus{Name: i.Name, Peer: peers[i.Name], MAC: i.MAC.String(), MTU: i.MTU, State: ifaceState(i)}
 		if !i.Impair.IsZero() {
-			s.Impair = i.Impair.String()
+			s.Impair, s.impair = i.Impair.String(), i.Impair
 		}
 		addrs := append([]netip.Prefix(nil), i.Addresses...)
 		for _, a := range addrs {
@@ -154,4 +164,21 @@ func ifaceStatus(o *topology.ObservedNode, peers map[string]string) []*IfaceStat
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out
+}
+
+// portStates fills in the spanning-tree state of a switch's ports, as
+// the kernel's bridge holds it. A switch that cannot be read keeps
+// empty states: status still shows the rest.
+func portStates(hs *handles, sw string, ifaces []*IfaceStatus) {
+	ns, err := hs.get(sw)
+	if err != nil {
+		return
+	}
+	states, err := node.PortStates(ns)
+	if err != nil {
+		return
+	}
+	for _, i := range ifaces {
+		i.Port = states[i.Name]
+	}
 }
