@@ -72,6 +72,7 @@ type report struct {
 	runs, loopRuns   int
 	builds           []*buildCase
 	reach            *reachCase
+	probes           []*probeCase
 	scale            []*scaleCase
 	capture          *captureCase
 	cmds             []string
@@ -125,6 +126,9 @@ func (r *report) computeTargets() {
 				fmt.Sprintf("%.0f× (topo check %ss, pingall %ss)", ratio(mp, t), fmtSec(t), fmtSec(mp)), t > 0 && mp > 0 && mp/t >= 100},
 			target{fmt.Sprintf("%d-host all pairs ≥50× faster than an `ip netns exec … ping` loop", c.hosts),
 				fmt.Sprintf("%.0f× (topo check %ss, loop %ss)", ratio(loop, t), fmtSec(t), fmtSec(loop)), t > 0 && loop > 0 && loop/t >= 50})
+	}
+	for _, c := range r.probes {
+		r.targets = append(r.targets, c.targets()...)
 	}
 	for _, c := range r.scale {
 		if c.hosts >= 4000 {
@@ -180,21 +184,23 @@ func (r *report) markdown() string {
 		p("| %s | %s | %s |", t.what, t.measured, yes(t.met))
 	}
 	p("")
-	p("## Build and teardown")
-	p("")
-	p("topo: `topo up FILE` then `topo down LAB` (two processes, wall time). Floor: `bench/floor`, one process that builds the same lab with the fewest netlink requests and deletes its namespaces. Mininet: `mn --switch lxbr --controller none --topo SHAPE --test none` (builds, then tears down).")
-	p("")
-	p("| topology | hosts / switches | topo up | topo down | topo total | floor build | floor teardown | floor total | Mininet | Mininet / topo | topo / floor |")
-	p("|---|---|---|---|---|---|---|---|---|---|---|")
-	for _, c := range r.builds {
-		fb, ft, fw, tf := "–", "–", "–", "–"
-		if c.withFloor {
-			fb, ft, fw = fmtSec(c.floorBuild.med()), fmtSec(c.floorT.med()), fmtSec(c.floorWall.med())
-			tf = fmt.Sprintf("%.2f×", ratio(c.topoTotal.med(), c.floorWall.med()))
+	if len(r.builds) > 0 {
+		p("## Build and teardown")
+		p("")
+		p("topo: `topo up FILE` then `topo down LAB` (two processes, wall time). Floor: `bench/floor`, one process that builds the same lab with the fewest netlink requests and deletes its namespaces. Mininet: `mn --switch lxbr --controller none --topo SHAPE --test none` (builds, then tears down).")
+		p("")
+		p("| topology | hosts / switches | topo up | topo down | topo total | floor build | floor teardown | floor total | Mininet | Mininet / topo | topo / floor |")
+		p("|---|---|---|---|---|---|---|---|---|---|---|")
+		for _, c := range r.builds {
+			fb, ft, fw, tf := "–", "–", "–", "–"
+			if c.withFloor {
+				fb, ft, fw = fmtSec(c.floorBuild.med()), fmtSec(c.floorT.med()), fmtSec(c.floorWall.med())
+				tf = fmt.Sprintf("%.2f×", ratio(c.topoTotal.med(), c.floorWall.med()))
+			}
+			p("| %s | %d / %d | %s | %s | %s | %s | %s | %s | %s | %.0f× | %s |", c.shape, c.hosts, c.switches,
+				fmtSec(c.topoUp.med()), fmtSec(c.topoDown.med()), fmtSec(c.topoTotal.med()), fb, ft, fw,
+				fmtSec(c.mn.med()), ratio(c.mn.med(), c.topoTotal.med()), tf)
 		}
-		p("| %s | %d / %d | %s | %s | %s | %s | %s | %s | %s | %.0f× | %s |", c.shape, c.hosts, c.switches,
-			fmtSec(c.topoUp.med()), fmtSec(c.topoDown.med()), fmtSec(c.topoTotal.med()), fb, ft, fw,
-			fmtSec(c.mn.med()), ratio(c.mn.med(), c.topoTotal.med()), tf)
 	}
 	if len(r.builds) > 0 {
 		p("")
@@ -214,6 +220,7 @@ func (r *report) markdown() string {
 		p("")
 		p("Peak memory of `topo check`: %s.", mib(c.checkRSS))
 	}
+	r.probeMarkdown(p)
 	if len(r.scale) > 0 {
 		p("")
 		p("## topo at scale")
@@ -274,6 +281,9 @@ func (r *report) markdown() string {
 	}
 	if c := r.reach; c != nil {
 		p("- %s: topo check %s; ping loop %s; Mininet none %s; Mininet pingall %s", c.shape, c.topoCheck, c.pingLoop, c.mnNone, c.mnPing)
+	}
+	for _, c := range r.probes {
+		p("- %s: topo check %s; floor %s (probing %s); ping loop %s", c.name, c.check, c.floorWall, c.floorPing, c.loop)
 	}
 	for _, c := range r.scale {
 		p("- %s: no-op up %s; exec true %s; check %s", c.gen, c.noop, c.execTrue, c.check)

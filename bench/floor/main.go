@@ -16,6 +16,10 @@
 // namespaces is refused, and whatever was made is removed on any
 // failure or signal. `floor -clean PREFIX` removes leftovers of that
 // prefix only.
+//
+// `floor -ping NSPREFIX LAB.yaml` builds nothing: it probes all pairs
+// of the running lab whose namespaces are NSPREFIX+node from raw ICMP
+// sockets, the floor of `topo check` (see ping.go).
 package main
 
 import (
