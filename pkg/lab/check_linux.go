@@ -73,8 +73,12 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	// A host that is missing fails its own pairs; one that is not the
 	// lab's own is never entered.
 	err = parallel(ctx, len(hosts), func(i int) error {
-		if _, err := hs.get(hosts[i]); errors.Is(err, ErrNotOwned) {
+		_, release, err := hs.use(hosts[i])
+		if errors.Is(err, ErrNotOwned) {
 			return err
+		}
+		if err == nil {
+			release()
 		}
 		return nil
 	})
@@ -89,10 +93,8 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	if len(macs) > 0 {
 		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
 	}
-	// One Prober per host for all the waves, on the handle and the
-	// reading above.
-	open, closeAll := probe.SharedOpener(func(from string) (probe.Source, error) {
-		ns, err := hs.get(from)
+	openProber := func(from string) (probe.Source, error) {
+		ns, release, err := hs.use(from)
 		if err != nil {
 			return nil, fmt.Errorf("probe from %s: %w", from, err)
 		}
@@ -100,18 +102,18 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		if ifs := ifaces[from]; ifs != nil {
 			p.UseInterfaces(ifs)
 		}
-		return p, nil
-	})
-	defer closeAll()
+		return heldSource{p, release}, nil
+	}
 	family := pairsFamily(pairs)
 	flush := func() {
 		// Flush errors only cost room in the table; the probes
 		// themselves report what they see.
 		_ = parallel(ctx, len(hosts), func(i int) error {
-			ns, err := hs.get(hosts[i])
+			ns, release, err := hs.use(hosts[i])
 			if err != nil {
 				return err
 			}
+			defer release()
 			return node.FlushNeighbours(ns, family)
 		})
 	}
@@ -128,10 +130,20 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		room = neighbourRoom(pairs) * 3 / 4
 	}
 	waves := splitWaves(l, sorted, room)
-	done := make([]probe.Result, 0, len(pairs))
 	// Every source of a wave at once (a wave waits for its slowest
-	// source), within reason.
-	copts := probe.CheckOptions{Sources: min(len(hosts), 1024)}
+	// source), as many as the open-file limit allows: a source holds
+	// its namespace's handle and sockets (proberFiles).
+	copts := probe.CheckOptions{Sources: max(4, min(len(hosts), 1024, openFileLimit()/2/proberFiles))}
+	// With several waves, one Prober per host for all of them, on the
+	// handle and the reading above, when they fit in that limit; else
+	// each wave opens its own and closes it when done.
+	open := probe.Opener(openProber)
+	if len(waves) > 1 && len(hosts) <= copts.Sources {
+		var closeAll func() error
+		open, closeAll = probe.SharedOpener(openProber)
+		defer closeAll()
+	}
+	done := make([]probe.Result, 0, len(pairs))
 	for i, w := range waves {
 		if i > 0 {
 			flush()
@@ -146,6 +158,23 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	return results, nil
 }
 
+// proberFiles is about how many descriptors one source of a check
+// holds: its namespace's handle (fdsPerHandle), the raw ICMP socket and
+// the packet sockets of topo's own ARP when a failure is explained.
+const proberFiles = 8
+
+// heldSource is a Prober that holds its namespace's handle until it is
+// closed.
+type heldSource struct {
+	*probe.Prober
+	release func()
+}
+
+func (s heldSource) Close() error {
+	defer s.release()
+	return s.Prober.Close()
+}
+
 // hostInterfaces reads each host's links and addresses once: check
 // takes from them which hardware address each address of the lab's
 // hosts lives at (so probes ask each next hop directly instead of
@@ -157,10 +186,11 @@ func hostInterfaces(ctx context.Context, hs *handles, hosts []string) (map[strin
 	ifaces := map[string]*probe.Interfaces{}
 	macs := map[netip.Addr]net.HardwareAddr{}
 	_ = parallel(ctx, len(hosts), func(i int) error {
-		ns, err := hs.get(hosts[i])
+		ns, release, err := hs.use(hosts[i])
 		if err != nil {
 			return err
 		}
+		defer release()
 		ifs, err := probe.ReadInterfaces(ns)
 		if err != nil {
 			return err
