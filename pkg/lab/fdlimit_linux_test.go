@@ -17,14 +17,14 @@ import (
 // fdLimit, the process's open-file limit meanwhile, is below the node
 // count: topo must not hold descriptors per node for a whole run.
 const (
-	fdLabHosts = 300
-	fdLimit    = 200
+	fdLabHosts = 400
+	fdLimit    = minOpenFiles
 )
 
 // TestOpenFilesBounded brings up, checks, re-applies and takes down a
-// lab of 301 nodes with the open-file limit at 200: each node's
-// namespace handle holds three descriptors, so a run that kept them
-// all open would fail with "too many open files".
+// lab of 401 nodes with the open-file limit at 256 (the least up
+// accepts): each node's namespace handle holds three descriptors, so a
+// run that kept them all open would fail with "too many open files".
 func TestOpenFilesBounded(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipped: up and down build network namespaces and need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
