@@ -29,6 +29,7 @@ func main() {
 	quick := flag.Bool("quick", false, "one run, small scale labs (for trying the harness; results not written)")
 	strict := flag.Bool("strict", false, "exit 1 when a target is missed")
 	captureOnly := flag.Bool("capture-only", false, "only compare topo capture with tcpdump")
+	huge := flag.Bool("huge", false, "also topo gen tree 3 22 (10,648 hosts) at scale, with 1,000 pairs checked (several minutes; needs an idle machine)")
 	probeOnly := flag.Bool("probe-only", false, "only compare topo check with the ICMP floor")
 	captureSecs := flag.Int("capture-seconds", 10, "seconds of iperf3 per capture run")
 	flag.Parse()
@@ -49,7 +50,7 @@ func main() {
 	if *quick {
 		b.runs, b.loopRuns = 1, 1
 	}
-	b.captureOnly, b.captureSecs, b.probeOnly = *captureOnly, *captureSecs, *probeOnly
+	b.captureOnly, b.captureSecs, b.probeOnly, b.huge = *captureOnly, *captureSecs, *probeOnly, *huge
 	code := b.main(*quick, *out, *strict, w)
 	os.Exit(code)
 }
@@ -99,6 +100,13 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 		args    []string
 		samples int
 	}{{"tree", []string{"3", "10"}, 500}, {"tree", []string{"2", "64"}, 500}}
+	if b.huge {
+		big = append(big, struct {
+			kind    string
+			args    []string
+			samples int
+		}{"tree", []string{"3", "22"}, 1000})
+	}
 	if quick {
 		tree, linear, reach = []string{"2", "4"}, []string{"10"}, []string{"2", "3"}
 		big[0].args, big[1].args = []string{"2", "10"}, []string{"2", "20"}
@@ -112,7 +120,7 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 	if !b.captureOnly && !b.probeOnly {
 		b.say("== build and teardown: topo, the kernel floor, Mininet")
 		rep.builds = append(rep.builds, b.buildAndTeardown("tree", tree, true))
-		rep.builds = append(rep.builds, b.buildAndTeardown("linear", linear, false))
+		rep.builds = append(rep.builds, b.buildAndTeardown("linear", linear, true))
 		b.say("== all-pairs reachability")
 		rep.reach = b.reachability("tree", reach)
 		b.say("== all pairs against the ICMP floor")

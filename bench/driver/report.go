@@ -139,6 +139,22 @@ func (r *report) computeTargets() {
 		}
 	}
 	for _, c := range r.scale {
+		if c.hosts < 10000 {
+			continue
+		}
+		n, e, f := c.noop.med(), c.execTrue.med(), c.execFloor.med()
+		ok, total := answered(c.checkOK)
+		r.targets = append(r.targets,
+			target{fmt.Sprintf("%d hosts: up within 1.2× the floor", c.hosts),
+				fmt.Sprintf("%.2f× (up %ss, floor %ss)", ratio(c.up, c.floorBuild), fmtSec(c.up), fmtSec(c.floorBuild)), !c.upErr && !c.floorErr && c.floorBuild > 0 && c.up <= 1.2*c.floorBuild},
+			target{fmt.Sprintf("%d hosts: no-op up < 2 s", c.hosts), fmt.Sprintf("%ss", fmtSec(n)), len(c.noop) > 0 && n < 2},
+			target{fmt.Sprintf("%d hosts: down < 5 s, nothing left", c.hosts),
+				fmt.Sprintf("%ss; %d namespaces, %d mounts, %d processes left; kernel count back: %v", fmtSec(c.down), c.nsLeft, c.mounts, c.procs, c.kernelBack), !c.downErr && c.down < 5 && c.labFree && c.kernelBack},
+			target{fmt.Sprintf("%d hosts: every checked pair answered", c.hosts), fmt.Sprintf("%d/%d", ok, total), total > 0 && ok == total},
+			target{fmt.Sprintf("%d hosts: exec within 2× `ip netns exec`", c.hosts),
+				fmt.Sprintf("%.1f× (topo exec %ss, ip netns exec %ss)", ratio(e, f), fmtSec(e), fmtSec(f)), e > 0 && f > 0 && e <= 2*f})
+	}
+	for _, c := range r.scale {
 		if c.hosts >= 1000 && c.hosts < 4000 {
 			n := c.noop.med()
 			r.targets = append(r.targets, target{
@@ -212,6 +228,8 @@ func (r *report) markdown() string {
 		p("")
 		p("## All-pairs reachability, %s (%d hosts, %d ordered pairs)", c.shape, c.hosts, c.pairs)
 		p("")
+		p("The floor of these pairs (raw ICMP sockets, no topo package) is in the next section, on the same shape.")
+		p("")
 		p("| method | time | pairs answered | ratio to topo check |")
 		p("|---|---|---|---|")
 		p("| `topo check LAB` (lab up) | %ss | %s | 1× |", fmtSec(t), strings.Join(c.checkOK, ", "))
@@ -235,16 +253,28 @@ func (r *report) markdown() string {
 		row("", func(c *scaleCase) string { return fmt.Sprintf("`topo gen %s`", c.gen) })
 		p("|%s", strings.Repeat("---|", len(r.scale)+1))
 		row("hosts / switches", func(c *scaleCase) string { return fmt.Sprintf("%d / %d", c.hosts, c.switches) })
-		row("`topo up` (peak RSS)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.up), mib(c.upRSS)) })
+		row("`topo up` (peak RSS; floor: `bench/floor` build, below)", func(c *scaleCase) string {
+			if c.floorErr || c.floorBuild == 0 {
+				return fmt.Sprintf("%ss (%s)", fmtSec(c.up), mib(c.upRSS))
+			}
+			return fmt.Sprintf("%ss (%s); %.2f× the floor", fmtSec(c.up), mib(c.upRSS), ratio(c.up, c.floorBuild))
+		})
 		row("topo's own summary of that up", func(c *scaleCase) string { return c.upSummary })
 		row("namespaces in `ip netns list` once up", func(c *scaleCase) string { return fmt.Sprint(c.nsAfterUp) })
-		row("no-op `topo up` (peak RSS)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.noop.med()), mib(c.noopRSS)) })
-		row("`topo exec --lab LAB hN -- true`", func(c *scaleCase) string { return fmt.Sprintf("%ss (on %s)", fmtSec(c.execTrue.med()), c.execNode) })
-		row("`topo check FILE` (peak RSS)", func(c *scaleCase) string {
+		row("no-op `topo up` (peak RSS; no floor: the kernel has nothing to do, topo reads the lab back)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.noop.med()), mib(c.noopRSS)) })
+		row("`topo exec --lab LAB hN -- true` (floor: `ip netns exec LAB-hN true`, taking turns)", func(c *scaleCase) string {
+			return fmt.Sprintf("%ss (on %s); floor %ss (%.1f×)", fmtSec(c.execTrue.med()), c.execNode, fmtSec(c.execFloor.med()), ratio(c.execTrue.med(), c.execFloor.med()))
+		})
+		row("`topo check FILE` (peak RSS; floor on all pairs of smaller labs: see the ICMP floor above)", func(c *scaleCase) string {
 			return fmt.Sprintf("%ss (%s), answered %s", fmtSec(c.check.med()), mib(c.checkRSS), strings.Join(c.checkOK, ", "))
 		})
 		row("pairs checked", func(c *scaleCase) string { return c.checkPairs })
-		row("`topo down` (peak RSS)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.down), mib(c.downRSS)) })
+		row("`topo down` (peak RSS; floor: `bench/floor` teardown, below)", func(c *scaleCase) string {
+			if c.floorErr || c.floorTeardown == 0 {
+				return fmt.Sprintf("%ss (%s)", fmtSec(c.down), mib(c.downRSS))
+			}
+			return fmt.Sprintf("%ss (%s); %.1f× the floor", fmtSec(c.down), mib(c.downRSS), ratio(c.down, c.floorTeardown))
+		})
 		row("floor, one run: build / teardown (topo up / floor build)", func(c *scaleCase) string {
 			if c.floorErr {
 				return "failed"
@@ -286,7 +316,7 @@ func (r *report) markdown() string {
 		p("- %s: topo check %s; floor %s (probing %s); ping loop %s", c.name, c.check, c.floorWall, c.floorPing, c.loop)
 	}
 	for _, c := range r.scale {
-		p("- %s: no-op up %s; exec true %s; check %s", c.gen, c.noop, c.execTrue, c.check)
+		p("- %s: no-op up %s; exec true %s (ip netns exec %s); check %s", c.gen, c.noop, c.execTrue, c.execFloor, c.check)
 	}
 	p("")
 	p("## Exact commands")
@@ -326,4 +356,15 @@ func (r *report) markdown() string {
 		}
 	}
 	return s.String()
+}
+
+// answered sums "ok/total" strings.
+func answered(runs []string) (ok, total int) {
+	for _, s := range runs {
+		var a, b int
+		if _, err := fmt.Sscanf(s, "%d/%d", &a, &b); err == nil {
+			ok, total = ok+a, total+b
+		}
+	}
+	return ok, total
 }
