@@ -59,9 +59,12 @@ func AllPairs(l *topology.Lab) []probe.Pair {
 // when full (1024 by default), which would turn into false "arp"
 // failures; so when the pairs would need more entries than it has room
 // for, they are probed in waves, and the lab's hosts' learned neighbour
-// entries are flushed between waves. The lab must be up; a host whose
-// namespace is not the one topo made (see ownership.verify) fails the
-// whole check before anything is sent. Needs root; any goroutine.
+// entries are flushed between waves. Only the hosts the pairs involve
+// are read and flushed (see involved), so checking a sample of a big
+// lab costs what the sample does. The lab must be up; a host of the
+// pairs whose namespace is not the one topo made (see
+// ownership.verify) fails the whole check before anything is sent.
+// Needs root; any goroutine.
 func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) ([]probe.Result, error) {
 	_, own, err := loadOwnership(l.Name)
 	if err != nil {
@@ -69,7 +72,7 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	}
 	hs := newHandles(own)
 	defer hs.close()
-	hosts := Hosts(l)
+	hosts := involved(l, pairs)
 	// A host that is missing fails its own pairs; one that is not the
 	// lab's own is never entered.
 	err = parallel(ctx, len(hosts), func(i int) error {
@@ -156,6 +159,30 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	}
 	explainWith(ctx, l, hs, results)
 	return results, nil
+}
+
+// involved lists, in file order, the hosts that probing pairs touches:
+// their sources, the nodes owning their targets (by ToNode, or by
+// address), and every router (a host that forwards), which learns
+// neighbour entries for routed pairs. Pure.
+func involved(l *topology.Lab, pairs []probe.Pair) []string {
+	byAddr := NodeOfAddress(l)
+	in := map[string]bool{}
+	for _, p := range pairs {
+		in[p.From] = true
+		if p.ToNode != "" {
+			in[p.ToNode] = true
+		} else if n := byAddr(p.To); n != "" {
+			in[n] = true
+		}
+	}
+	var out []string
+	for _, n := range l.Nodes {
+		if n.Kind == topology.KindHost && (in[n.Name] || n.Forward) {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }
 
 // proberFiles is about how many descriptors one source of a check
