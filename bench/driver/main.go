@@ -29,6 +29,8 @@ func main() {
 	quick := flag.Bool("quick", false, "one run, small scale labs (for trying the harness; results not written)")
 	strict := flag.Bool("strict", false, "exit 1 when a target is missed")
 	captureOnly := flag.Bool("capture-only", false, "only compare topo capture with tcpdump")
+	huge := flag.Bool("huge", false, "also topo gen tree 3 22 (10,648 hosts) at scale, with 1,000 pairs checked (several minutes; needs an idle machine)")
+	probeOnly := flag.Bool("probe-only", false, "only compare topo check with the ICMP floor")
 	captureSecs := flag.Int("capture-seconds", 10, "seconds of iperf3 per capture run")
 	flag.Parse()
 
@@ -48,7 +50,7 @@ func main() {
 	if *quick {
 		b.runs, b.loopRuns = 1, 1
 	}
-	b.captureOnly, b.captureSecs = *captureOnly, *captureSecs
+	b.captureOnly, b.captureSecs, b.probeOnly, b.huge = *captureOnly, *captureSecs, *probeOnly, *huge
 	code := b.main(*quick, *out, *strict, w)
 	os.Exit(code)
 }
@@ -98,29 +100,44 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 		args    []string
 		samples int
 	}{{"tree", []string{"3", "10"}, 500}, {"tree", []string{"2", "64"}, 500}}
+	if b.huge {
+		big = append(big, struct {
+			kind    string
+			args    []string
+			samples int
+		}{"tree", []string{"3", "22"}, 1000})
+	}
 	if quick {
 		tree, linear, reach = []string{"2", "4"}, []string{"10"}, []string{"2", "3"}
 		big[0].args, big[1].args = []string{"2", "10"}, []string{"2", "20"}
 		big[0].samples, big[1].samples = 50, 50
 	}
 
-	if !b.captureOnly {
+	if b.probeOnly {
+		b.say("== all pairs against the ICMP floor")
+		rep.probes = b.probeLabs(quick)
+	}
+	if !b.captureOnly && !b.probeOnly {
 		b.say("== build and teardown: topo, the kernel floor, Mininet")
 		rep.builds = append(rep.builds, b.buildAndTeardown("tree", tree, true))
-		rep.builds = append(rep.builds, b.buildAndTeardown("linear", linear, false))
+		rep.builds = append(rep.builds, b.buildAndTeardown("linear", linear, true))
 		b.say("== all-pairs reachability")
 		rep.reach = b.reachability("tree", reach)
+		b.say("== all pairs against the ICMP floor")
+		rep.probes = b.probeLabs(quick)
 		b.say("== topo at scale")
 		for _, s := range big {
 			rep.scale = append(rep.scale, b.scale(s.kind, s.args, s.samples))
 		}
 	}
-	b.say("== topo capture against tcpdump")
-	secs := b.captureSecs
-	if quick {
-		secs = 3
+	if !b.probeOnly {
+		b.say("== topo capture against tcpdump")
+		secs := b.captureSecs
+		if quick {
+			secs = 3
+		}
+		rep.capture = b.captureBench(secs)
 	}
-	rep.capture = b.captureBench(secs)
 
 	cleanup()
 	after, err := rootLinks()
@@ -135,8 +152,11 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 	text := rep.markdown()
 	fmt.Fprintln(w)
 	fmt.Fprint(w, text)
-	if b.captureOnly {
+	switch {
+	case b.captureOnly:
 		out = filepath.Join(b.work, "capture-results.md") // a part: bench/results.md stays whole
+	case b.probeOnly:
+		out = filepath.Join(b.work, "probe-results.md")
 	}
 	if !quick {
 		if err := os.WriteFile(out, []byte(text), 0o644); err != nil {

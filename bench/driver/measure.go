@@ -186,6 +186,7 @@ type scaleCase struct {
 	noop                      series
 	noopRSS                   int64
 	execTrue                  series
+	execFloor                 series // ip netns exec NS true, the same node
 	execNode                  string
 	check                     series
 	checkPairs                string
@@ -255,8 +256,15 @@ func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
 				continue
 			}
 			c.execTrue = append(c.execTrue, res.wall.Seconds())
+			ns := lab + "-" + c.execNode
+			fl := b.r.run("ip netns exec "+ns+" true", nil, "ip", "netns", "exec", ns, "true")
+			if fl.err != nil {
+				b.fail("%s ip netns exec run %d: %v", c.gen, i+1, fl.err)
+				continue
+			}
+			c.execFloor = append(c.execFloor, fl.wall.Seconds())
 		}
-		b.say("  %s: exec true %s s", c.gen, c.execTrue)
+		b.say("  %s: exec true %s s; ip netns exec %s s", c.gen, c.execTrue, c.execFloor)
 		for i := 0; i < b.runs; i++ {
 			nb := neighbours()
 			res := b.r.run("topo check "+lab+".yaml", nil, b.topo, "check", path)

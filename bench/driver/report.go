@@ -72,6 +72,7 @@ type report struct {
 	runs, loopRuns   int
 	builds           []*buildCase
 	reach            *reachCase
+	probes           []*probeCase
 	scale            []*scaleCase
 	capture          *captureCase
 	cmds             []string
@@ -126,6 +127,9 @@ func (r *report) computeTargets() {
 			target{fmt.Sprintf("%d-host all pairs ≥50× faster than an `ip netns exec … ping` loop", c.hosts),
 				fmt.Sprintf("%.0f× (topo check %ss, loop %ss)", ratio(loop, t), fmtSec(t), fmtSec(loop)), t > 0 && loop > 0 && loop/t >= 50})
 	}
+	for _, c := range r.probes {
+		r.targets = append(r.targets, c.targets()...)
+	}
 	for _, c := range r.scale {
 		if c.hosts >= 4000 {
 			r.targets = append(r.targets, target{
@@ -133,6 +137,22 @@ func (r *report) computeTargets() {
 				fmt.Sprintf("up %ss, down %ss, %d namespaces left", fmtSec(c.up), fmtSec(c.down), c.nsLeft),
 				!c.upErr && !c.downErr && c.nsLeft == 0})
 		}
+	}
+	for _, c := range r.scale {
+		if c.hosts < 10000 {
+			continue
+		}
+		n, e, f := c.noop.med(), c.execTrue.med(), c.execFloor.med()
+		ok, total := answered(c.checkOK)
+		r.targets = append(r.targets,
+			target{fmt.Sprintf("%d hosts: up within 1.2× the floor", c.hosts),
+				fmt.Sprintf("%.2f× (up %ss, floor %ss)", ratio(c.up, c.floorBuild), fmtSec(c.up), fmtSec(c.floorBuild)), !c.upErr && !c.floorErr && c.floorBuild > 0 && c.up <= 1.2*c.floorBuild},
+			target{fmt.Sprintf("%d hosts: no-op up < 2 s", c.hosts), fmt.Sprintf("%ss", fmtSec(n)), len(c.noop) > 0 && n < 2},
+			target{fmt.Sprintf("%d hosts: down < 5 s, nothing left", c.hosts),
+				fmt.Sprintf("%ss; %d namespaces, %d mounts, %d processes left; kernel count back: %v", fmtSec(c.down), c.nsLeft, c.mounts, c.procs, c.kernelBack), !c.downErr && c.down < 5 && c.labFree && c.kernelBack},
+			target{fmt.Sprintf("%d hosts: every checked pair answered", c.hosts), fmt.Sprintf("%d/%d", ok, total), total > 0 && ok == total},
+			target{fmt.Sprintf("%d hosts: exec within 2× `ip netns exec`", c.hosts),
+				fmt.Sprintf("%.1f× (topo exec %ss, ip netns exec %ss)", ratio(e, f), fmtSec(e), fmtSec(f)), e > 0 && f > 0 && e <= 2*f})
 	}
 	for _, c := range r.scale {
 		if c.hosts >= 1000 && c.hosts < 4000 {
@@ -180,21 +200,23 @@ func (r *report) markdown() string {
 		p("| %s | %s | %s |", t.what, t.measured, yes(t.met))
 	}
 	p("")
-	p("## Build and teardown")
-	p("")
-	p("topo: `topo up FILE` then `topo down LAB` (two processes, wall time). Floor: `bench/floor`, one process that builds the same lab with the fewest netlink requests and deletes its namespaces. Mininet: `mn --switch lxbr --controller none --topo SHAPE --test none` (builds, then tears down).")
-	p("")
-	p("| topology | hosts / switches | topo up | topo down | topo total | floor build | floor teardown | floor total | Mininet | Mininet / topo | topo / floor |")
-	p("|---|---|---|---|---|---|---|---|---|---|---|")
-	for _, c := range r.builds {
-		fb, ft, fw, tf := "–", "–", "–", "–"
-		if c.withFloor {
-			fb, ft, fw = fmtSec(c.floorBuild.med()), fmtSec(c.floorT.med()), fmtSec(c.floorWall.med())
-			tf = fmt.Sprintf("%.2f×", ratio(c.topoTotal.med(), c.floorWall.med()))
+	if len(r.builds) > 0 {
+		p("## Build and teardown")
+		p("")
+		p("topo: `topo up FILE` then `topo down LAB` (two processes, wall time). Floor: `bench/floor`, one process that builds the same lab with the fewest netlink requests and deletes its namespaces. Mininet: `mn --switch lxbr --controller none --topo SHAPE --test none` (builds, then tears down).")
+		p("")
+		p("| topology | hosts / switches | topo up | topo down | topo total | floor build | floor teardown | floor total | Mininet | Mininet / topo | topo / floor |")
+		p("|---|---|---|---|---|---|---|---|---|---|---|")
+		for _, c := range r.builds {
+			fb, ft, fw, tf := "–", "–", "–", "–"
+			if c.withFloor {
+				fb, ft, fw = fmtSec(c.floorBuild.med()), fmtSec(c.floorT.med()), fmtSec(c.floorWall.med())
+				tf = fmt.Sprintf("%.2f×", ratio(c.topoTotal.med(), c.floorWall.med()))
+			}
+			p("| %s | %d / %d | %s | %s | %s | %s | %s | %s | %s | %.0f× | %s |", c.shape, c.hosts, c.switches,
+				fmtSec(c.topoUp.med()), fmtSec(c.topoDown.med()), fmtSec(c.topoTotal.med()), fb, ft, fw,
+				fmtSec(c.mn.med()), ratio(c.mn.med(), c.topoTotal.med()), tf)
 		}
-		p("| %s | %d / %d | %s | %s | %s | %s | %s | %s | %s | %.0f× | %s |", c.shape, c.hosts, c.switches,
-			fmtSec(c.topoUp.med()), fmtSec(c.topoDown.med()), fmtSec(c.topoTotal.med()), fb, ft, fw,
-			fmtSec(c.mn.med()), ratio(c.mn.med(), c.topoTotal.med()), tf)
 	}
 	if len(r.builds) > 0 {
 		p("")
@@ -206,6 +228,8 @@ func (r *report) markdown() string {
 		p("")
 		p("## All-pairs reachability, %s (%d hosts, %d ordered pairs)", c.shape, c.hosts, c.pairs)
 		p("")
+		p("The floor of these pairs (raw ICMP sockets, no topo package) is in the next section, on the same shape.")
+		p("")
 		p("| method | time | pairs answered | ratio to topo check |")
 		p("|---|---|---|---|")
 		p("| `topo check LAB` (lab up) | %ss | %s | 1× |", fmtSec(t), strings.Join(c.checkOK, ", "))
@@ -214,6 +238,7 @@ func (r *report) markdown() string {
 		p("")
 		p("Peak memory of `topo check`: %s.", mib(c.checkRSS))
 	}
+	r.probeMarkdown(p)
 	if len(r.scale) > 0 {
 		p("")
 		p("## topo at scale")
@@ -228,12 +253,19 @@ func (r *report) markdown() string {
 		row("", func(c *scaleCase) string { return fmt.Sprintf("`topo gen %s`", c.gen) })
 		p("|%s", strings.Repeat("---|", len(r.scale)+1))
 		row("hosts / switches", func(c *scaleCase) string { return fmt.Sprintf("%d / %d", c.hosts, c.switches) })
-		row("`topo up` (peak RSS)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.up), mib(c.upRSS)) })
+		row("`topo up` (peak RSS; floor: `bench/floor` build, below)", func(c *scaleCase) string {
+			if c.floorErr || c.floorBuild == 0 {
+				return fmt.Sprintf("%ss (%s)", fmtSec(c.up), mib(c.upRSS))
+			}
+			return fmt.Sprintf("%ss (%s); %.2f× the floor", fmtSec(c.up), mib(c.upRSS), ratio(c.up, c.floorBuild))
+		})
 		row("topo's own summary of that up", func(c *scaleCase) string { return c.upSummary })
 		row("namespaces in `ip netns list` once up", func(c *scaleCase) string { return fmt.Sprint(c.nsAfterUp) })
-		row("no-op `topo up` (peak RSS)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.noop.med()), mib(c.noopRSS)) })
-		row("`topo exec --lab LAB hN -- true`", func(c *scaleCase) string { return fmt.Sprintf("%ss (on %s)", fmtSec(c.execTrue.med()), c.execNode) })
-		row("`topo check FILE` (peak RSS)", func(c *scaleCase) string {
+		row("no-op `topo up` (peak RSS; no floor: the kernel has nothing to do, topo reads the lab back)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.noop.med()), mib(c.noopRSS)) })
+		row("`topo exec --lab LAB hN -- true` (floor: `ip netns exec LAB-hN true`, taking turns)", func(c *scaleCase) string {
+			return fmt.Sprintf("%ss (on %s); floor %ss (%.1f×)", fmtSec(c.execTrue.med()), c.execNode, fmtSec(c.execFloor.med()), ratio(c.execTrue.med(), c.execFloor.med()))
+		})
+		row("`topo check FILE` (peak RSS; floor on all pairs of smaller labs: see the ICMP floor above)", func(c *scaleCase) string {
 			return fmt.Sprintf("%ss (%s), answered %s", fmtSec(c.check.med()), mib(c.checkRSS), strings.Join(c.checkOK, ", "))
 		})
 		row("pairs checked", func(c *scaleCase) string { return c.checkPairs })
@@ -243,7 +275,12 @@ func (r *report) markdown() string {
 			}
 			return fmt.Sprintf("%.1f%% / %.1f%% (%d in %s)", c.ui.idle, c.ui.page, c.ui.events, uiWindow)
 		})
-		row("`topo down` (peak RSS)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.down), mib(c.downRSS)) })
+		row("`topo down` (peak RSS; floor: `bench/floor` teardown, below)", func(c *scaleCase) string {
+			if c.floorErr || c.floorTeardown == 0 {
+				return fmt.Sprintf("%ss (%s)", fmtSec(c.down), mib(c.downRSS))
+			}
+			return fmt.Sprintf("%ss (%s); %.1f× the floor", fmtSec(c.down), mib(c.downRSS), ratio(c.down, c.floorTeardown))
+		})
 		row("floor, one run: build / teardown (topo up / floor build)", func(c *scaleCase) string {
 			if c.floorErr {
 				return "failed"
@@ -281,8 +318,11 @@ func (r *report) markdown() string {
 	if c := r.reach; c != nil {
 		p("- %s: topo check %s; ping loop %s; Mininet none %s; Mininet pingall %s", c.shape, c.topoCheck, c.pingLoop, c.mnNone, c.mnPing)
 	}
+	for _, c := range r.probes {
+		p("- %s: topo check %s; floor %s (probing %s); ping loop %s", c.name, c.check, c.floorWall, c.floorPing, c.loop)
+	}
 	for _, c := range r.scale {
-		p("- %s: no-op up %s; exec true %s; check %s", c.gen, c.noop, c.execTrue, c.check)
+		p("- %s: no-op up %s; exec true %s (ip netns exec %s); check %s", c.gen, c.noop, c.execTrue, c.execFloor, c.check)
 	}
 	p("")
 	p("## Exact commands")
@@ -322,4 +362,15 @@ func (r *report) markdown() string {
 		}
 	}
 	return s.String()
+}
+
+// answered sums "ok/total" strings.
+func answered(runs []string) (ok, total int) {
+	for _, s := range runs {
+		var a, b int
+		if _, err := fmt.Sscanf(s, "%d/%d", &a, &b); err == nil {
+			ok, total = ok+a, total+b
+		}
+	}
+	return ok, total
 }

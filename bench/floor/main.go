@@ -16,6 +16,10 @@
 // namespaces is refused, and whatever was made is removed on any
 // failure or signal. `floor -clean PREFIX` removes leftovers of that
 // prefix only.
+//
+// `floor -ping NSPREFIX LAB.yaml` builds nothing: it probes all pairs
+// of the running lab whose namespaces are NSPREFIX+node from raw ICMP
+// sockets, the floor of `topo check` (see ping.go).
 package main
 
 import (
@@ -38,11 +42,23 @@ func main() {
 	workers := flag.Int("workers", 2*runtime.NumCPU(), "parallel netlink workers")
 	clean := flag.Bool("clean", false, "only remove the namespaces named PREFIX*")
 	hold := flag.Duration("hold", 0, "keep the built lab this long before the teardown (untimed), to look at it")
+	window := flag.Int("window", 64, "with -ping: requests of one source outstanding at once")
+	resend := flag.Duration("resend", 200*time.Millisecond, "with -ping: send a request again when unanswered this long (once)")
+	ping := flag.String("ping", "", "build nothing: probe all pairs of the running lab whose namespaces are named PING+node (the ICMP floor)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: floor -prefix P [-workers N] LAB.yaml | floor -clean -prefix P")
+		fmt.Fprintln(os.Stderr, "usage: floor -prefix P [-workers N] LAB.yaml | floor -clean -prefix P | floor -ping NSPREFIX LAB.yaml")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *ping != "" && flag.NArg() == 1 {
+		res, err := pingAll(flag.Arg(0), *ping, *window, *resend)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+		json.NewEncoder(os.Stdout).Encode(res)
+		return
+	}
 	if *prefix == "" || (!*clean && flag.NArg() != 1) {
 		flag.Usage()
 		os.Exit(2)

@@ -52,6 +52,11 @@ func (s *space) addBridge(name string, index int32) error {
 // up in the same request: the kernel opens it before the pair is
 // joined and veth_open answers ENOTCONN.
 func (s *space) addVeth(name string, index, master int32, peer *space, peerName string, peerIndex int32) error {
+	peerFd, err := unix.Open(peer.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(peerFd)
 	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
 	req.AddData(upMsg(index))
 	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
@@ -65,7 +70,7 @@ func (s *space) addVeth(name string, index, master int32, peer *space, peerName 
 	pm := nl.NewIfInfomsgChild(p, unix.AF_UNSPEC)
 	pm.Index = peerIndex
 	p.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(peerName))
-	p.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(peer.fd)))
+	p.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(peerFd)))
 	req.AddData(info)
 	return s.do(req)
 }

@@ -5,17 +5,39 @@ import (
 	"io"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/topo-lab/topo/pkg/lab"
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// warnLargeLAN prints largeLANWarning for this machine, if any.
+// warnLargeLAN prints largeLANWarning and neighbourTableWarning for
+// this machine, if any.
 func warnLargeLAN(l *topology.Lab, w io.Writer) {
 	if backlog, err := node.InputBacklog(); err == nil {
 		if msg := largeLANWarning(l, backlog); msg != "" {
 			fmt.Fprintln(w, msg)
 		}
 	}
+	if max, err := node.NeighbourTableMax(unix.AF_INET); err == nil {
+		if msg := neighbourTableWarning(lab.NeighbourEntries(l), max); msg != "" {
+			fmt.Fprintln(w, msg)
+		}
+	}
+}
+
+// neighbourTableWarning says, in one sentence, when the lab's hosts
+// can learn more neighbour entries than the kernel's table holds
+// (gc_thresh3, shared by every namespace): traffic among many hosts at
+// once then fails ARP/NDP. topo check is not affected (it probes in
+// waves that fit). "" when not.
+func neighbourTableWarning(entries, max int) string {
+	if entries <= max {
+		return ""
+	}
+	return fmt.Sprintf("warning: the lab's hosts can learn up to %d neighbour entries, more than this machine's table holds (net.ipv4.neigh.default.gc_thresh3 = %d, shared by every namespace), so traffic among many hosts at once can fail ARP (topo check is not affected); raise it to what your traffic needs, up to %d (sysctl -w net.ipv4.neigh.default.gc_thresh2=N net.ipv4.neigh.default.gc_thresh3=N)",
+		entries, max, entries)
 }
 
 // largeLANWarning says, in one sentence, when the lab's largest

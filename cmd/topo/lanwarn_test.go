@@ -27,3 +27,15 @@ func TestLargeLANWarning(t *testing.T) {
 		}
 	}
 }
+
+func TestNeighbourTableWarning(t *testing.T) {
+	if msg := neighbourTableWarning(1024, 1024); msg != "" {
+		t.Errorf("1024 entries in a table of 1024: warned %q", msg)
+	}
+	msg := neighbourTableWarning(4032, 1024)
+	for _, want := range []string{"up to 4032 neighbour entries", "gc_thresh3 = 1024", "sysctl -w net.ipv4.neigh.default.gc_thresh2=N"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("warning %q does not say %q", msg, want)
+		}
+	}
+}

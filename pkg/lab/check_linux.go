@@ -73,9 +73,12 @@ func AllPairs(l *topology.Lab) []probe.Pair {
 // when full (1024 by default), which would turn into false "arp"
 // failures; so when the pairs would need more entries than it has room
 // for, they are probed in waves, and the lab's hosts' learned neighbour
-// entries are flushed between waves. The lab must be up; a host whose
-// namespace is not the one topo made (see ownership.verify) fails the
-// whole check before anything is sent. Needs root; any goroutine.
+// entries are flushed between waves. Only the hosts the pairs involve
+// are read and flushed (see involved), so checking a sample of a big
+// lab costs what the sample does. The lab must be up; a host of the
+// pairs whose namespace is not the one topo made (see
+// ownership.verify) fails the whole check before anything is sent.
+// Needs root; any goroutine.
 func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts probe.ProberOptions) ([]probe.Result, error) {
 	_, own, err := loadOwnership(l.Name)
 	if err != nil {
@@ -83,12 +86,16 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	}
 	hs := newHandles(own)
 	defer hs.close()
-	hosts := Hosts(l)
+	hosts := involved(l, pairs)
 	// A host that is missing fails its own pairs; one that is not the
 	// lab's own is never entered.
 	err = parallel(ctx, len(hosts), func(i int) error {
-		if _, err := hs.get(hosts[i]); errors.Is(err, ErrNotOwned) {
+		_, release, err := hs.use(hosts[i])
+		if errors.Is(err, ErrNotOwned) {
 			return err
+		}
+		if err == nil {
+			release()
 		}
 		return nil
 	})
@@ -103,10 +110,8 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	if len(macs) > 0 {
 		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
 	}
-	// One Prober per host for all the waves, on the handle and the
-	// reading above.
-	open, closeAll := probe.SharedOpener(func(from string) (probe.Source, error) {
-		ns, err := hs.get(from)
+	openProber := func(from string) (probe.Source, error) {
+		ns, release, err := hs.use(from)
 		if err != nil {
 			return nil, fmt.Errorf("probe from %s: %w", from, err)
 		}
@@ -114,18 +119,18 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		if ifs := ifaces[from]; ifs != nil {
 			p.UseInterfaces(ifs)
 		}
-		return p, nil
-	})
-	defer closeAll()
+		return heldSource{p, release}, nil
+	}
 	family := pairsFamily(pairs)
 	flush := func() {
 		// Flush errors only cost room in the table; the probes
 		// themselves report what they see.
 		_ = parallel(ctx, len(hosts), func(i int) error {
-			ns, err := hs.get(hosts[i])
+			ns, release, err := hs.use(hosts[i])
 			if err != nil {
 				return err
 			}
+			defer release()
 			return node.FlushNeighbours(ns, family)
 		})
 	}
@@ -142,10 +147,20 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		room = neighbourRoom(pairs) * 3 / 4
 	}
 	waves := splitWaves(l, sorted, room)
-	done := make([]probe.Result, 0, len(pairs))
 	// Every source of a wave at once (a wave waits for its slowest
-	// source), within reason.
-	copts := probe.CheckOptions{Sources: min(len(hosts), 1024)}
+	// source), as many as the open-file limit allows: a source holds
+	// its namespace's handle and sockets (proberFiles).
+	copts := probe.CheckOptions{Sources: max(4, min(len(hosts), 1024, openFileLimit()/2/proberFiles))}
+	// With several waves, one Prober per host for all of them, on the
+	// handle and the reading above, when they fit in that limit; else
+	// each wave opens its own and closes it when done.
+	open := probe.Opener(openProber)
+	if len(waves) > 1 && len(hosts) <= copts.Sources {
+		var closeAll func() error
+		open, closeAll = probe.SharedOpener(openProber)
+		defer closeAll()
+	}
+	done := make([]probe.Result, 0, len(pairs))
 	for i, w := range waves {
 		if i > 0 {
 			flush()
@@ -160,6 +175,47 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	return results, nil
 }
 
+// involved lists, in file order, the hosts that probing pairs touches:
+// their sources, the nodes owning their targets (by ToNode, or by
+// address), and every router (a host that forwards), which learns
+// neighbour entries for routed pairs. Pure.
+func involved(l *topology.Lab, pairs []probe.Pair) []string {
+	byAddr := NodeOfAddress(l)
+	in := map[string]bool{}
+	for _, p := range pairs {
+		in[p.From] = true
+		if p.ToNode != "" {
+			in[p.ToNode] = true
+		} else if n := byAddr(p.To); n != "" {
+			in[n] = true
+		}
+	}
+	var out []string
+	for _, n := range l.Nodes {
+		if n.Kind == topology.KindHost && (in[n.Name] || n.Forward) {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+// proberFiles is about how many descriptors one source of a check
+// holds: its namespace's handle (fdsPerHandle), the raw ICMP socket and
+// the packet sockets of topo's own ARP when a failure is explained.
+const proberFiles = 8
+
+// heldSource is a Prober that holds its namespace's handle until it is
+// closed.
+type heldSource struct {
+	*probe.Prober
+	release func()
+}
+
+func (s heldSource) Close() error {
+	defer s.release()
+	return s.Prober.Close()
+}
+
 // hostInterfaces reads each host's links and addresses once: check
 // takes from them which hardware address each address of the lab's
 // hosts lives at (so probes ask each next hop directly instead of
@@ -171,10 +227,11 @@ func hostInterfaces(ctx context.Context, hs *handles, hosts []string) (map[strin
 	ifaces := map[string]*probe.Interfaces{}
 	macs := map[netip.Addr]net.HardwareAddr{}
 	_ = parallel(ctx, len(hosts), func(i int) error {
-		ns, err := hs.get(hosts[i])
+		ns, release, err := hs.use(hosts[i])
 		if err != nil {
 			return err
 		}
+		defer release()
 		ifs, err := probe.ReadInterfaces(ns)
 		if err != nil {
 			return err

@@ -33,10 +33,11 @@ func ReadCounters(ctx context.Context, name string) (map[string]Counters, error)
 	var mu sync.Mutex
 	nodes := st.Lab.Nodes
 	err = parallel(ctx, len(nodes), func(i int) error {
-		ns, err := hs.get(nodes[i].Name)
+		ns, release, err := hs.use(nodes[i].Name)
 		if err != nil {
 			return nil
 		}
+		defer release()
 		links, err := ns.NL.LinkList()
 		if err != nil {
 			return nil

@@ -31,10 +31,11 @@ func snapshot(l *topology.Lab, hs *handles) *explain.Lab {
 		if n == nil {
 			return nil
 		}
-		ns, err := hs.get(name)
+		ns, release, err := hs.use(name)
 		if err != nil {
 			return nil
 		}
+		defer release()
 		sn, err := explain.Read(ns, name, n.Kind == topology.KindSwitch)
 		if err != nil {
 			return nil

@@ -47,10 +47,11 @@ func SetImpair(ctx context.Context, labName, endpoint string, m *topology.Impair
 	}
 	hs := newHandles(own)
 	defer hs.close()
-	ns, err := hs.get(end.Node)
+	ns, release, err := hs.use(end.Node)
 	if err != nil {
 		return *end, err
 	}
+	defer release()
 	if err := link.SetImpair(ns, end.Interface, m); err != nil {
 		return *end, fmt.Errorf("%s: %w", end, err)
 	}

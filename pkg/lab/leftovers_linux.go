@@ -31,10 +31,11 @@ func observeLeftovers(ctx context.Context, l *topology.Lab, obs *topology.Observ
 	fresh := &freshCache{m: map[string]map[string]string{}}
 	return parallel(ctx, len(names), func(i int) error {
 		n, o := l.Node(names[i]), obs.Nodes[names[i]]
-		ns, err := hs.get(n.Name)
+		ns, release, err := hs.use(n.Name)
 		if err != nil {
 			return err
 		}
+		defer release()
 		left := &topology.Leftovers{Processes: len(procs[o.Inode])}
 		if left.Neighbours, err = node.CountNeighbours(ns); err != nil {
 			return err

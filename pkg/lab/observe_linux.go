@@ -51,10 +51,11 @@ func observe(ctx context.Context, desired, applied *topology.Lab, own *ownership
 			adopted[name] = inode
 			mu.Unlock()
 		}
-		ns, err := hs.get(name)
+		ns, release, err := hs.use(name)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", name, err)
 		}
+		defer release()
 		o, err := link.Observe(ns, topology.SysctlKeys(want[name], had[name]))
 		if err != nil {
 			return fmt.Errorf("observe node %s: %w", name, err)

@@ -291,3 +291,21 @@ func TestRecoverState(t *testing.T) {
 		t.Fatalf("recoverState = %+v, %v, %v", st, ok, err)
 	}
 }
+
+// TestLastRecord: one node's answer from the journal is replayRecords'
+// for that node, on every journal of TestReplayRecords' kind.
+func TestLastRecord(t *testing.T) {
+	for _, journal := range []string{
+		"", "h1 11\ns1 12\n", "h1 11\nh1 13\n", "h1 11\ns1 12\nh1 0\n", "h1 11\nh1 0\nh1 0\n",
+		"h1 11\nh1 0\nh1 14\n", "h1 11\nh2\n", "h1 11\nh2 garbage\nh3 -4\n", "\nh1 11\n\n",
+		"h1 11\nh9 40265318", "h1 11\nh1 0", "h11 5\nh1 7\nh11 6\n",
+	} {
+		all, _ := replayRecords(strings.NewReader(journal))
+		for _, n := range []string{"h1", "h2", "h3", "h9", "h11", "s1"} {
+			inode, _ := lastRecord([]byte(journal), n)
+			if inode != all[n] {
+				t.Errorf("lastRecord(%q, %s) = %d, replayRecords says %d", journal, n, inode, all[n])
+			}
+		}
+	}
+}

@@ -58,6 +58,28 @@ func readRecords(lab string) (map[string]uint64, int, error) {
 	return out, lines, nil
 }
 
+// lastRecord is what a journal's last whole line about nodeName says:
+// the inode of its namespace, 0 once forgotten; ok is false when no
+// line names it. The same answer as replayRecords for that node.
+func lastRecord(journal []byte, nodeName string) (inode uint64, ok bool) {
+	prefix := []byte(nodeName + " ")
+	for len(journal) > 0 {
+		nl := bytes.IndexByte(journal, '\n')
+		if nl < 0 {
+			break // a last line cut short proves nothing
+		}
+		line := journal[:nl]
+		journal = journal[nl+1:]
+		if !bytes.HasPrefix(line, prefix) {
+			continue
+		}
+		if n, err := strconv.ParseUint(string(line[len(prefix):]), 10, 64); err == nil {
+			inode, ok = n, true
+		}
+	}
+	return inode, ok
+}
+
 // replayRecords reads a journal: node -> inode of every namespace
 // recorded and not forgotten since, and the number of whole lines. A
 // last line cut short (no newline: the write was interrupted), and

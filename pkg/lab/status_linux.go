@@ -170,10 +170,11 @@ func ifaceStatus(o *topology.ObservedNode, peers map[string]string) []*IfaceStat
 // the kernel's bridge holds it. A switch that cannot be read keeps
 // empty states: status still shows the rest.
 func portStates(hs *handles, sw string, ifaces []*IfaceStatus) {
-	ns, err := hs.get(sw)
+	ns, release, err := hs.use(sw)
 	if err != nil {
 		return
 	}
+	defer release()
 	states, err := node.PortStates(ns)
 	if err != nil {
 		return

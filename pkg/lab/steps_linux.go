@@ -68,10 +68,11 @@ var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
 }
 
 func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error {
-	ns, err := x.hs.get(nodeName)
+	ns, release, err := x.hs.use(nodeName)
 	if err != nil {
 		return err
 	}
+	defer release()
 	return fn(ns)
 }
 
@@ -94,7 +95,7 @@ func (x *executor) createNode(name string) error {
 	if err != nil {
 		return err
 	}
-	x.hs.put(name, ns)
+	defer x.hs.put(name, ns)()
 	if err := x.own.record(name, ns.Inode); err != nil {
 		return err
 	}
@@ -222,14 +223,16 @@ func (x *executor) createLink(l *topology.Link) error {
 	if x.masterOf(ends[1]) != "" && x.masterOf(ends[0]) == "" {
 		ends[0], ends[1] = ends[1], ends[0]
 	}
-	a, err := x.hs.get(ends[0].Node)
+	a, releaseA, err := x.hs.use(ends[0].Node)
 	if err != nil {
 		return err
 	}
-	b, err := x.hs.get(ends[1].Node)
+	defer releaseA()
+	b, releaseB, err := x.hs.use(ends[1].Node)
 	if err != nil {
 		return err
 	}
+	defer releaseB()
 	spec := link.VethSpec{
 		A: a, B: b,
 		AName: ends[0].Interface, BName: ends[1].Interface,
@@ -301,7 +304,7 @@ func (x *executor) deleteLink(l *topology.Link) error {
 		if _, err := node.Inode(topology.Namespace(x.lab.Name, e.Node)); err != nil {
 			continue
 		}
-		ns, err := x.hs.get(e.Node)
+		ns, release, err := x.hs.use(e.Node)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -309,6 +312,7 @@ func (x *executor) deleteLink(l *topology.Link) error {
 		if err := link.Delete(ns, e.Interface); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e, err))
 		}
+		release()
 	}
 	return errors.Join(errs...)
 }

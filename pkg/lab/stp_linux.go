@@ -51,10 +51,11 @@ func waitSpanningTree(ctx context.Context, l *topology.Lab, plan *topology.Plan,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ns, err := hs.get(sw)
+			ns, release, err := hs.use(sw)
 			if err != nil {
 				return
 			}
+			defer release()
 			ports, _ := node.WaitSTP(ctx, ns)
 			mu.Lock()
 			for _, p := range ports {

@@ -16,10 +16,11 @@ import (
 // the end's MTU, MAC, bridge port, state, addresses and impairment.
 func (x *executor) createTunnel(l *topology.Link) error {
 	e, t := l.Ends[0], l.Tunnel
-	ns, err := x.hs.get(e.Node)
+	ns, release, err := x.hs.use(e.Node)
 	if err != nil {
 		return err
 	}
+	defer release()
 	spec := link.VXLANSpec{
 		NS: ns, Name: e.Interface,
 		VNI: t.VNI, Local: t.Local, Remote: t.Remote, Port: t.Port,

@@ -80,6 +80,13 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 		}
 	}
 	plan := topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal, Reset: opts.Reset})
+	// A machine limit the lab would hit half-way is said now, with how
+	// to raise it, before anything is built.
+	if nodes, procs := newWork(desired, plan); nodes > 0 || procs > 0 {
+		if err := machineProblems(desired.Name, readMachineLimits(), nodes, procs); err != nil {
+			return plan, err
+		}
+	}
 	// Record the union first: whatever the apply reaches, nothing that
 	// may exist is forgotten (and exec commands not yet run stay due).
 	st.Lab = pendingLab(st.Lab, desired, plan)

@@ -66,3 +66,57 @@ func TestWaves(t *testing.T) {
 		t.Fatalf("routed cost %d, want %d", c, entriesPerPair)
 	}
 }
+
+// routedStar is n hosts around router r1, host hK alone with r1 on
+// 10.0.K.0/24 (dual-stack when v6).
+func routedStar(n int, v6 bool) *topology.Lab {
+	l := &topology.Lab{Name: "w"}
+	l.Nodes = append(l.Nodes, &topology.Node{Name: "r1", Kind: topology.KindHost})
+	for k := 1; k <= n; k++ {
+		h := fmt.Sprintf("h%d", k)
+		l.Nodes = append(l.Nodes, &topology.Node{Name: h, Kind: topology.KindHost})
+		ha := []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.%d.10/24", k))}
+		ra := []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.%d.1/24", k))}
+		if v6 {
+			ha = append(ha, netip.MustParsePrefix(fmt.Sprintf("fd00:%x::10/64", k)))
+			ra = append(ra, netip.MustParsePrefix(fmt.Sprintf("fd00:%x::1/64", k)))
+		}
+		l.Links = append(l.Links, &topology.Link{Ends: [2]topology.Endpoint{
+			{Node: h, Interface: "eth0", Addresses: ha},
+			{Node: "r1", Interface: fmt.Sprintf("eth%d", k-1), Addresses: ra},
+		}})
+	}
+	return l
+}
+
+// All pairs of a routed star count entriesPerPair each, but the lab
+// cannot make more entries than each host and the router learning each
+// other: one wave, however many pairs.
+func TestWavesRoutedStar(t *testing.T) {
+	l := routedStar(24, false)
+	if c := neighbourCap(l); c != 48 {
+		t.Fatalf("cap %d, want 48 (each host learns r1, r1 learns each host)", c)
+	}
+	pairs := AllPairs(l) // 24*23 + 24*24 + 24
+	if len(pairs) != 1152 {
+		t.Fatalf("%d pairs, want 1152", len(pairs))
+	}
+	if c := neighbourCost(l, pairs); c != 48 {
+		t.Fatalf("cost %d, want the cap 48", c)
+	}
+	if w := splitWaves(l, pairs, 100); len(w) != 1 || len(w[0]) != len(pairs) {
+		t.Fatalf("%d waves, want all pairs in one", len(w))
+	}
+	// Under the cap, the routed pairs are cut as before.
+	if w := splitWaves(l, pairs, minWave); len(w) < 2 {
+		t.Fatalf("%d waves for a room of %d under a cap of 48", len(w), minWave)
+	}
+	// IPv6 counts twice (a link-local twin): 48 + 96.
+	if c := neighbourCap(routedStar(24, true)); c != 144 {
+		t.Fatalf("dual-stack cap %d, want 144", c)
+	}
+	// A LAN of n hosts: every host learns every other.
+	if c := neighbourCap(lanLab(10)); c != 90 {
+		t.Fatalf("LAN cap %d, want 90", c)
+	}
+}

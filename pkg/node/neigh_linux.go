@@ -36,6 +36,16 @@ func NeighbourRoom(family int) (int, error) {
 	return max - used, nil
 }
 
+// NeighbourTableMax reads gc_thresh3 of a family's neighbour table
+// (unix.AF_INET or unix.AF_INET6): the most entries it holds, for all
+// namespaces of the machine together. Any goroutine.
+func NeighbourTableMax(family int) (int, error) {
+	if family == unix.AF_INET6 {
+		return readIntFile("/proc/sys/net/ipv6/neigh/default/gc_thresh3")
+	}
+	return readIntFile("/proc/sys/net/ipv4/neigh/default/gc_thresh3")
+}
+
 // InputBacklog reads net.core.netdev_max_backlog, how many received
 // frames each CPU queues before dropping: one frame flooded to more
 // ports than that at once loses copies. Machine-wide; any goroutine.

@@ -68,6 +68,9 @@ type differ struct {
 	// made holds the interfaces ("node:iface") this plan creates or
 	// recreates: their own settings start afresh.
 	made map[string]bool
+	// ifaces indexes the desired interfaces by node (see
+	// gatewayIfaces), built on first use.
+	ifaces map[string]nodeIfaces
 }
 
 func (d *differ) add(s Step) { d.plan.Steps = append(d.plan.Steps, s) }

@@ -81,17 +81,28 @@ type fileIface struct {
 	down      bool
 }
 
-// gatewayIfaces collects the desired interfaces of a node.
+// gatewayIfaces collects the desired interfaces of a node. The links
+// are indexed by node once per plan: scanning them for every node made
+// a plan of 11,000 nodes quadratic. Empty (not nil) for a node without
+// links.
 func (d *differ) gatewayIfaces(node string) nodeIfaces {
-	out := nodeIfaces{}
-	for _, l := range d.desired.Links {
-		for _, e := range l.Ends {
-			if e.Node == node {
-				out[e.Interface] = &fileIface{addresses: e.Addresses, down: l.Down}
+	if d.ifaces == nil {
+		d.ifaces = map[string]nodeIfaces{}
+		for _, l := range d.desired.Links {
+			for _, e := range l.Ends {
+				ifs := d.ifaces[e.Node]
+				if ifs == nil {
+					ifs = nodeIfaces{}
+					d.ifaces[e.Node] = ifs
+				}
+				ifs[e.Interface] = &fileIface{addresses: e.Addresses, down: l.Down}
 			}
 		}
 	}
-	return out
+	if ifs := d.ifaces[node]; ifs != nil {
+		return ifs
+	}
+	return nodeIfaces{}
 }
 
 // reaching lists, sorted, the interfaces whose subnets hold r's gateway.

@@ -1,6 +1,9 @@
 package topology
 
-import "net/netip"
+import (
+	"net/netip"
+	"sort"
+)
 
 // lint warns about the classic addressing mistakes, each at the
 // address that makes it, with what the kernel will do because of it:
@@ -58,11 +61,39 @@ func (b *builder) lint() {
 		a   addrAt
 	}
 	firstNet := map[netip.Prefix]netAt{}
+	// subnet is the addresses of a segment seen so far on one subnet
+	// (by index): a new address is compared with the whole of a subnet
+	// at once, as every member of one answers alike, so a LAN of 10,000
+	// hosts on one subnet costs 10,000 steps, not 50 million.
+	type subnet struct {
+		net     netip.Prefix
+		members []int
+	}
 	for _, seg := range order {
 		addrs := segments[seg]
 		pointToPoint := len(addrs) > 0 && seg[:5] == "link:"
+		var subnets []*subnet
+		byNet := map[netip.Prefix]*subnet{}
 		for j, a := range addrs {
-			for _, o := range addrs[:j] {
+			// The earlier addresses that may be warned about, in order:
+			// those of another subnet that overlaps a's (one holds the
+			// other), or, on a point-to-point link, of any other subnet.
+			var earlier []int
+			for _, s := range subnets {
+				if s.net != a.p.Masked() && (pointToPoint || s.net.Overlaps(a.p.Masked())) {
+					earlier = append(earlier, s.members...)
+				}
+			}
+			sort.Ints(earlier)
+			if s := byNet[a.p.Masked()]; s != nil {
+				s.members = append(s.members, j)
+			} else {
+				s = &subnet{net: a.p.Masked(), members: []int{j}}
+				subnets = append(subnets, s)
+				byNet[s.net] = s
+			}
+			for _, k := range earlier {
+				o := addrs[k]
 				if o.end.Node == a.end.Node || o.p.Addr().Is4() != a.p.Addr().Is4() {
 					continue
 				}
