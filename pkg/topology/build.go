@@ -53,7 +53,9 @@ func (b *builder) build(file string) *Lab {
 	b.nodes = map[string]*Node{}
 	b.labName(file)
 	b.buildNodes()
+	b.buildServices()
 	b.buildLinks()
+	b.buildRouting()
 	b.nameInterfaces()
 	b.assignAddresses()
 	b.checkAddresses()

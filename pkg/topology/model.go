@@ -52,6 +52,9 @@ type Lab struct {
 	Nodes  []*Node        `json:"nodes"`
 	Links  []*Link        `json:"links"`
 	Expect []*Expectation `json:"expect,omitempty"`
+	// Routing holds the lab-wide dynamic routing settings; nil when
+	// the lab runs no routing protocol.
+	Routing *Routing `json:"routing,omitempty"`
 }
 
 // Node is a host or switch of a lab.
@@ -69,7 +72,21 @@ type Node struct {
 	Exec []string `json:"exec,omitempty"`
 	// STP turns spanning tree on for a switch.
 	STP bool `json:"stp,omitempty"`
-	Pos Pos  `json:"-"`
+	// Private lists absolute paths (directories, or files named in
+	// Files) that the node sees as its own, bound from the lab's state
+	// directory over the machine's; sorted.
+	Private []string `json:"private,omitempty"`
+	// Files are written into the node's private view before its
+	// services start, keyed by absolute path.
+	Files map[string]string `json:"files,omitempty"`
+	// Services are the node's long-running processes, in start order
+	// (after: first).
+	Services []*Service `json:"services,omitempty"`
+	// BGP makes a router speak BGP; nil for none.
+	BGP *BGP `json:"bgp,omitempty"`
+	// NoOSPF keeps a router out of the lab-wide OSPF (ospf: false).
+	NoOSPF bool `json:"no_ospf,omitempty"`
+	Pos    Pos  `json:"-"`
 }
 
 // Route is one static route of a host.
@@ -141,7 +158,9 @@ type Link struct {
 	MTU int `json:"mtu,omitempty"`
 	// Down is true when the link is declared `state: down`.
 	Down bool `json:"down,omitempty"`
-	Pos  Pos  `json:"-"`
+	// OSPF is the link's OSPF area and cost; nil for the defaults.
+	OSPF *LinkOSPF `json:"ospf,omitempty"`
+	Pos  Pos       `json:"-"`
 }
 
 // Endpoint is one end of a link: an interface of a node.

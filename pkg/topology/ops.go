@@ -39,6 +39,7 @@ type opSpec struct {
 var opTable = []opSpec{
 	{OpDeleteLink, KindRemove, linkTarget, false},
 	{OpDeleteNode, KindRemove, nodeTarget, false},
+	{OpStopService, KindRemove, serviceTarget, false},
 	{OpKillProcs, KindRemove, func(s Step) string { return s.Node + " processes" }, false},
 	{OpDeleteIface, KindRemove, func(s Step) string { return s.Node + ":" + s.Iface + " interface" }, false},
 	{OpCreateNode, KindCreate, nodeTarget, false},
@@ -57,13 +58,17 @@ var opTable = []opSpec{
 	{OpDelRoute, KindRemove, routeTarget, false},
 	{OpAddRoute, KindCreate, routeTarget, false},
 	{OpFlushNeigh, KindRemove, func(s Step) string { return s.Node + " neighbour entries" }, false},
+	{OpWriteFiles, KindChange, func(s Step) string { return s.Node + " private files" }, false},
 	{OpRunExec, KindRun, func(s Step) string { return s.Node + " run exec commands" }, false},
+	{OpStartService, KindCreate, serviceTarget, true},
+	{OpRestartService, KindChange, serviceTarget, true},
 }
 
 func nodeTarget(s Step) string { return "node " + s.Node }
 func linkTarget(s Step) string {
 	return "link " + s.Link.Ends[0].String() + " <-> " + s.Link.Ends[1].String()
 }
+func serviceTarget(s Step) string { return s.Node + " service " + s.Key }
 func routeTarget(s Step) string { return s.Node + " route " + s.Route.String() }
 func sysctlTarget(s Step) string {
 	return fmt.Sprintf("%s sysctl %s = %s", s.Node, s.Key, s.Value)

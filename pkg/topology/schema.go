@@ -22,6 +22,7 @@ type rawFile struct {
 	expect     []*rawExpect
 	addressing *rawAddressing
 	gateway    text // lab-wide "auto" or ""
+	routing    *rawRouting
 }
 
 type rawNode struct {
@@ -35,6 +36,13 @@ type rawNode struct {
 	stp     bool
 	gateway text
 	subnets []text
+	// The fields of services in nodes (service_schema.go).
+	private  []text
+	files    []rawFileEntry
+	services []*rawService
+	bgp      *rawBGP
+	ospf     *bool
+	ospfAt   Pos
 }
 
 // kv is one sysctl; at is where its key is written.
@@ -66,6 +74,7 @@ type rawLink struct {
 	// per-endpoint entries of impair:.
 	impair  rawImpair
 	impairs []rawEndImpair
+	ospf    *rawLinkOSPF
 }
 
 // rawAddrEntry is one entry of a link's addresses: list: the addresses
@@ -99,11 +108,11 @@ type rawAddressing struct {
 }
 
 var (
-	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway"}
-	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway"}
+	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway", "routing"}
+	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway", "private", "files", "services", "bgp", "ospf"}
 	switchFields     = []string{"stp", "subnet"}
 	routeFields      = []string{"to", "via"}
-	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair"}
+	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair", "ospf"}
 	endpointFields   = []string{"node", "interface", "addresses", "mac"}
 	expectFields     = []string{"from", "to", "reach", "ttl"}
 	addressingFields = []string{"ipv4", "ipv6"}
@@ -159,6 +168,8 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 			f.addressing = a
 		case "gateway":
 			f.gateway = d.str(fl.value, "gateway")
+		case "routing":
+			f.routing = d.decodeRouting(fl)
 		}
 	}
 	return f
@@ -188,6 +199,8 @@ func (d *decoder) decodeHost(fl field) *rawNode {
 			h.exec = texts(d.strings(f.value, what+" exec"))
 		case "gateway":
 			h.gateway = d.str(f.value, what+" gateway")
+		default:
+			d.decodeServiceField(h, f, what)
 		}
 	}
 	return h
@@ -243,6 +256,8 @@ func (d *decoder) decodeLink(n *yaml.Node) *rawLink {
 			l.state = d.str(f.value, "state")
 		case "subnet":
 			l.subnets = d.strings(f.value, "link subnet")
+		case "ospf":
+			l.ospf = d.decodeLinkOSPF(f)
 		}
 	}
 	return l
