@@ -89,6 +89,10 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 	start := time.Now()
 	plan, err := lab.Up(ctx, desired, opts)
 	prog.finish()
+	var svcErr *lab.ServiceError
+	if errors.As(err, &svcErr) && err == error(svcErr) {
+		err = nil // the lab is built; the services' trouble is reported below
+	}
 	if err != nil {
 		if errors.Is(err, lab.ErrStoppedWaiting) {
 			return err
@@ -113,6 +117,9 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 		fmt.Fprintf(out, "lab %s is up: %d nodes, %d links (%s, %.2fs)\n", desired.Name, len(desired.Nodes), len(desired.Links), plan.Summary(), time.Since(start).Seconds())
 	}
 	plan.WriteNotes(out)
+	if svcErr != nil {
+		return svcErr
+	}
 	if f.check {
 		return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})
 	}

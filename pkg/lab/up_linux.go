@@ -66,6 +66,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err != nil {
 		return nil, err
 	}
+	obs.Services = observeServices(st.Lab)
 	for n, inode := range adopted {
 		if err := own.adopt(n, inode); err != nil {
 			return nil, err
@@ -104,6 +105,15 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if applyErr == nil {
 		waitSpanningTree(ctx, desired, plan, hs, opts.Wait)
 	}
+	if applyErr == nil || x.svcSteps {
+		// Services start once everything else is in place; a service
+		// that cannot start fails up, the rest of the lab still built.
+		if err := syncServices(desired, x.restarts); applyErr == nil {
+			applyErr = err
+		} else if err != nil {
+			applyErr = errors.Join(applyErr, err)
+		}
+	}
 	return plan, applyErr
 }
 
@@ -122,6 +132,7 @@ func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.
 	if err != nil {
 		return nil, err
 	}
+	obs.Services = observeServices(st.Lab)
 	if reset {
 		if err := observeLeftovers(ctx, desired, obs, hs); err != nil {
 			return nil, err
