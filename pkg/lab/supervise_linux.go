@@ -185,7 +185,9 @@ func stopSupervisor(lab string) error {
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	deadline := time.Now().Add(serviceGrace + 3*time.Second)
-	for supervisorPid(lab) != 0 {
+	// The lock goes as the supervisor's files close, a moment before
+	// the process itself: wait for both.
+	for supervisorPid(lab) != 0 || running(pid) {
 		if time.Now().After(deadline) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			deadline = time.Now().Add(2 * time.Second)
@@ -200,4 +202,15 @@ func signalHUP(pid int) error {
 		return fmt.Errorf("signal the supervisor (pid %d): %w", pid, err)
 	}
 	return nil
+}
+
+// running reports whether process pid exists and is not a zombie.
+func running(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := strings.LastIndexByte(string(data), ')')
+	return i >= 0 && i+2 < len(data) && data[i+2] != 'Z'
 }
