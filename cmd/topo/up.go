@@ -22,6 +22,10 @@ const maxListedSteps = 40
 // upFlags are the flags of up that reset shares.
 type upFlags struct {
 	verbose, check, reset, dryRun, strict bool
+	// wait bounds the wait for routing to converge (0: the default);
+	// noWait skips it.
+	wait   time.Duration
+	noWait bool
 }
 
 func upCmd() *cobra.Command {
@@ -55,6 +59,8 @@ With --reset, also undo what was done inside the nodes since they were made
 	c.Flags().BoolVar(&f.check, "check", false, "then check the file's expectations (or all pairs) like topo check")
 	c.Flags().BoolVar(&f.reset, "reset", false, "also bring every node back to what a fresh up makes (like topo reset)")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "with --reset: list what it would undo, change nothing")
+	c.Flags().DurationVar(&f.wait, "wait", defaultRoutingWait, "how long to wait for OSPF and BGP to converge")
+	c.Flags().BoolVar(&f.noWait, "no-wait", false, "do not wait for OSPF and BGP to converge")
 	return c
 }
 
@@ -119,6 +125,11 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 	plan.WriteNotes(out)
 	if svcErr != nil {
 		return svcErr
+	}
+	if !f.noWait {
+		if err := waitRouting(ctx, out, desired, f.wait); err != nil {
+			return err
+		}
 	}
 	if f.check {
 		return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})

@@ -3,7 +3,10 @@ package lab
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/topo-lab/topo/pkg/node"
@@ -65,6 +68,33 @@ func (x *executor) writeFiles(name string) error {
 		}
 		if err := root.WriteFile(rel(p), []byte(content), 0o644); err != nil {
 			return fmt.Errorf("node %s: file %s: %w", name, p, err)
+		}
+	}
+	return chownFRR(root, n)
+}
+
+// chownFRR gives the FRR paths of a router to the frr user its daemons
+// run as (they drop root's privileges), as Debian's package does.
+func chownFRR(root *os.Root, n *topology.Node) error {
+	u, err := user.Lookup("frr")
+	if err != nil {
+		return nil // no FRR: routing.Check said so already
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	for _, p := range n.PrivatePaths() {
+		if !slices.Contains(topology.FRRPrivate, p) {
+			continue
+		}
+		if err := root.Chown(rel(p), uid, gid); err != nil {
+			return fmt.Errorf("node %s: %s: %w", n.Name, p, err)
+		}
+		for f := range n.Files {
+			if filepath.Dir(f) == p {
+				if err := root.Chown(rel(f), uid, gid); err != nil {
+					return fmt.Errorf("node %s: %s: %w", n.Name, f, err)
+				}
+			}
 		}
 	}
 	return nil

@@ -90,6 +90,9 @@ func supervise(lab string) error {
 	if err != nil {
 		return err
 	}
+	// Held open (and so locked) until the supervisor returns: an
+	// unreferenced *os.File would be closed by its finalizer.
+	defer lock.Close()
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		return nil // another supervisor keeps this lab
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/topo-lab/topo/pkg/link"
+	"github.com/topo-lab/topo/pkg/routing"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
@@ -50,6 +51,10 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := link.CheckKernel(desired); err != nil {
 		return nil, err
 	}
+	if err := routing.Check(desired); err != nil {
+		return nil, err
+	}
+	desired = routing.Expand(desired)
 	lock, err := LockLab(ctx, desired.Name, "topo up", opts.Wait)
 	if err != nil {
 		return nil, err
@@ -121,6 +126,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 // Options.Reset would do), changing nothing. It takes no lock, so a
 // concurrent Up may make the answer stale.
 func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.Plan, error) {
+	desired = routing.Expand(desired)
 	st, err := loadOrNew(desired, nil)
 	if err != nil {
 		return nil, err
