@@ -175,6 +175,7 @@ hosts:
       ok: {command: "sleep 1000"}
       bad: {command: "no-such-program-xyz --flag"}
       crash: {command: "sh -c 'echo boom; exit 3'", restart: always}
+      once: {command: "sh -c 'echo bang; exit 4'", restart: never}
   h2: {}
 links:
   - endpoints: [h1:eth0, h2:eth0]
@@ -196,8 +197,9 @@ links:
 	if c.Restarts > 3 {
 		t.Errorf("crash loop restarted %d times at once: no backoff", c.Restarts)
 	}
+	waitService(t, l, "h1/once", "exited", func(s service.State) bool { return s.State == service.StateExited })
 	st := l.Must("status", l.Name).Stdout
-	for _, want := range []string{"h1/crash", "failing", "crash| boom", "h1/bad", "h1/ok", "running"} {
+	for _, want := range []string{"h1/once", "exited", "once| bang", "exited with status 4", "h1/bad", "failing", "h1/ok", "running"} {
 		if !strings.Contains(st, want) {
 			t.Errorf("status does not show %q:\n%s", want, st)
 		}

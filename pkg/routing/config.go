@@ -67,7 +67,9 @@ func (g *graph) ospf(n *topology.Node) string {
 			b.WriteString(" ip ospf passive\n")
 		}
 	}
-	fmt.Fprintf(&b, "!\nrouter ospf\n ospf router-id %s\n!\n", g.routerID(n))
+	// A lab reroutes as fast as the protocol lets it: no hold-down
+	// between SPF runs or LSA updates beyond a few milliseconds.
+	fmt.Fprintf(&b, "!\nrouter ospf\n ospf router-id %s\n timers throttle spf 0 50 500\n timers throttle lsa all 0\n timers lsa min-arrival 0\n!\n", g.routerID(n))
 	return b.String()
 }
 
