@@ -31,6 +31,8 @@ test-deps:
 	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	command -v nft >/dev/null || missing="$$missing nftables"; \
+	test -x /usr/lib/frr/zebra || missing="$$missing frr"; \
+	command -v dnsmasq >/dev/null || missing="$$missing dnsmasq-base"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
