@@ -21,7 +21,12 @@ type Stuck struct {
 	State string
 }
 
-func (s Stuck) String() string { return s.Session.String() + ": " + s.State }
+func (s Stuck) String() string {
+	if s.Proto == "route" {
+		return s.Router + " has not installed a route to " + s.Peer + " yet"
+	}
+	return s.Session.String() + ": " + s.State
+}
 
 // RoutingState asks each router of a lab that is up (through vtysh in
 // the node) for its OSPF neighbours and BGP sessions, and returns those
@@ -31,6 +36,11 @@ func RoutingState(ctx context.Context, l *topology.Lab) ([]Stuck, error) {
 	byRouter := map[string][]routing.Session{}
 	for _, s := range want {
 		byRouter[s.Router] = append(byRouter[s.Router], s)
+	}
+	for r, prefixes := range routing.Routes(l) {
+		for _, p := range prefixes {
+			byRouter[r] = append(byRouter[r], routing.Session{Router: r, Proto: "route", Peer: p.String()})
+		}
 	}
 	var mu sync.Mutex
 	var stuck []Stuck
@@ -65,6 +75,7 @@ func sortStuck(s []Stuck) {
 // that are not up.
 func routerState(lab, r string, ss []routing.Session) []Stuck {
 	var ospf, bgp map[string]string
+	var routes map[string]bool
 	var out []Stuck
 	for _, s := range ss {
 		var state string
@@ -75,6 +86,13 @@ func routerState(lab, r string, ss []routing.Session) []Stuck {
 			}
 			state = ospf[s.Addr.String()]
 			if strings.HasPrefix(state, "Full") {
+				continue
+			}
+		case "route":
+			if routes == nil {
+				routes = installedRoutes(lab, r)
+			}
+			if routes[s.Peer] {
 				continue
 			}
 		case "bgp":
@@ -169,4 +187,28 @@ func WaitRouting(ctx context.Context, l *topology.Lab, limit time.Duration) ([]S
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// installedRoutes lists the prefixes a router's zebra has installed in
+// the kernel (or holds as connected).
+func installedRoutes(lab, r string) map[string]bool {
+	out := map[string]bool{}
+	data, err := vtysh(lab, r, "show ip route json")
+	if err != nil {
+		return out
+	}
+	var v map[string][]struct {
+		Installed bool   `json:"installed"`
+		Protocol  string `json:"protocol"`
+	}
+	if json.Unmarshal(data, &v) == nil {
+		for p, list := range v {
+			for _, e := range list {
+				if e.Installed || e.Protocol == "connected" {
+					out[p] = true
+				}
+			}
+		}
+	}
+	return out
 }

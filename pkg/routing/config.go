@@ -99,15 +99,7 @@ func (g *graph) bgp(n *topology.Node) string {
 	var b strings.Builder
 	b.WriteString(header(n))
 	fmt.Fprintf(&b, "!\nrouter bgp %d\n bgp router-id %s\n no bgp ebgp-requires-policy\n no bgp network import-check\n timers bgp 1 3\n", n.BGP.ASN, g.routerID(n))
-	var nets []netip.Prefix
 	for _, i := range g.ifaces[n.Name] {
-		if i.hostsOnly {
-			for _, a := range i.addrs {
-				if a.Addr().Is4() {
-					nets = append(nets, a.Masked())
-				}
-			}
-		}
 		for _, p := range i.peers {
 			if !bgpPeers(n, p.node) {
 				continue
@@ -123,15 +115,27 @@ func (g *graph) bgp(n *topology.Node) string {
 			}
 		}
 	}
-	if n.BGP.Advertise != nil {
-		nets = n.BGP.Advertise
-	}
 	b.WriteString(" address-family ipv4 unicast\n")
-	for _, p := range nets {
+	for _, p := range g.announced(n) {
 		if p.Addr().Is4() {
 			fmt.Fprintf(&b, "  network %s\n", p)
 		}
 	}
 	b.WriteString(" exit-address-family\n!\n")
 	return b.String()
+}
+
+// announced is what a BGP router announces: its advertise: list, or
+// the IPv4 subnets towards its hosts.
+func (g *graph) announced(n *topology.Node) []netip.Prefix {
+	if n.BGP.Advertise != nil {
+		return n.BGP.Advertise
+	}
+	var nets []netip.Prefix
+	for _, i := range g.ifaces[n.Name] {
+		if i.hostsOnly {
+			nets = append(nets, v4Subnets(i.addrs)...)
+		}
+	}
+	return nets
 }

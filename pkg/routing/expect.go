@@ -62,3 +62,83 @@ func bgpPeers(a, b *topology.Node) bool {
 	}
 	return a.BGP.ASN != b.BGP.ASN || a.BGP.IBGP && b.BGP.IBGP
 }
+
+// Routes lists, per router, the prefixes it must have learnt once its
+// protocols have converged: the OSPF subnets and BGP announcements of
+// the routers its sessions connect it to, directly or not.
+func Routes(l *topology.Lab) map[string][]netip.Prefix {
+	if !l.NeedsFRR() {
+		return nil
+	}
+	g := newGraph(l)
+	out := map[string][]netip.Prefix{}
+	for _, proto := range []string{"ospf", "bgp"} {
+		adj := map[string][]string{}
+		for _, s := range Sessions(l) {
+			if s.Proto == proto {
+				adj[s.Router] = append(adj[s.Router], s.Peer)
+			}
+		}
+		offers := map[string][]netip.Prefix{}
+		for _, n := range l.Nodes {
+			if proto == "ospf" && l.RunsOSPF(n) {
+				for _, i := range g.ifaces[n.Name] {
+					offers[n.Name] = append(offers[n.Name], v4Subnets(i.addrs)...)
+				}
+			}
+			if proto == "bgp" && n.BGP != nil {
+				offers[n.Name] = g.announced(n)
+			}
+		}
+		for r := range adj {
+			own := map[netip.Prefix]bool{}
+			for _, i := range g.ifaces[r] {
+				for _, p := range v4Subnets(i.addrs) {
+					own[p] = true
+				}
+			}
+			for _, other := range reach(adj, r) {
+				for _, p := range offers[other] {
+					if !own[p] {
+						own[p] = true
+						out[r] = append(out[r], p)
+					}
+				}
+			}
+		}
+	}
+	for r := range out {
+		sort.Slice(out[r], func(i, j int) bool { return out[r][i].String() < out[r][j].String() })
+	}
+	return out
+}
+
+func v4Subnets(addrs []netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range addrs {
+		if a.Addr().Is4() {
+			out = append(out, a.Masked())
+		}
+	}
+	return out
+}
+
+// reach lists the routers reachable from r over adj, r excluded.
+func reach(adj map[string][]string, r string) []string {
+	seen := map[string]bool{r: true}
+	queue := []string{r}
+	var out []string
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for _, y := range adj[x] {
+			if !seen[y] {
+				seen[y] = true
+				out = append(out, y)
+				queue = append(queue, y)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
