@@ -33,6 +33,7 @@ test-deps:
 	command -v nft >/dev/null || missing="$$missing nftables"; \
 	test -x /usr/lib/frr/zebra || missing="$$missing frr"; \
 	command -v dnsmasq >/dev/null || missing="$$missing dnsmasq-base"; \
+	test -x /usr/sbin/dhcpcd || missing="$$missing dhcpcd-base"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

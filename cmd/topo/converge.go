@@ -18,7 +18,7 @@ const defaultRoutingWait = 60 * time.Second
 // session Established, and says how long it took; when limit passes
 // first, it names each one that is stuck.
 func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time.Duration) error {
-	if !l.NeedsFRR() {
+	if !lab.NeedsWait(l) {
 		return nil
 	}
 	if limit <= 0 {
@@ -32,7 +32,11 @@ func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time
 	if len(stuck) > 0 {
 		return fmt.Errorf("lab %s: routing has not converged after %s:\n  %s\n(`topo up --wait DURATION` waits longer; `topo logs NODE/ospfd` shows a daemon's log)", l.Name, limit, joinStuck(stuck))
 	}
-	fmt.Fprintf(out, "routing converged in %.1fs\n", time.Since(start).Seconds())
+	what := "routing converged"
+	if !l.NeedsFRR() {
+		what = "addresses leased"
+	}
+	fmt.Fprintf(out, "%s in %.1fs\n", what, time.Since(start).Seconds())
 	return nil
 }
 
@@ -47,7 +51,7 @@ func joinStuck(stuck []lab.Stuck) string {
 // routingConverged is nil unless the lab's routing is not yet up: then
 // check would report failures that are only convergence.
 func routingConverged(ctx context.Context, l *topology.Lab) error {
-	if !l.NeedsFRR() {
+	if !lab.NeedsWait(l) {
 		return nil
 	}
 	stuck, err := lab.RoutingState(ctx, l)

@@ -147,3 +147,23 @@ func TestBGPLineConvergesWithASPath(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestDHCPExampleLeasesAndChecks(t *testing.T) {
+	l := newLab(t, "dhcp", "")
+	l.File = l.WriteRenamed("../../examples/dhcp.yaml")
+	r := l.Must("up", l.File)
+	if !strings.Contains(r.Stdout, "addresses leased in") {
+		t.Errorf("up did not wait for the leases:\n%s", r.Stdout)
+	}
+	if r := l.Topo("check", l.Name); r.Code != 0 {
+		t.Fatalf("check: %v", r)
+	}
+	addr := ifaces(t, l.NS("h1"))["eth0"].addrs()
+	if len(addr) != 1 || !strings.HasPrefix(addr[0], "10.5.0.1") {
+		t.Errorf("h1:eth0 holds %v, not a lease from 10.5.0.100-199", addr)
+	}
+	// A leased address is the client's: never drift.
+	if steps := l.Plan(); len(steps) != 0 {
+		t.Errorf("plan after the leases: %q", steps)
+	}
+}

@@ -22,6 +22,9 @@ type Stuck struct {
 }
 
 func (s Stuck) String() string {
+	if s.Proto == "lease" {
+		return s.Router + ":" + s.Iface + " has no address from " + s.Peer + " yet"
+	}
 	if s.Proto == "route" {
 		return s.Router + " has not installed a route to " + s.Peer + " yet"
 	}
@@ -36,6 +39,13 @@ func RoutingState(ctx context.Context, l *topology.Lab) ([]Stuck, error) {
 	byRouter := map[string][]routing.Session{}
 	for _, s := range want {
 		byRouter[s.Router] = append(byRouter[s.Router], s)
+	}
+	for _, lk := range l.Links {
+		for _, e := range lk.Ends {
+			for _, d := range e.Dynamic {
+				byRouter[e.Node] = append(byRouter[e.Node], routing.Session{Router: e.Node, Proto: "lease", Iface: e.Interface, Peer: d})
+			}
+		}
 	}
 	for r, prefixes := range routing.Routes(l) {
 		for _, p := range prefixes {
@@ -86,6 +96,10 @@ func routerState(lab, r string, ss []routing.Session) []Stuck {
 			}
 			state = ospf[s.Addr.String()]
 			if strings.HasPrefix(state, "Full") {
+				continue
+			}
+		case "lease":
+			if hasGlobal(lab, r, s.Iface, s.Peer == topology.DynDHCP) {
 				continue
 			}
 		case "route":
@@ -212,3 +226,23 @@ func installedRoutes(lab, r string) map[string]bool {
 	}
 	return out
 }
+
+// hasGlobal reports whether an interface of a node holds a global
+// address of one family (a lease, or one made from an advertisement).
+func hasGlobal(lab, nodeName, iface string, v4 bool) bool {
+	fam := "-6"
+	if v4 {
+		fam = "-4"
+	}
+	var out bytes.Buffer
+	c, err := startIn(lab, nodeName, nil, nil, node.ExecSpec{Args: []string{"ip", "-o", fam, "addr", "show", "dev", iface, "scope", "global"}, Stdout: &out})
+	if err != nil {
+		return false
+	}
+	code, err := node.Wait(c)
+	return err == nil && code == 0 && strings.Contains(out.String(), "inet")
+}
+
+// NeedsWait reports whether up has something to wait for once the lab
+// is built: routing to converge, leases to come.
+func NeedsWait(l *topology.Lab) bool { return l.NeedsFRR() || l.HasDynamic() }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/topo-lab/topo/pkg/addrclient"
 	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/routing"
 	"github.com/topo-lab/topo/pkg/topology"
@@ -54,7 +55,10 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := routing.Check(desired); err != nil {
 		return nil, err
 	}
-	desired = routing.Expand(desired)
+	if err := addrclient.Check(desired); err != nil {
+		return nil, err
+	}
+	desired = expand(desired)
 	lock, err := LockLab(ctx, desired.Name, "topo up", opts.Wait)
 	if err != nil {
 		return nil, err
@@ -126,7 +130,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 // Options.Reset would do), changing nothing. It takes no lock, so a
 // concurrent Up may make the answer stale.
 func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.Plan, error) {
-	desired = routing.Expand(desired)
+	desired = expand(desired)
 	st, err := loadOrNew(desired, nil)
 	if err != nil {
 		return nil, err
@@ -146,6 +150,11 @@ func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.
 	}
 	return topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal, Reset: reset}), nil
 }
+
+// expand adds to a lab what its routing and addressing fields imply:
+// FRR on its routers, DHCP clients on its nodes (files, private paths,
+// services).
+func expand(l *topology.Lab) *topology.Lab { return addrclient.Expand(routing.Expand(l)) }
 
 // loadOrNew loads a lab's state, or starts an empty one for a new lab.
 // A damaged state file, or a missing one next to namespace records, is

@@ -59,6 +59,7 @@ func (b *builder) build(file string) *Lab {
 	b.nameInterfaces()
 	b.assignAddresses()
 	b.checkAddresses()
+	b.checkDynamic()
 	b.buildRoutes()
 	b.lint()
 	b.checkSwitches()
@@ -298,6 +299,10 @@ func (b *builder) parseAddrs(list []text, e *Endpoint) ([]netip.Prefix, []Pos) {
 	var at []Pos
 	for _, t := range list {
 		s := t.s
+		if isDynamicWord(s) {
+			b.dynamic(t, e)
+			continue
+		}
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			hint := "write an address with its prefix length, e.g. 10.0.0.1/24 or fd00::1/64"

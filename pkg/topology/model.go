@@ -173,6 +173,10 @@ type Endpoint struct {
 	MAC MAC `json:"mac,omitempty"`
 	// Impair shapes the traffic leaving this end; nil for none.
 	Impair *Impairment `json:"impair,omitempty"`
+	// Dynamic lists how the node's own client addresses this end:
+	// "dhcp" (IPv4), "dhcp6", "slaac" (IPv6). topo leaves those
+	// families' addresses to it.
+	Dynamic []string `json:"dynamic,omitempty"`
 	// ImpairAt says where each field of Impair is written ("delay" ->
 	// the delay: key in effect for this end), for messages about a
 	// field; nil when the lab did not come from a file.

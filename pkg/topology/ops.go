@@ -69,7 +69,7 @@ func linkTarget(s Step) string {
 	return "link " + s.Link.Ends[0].String() + " <-> " + s.Link.Ends[1].String()
 }
 func serviceTarget(s Step) string { return s.Node + " service " + s.Key }
-func routeTarget(s Step) string { return s.Node + " route " + s.Route.String() }
+func routeTarget(s Step) string   { return s.Node + " route " + s.Route.String() }
 func sysctlTarget(s Step) string {
 	return fmt.Sprintf("%s sysctl %s = %s", s.Node, s.Key, s.Value)
 }

@@ -120,3 +120,41 @@ func TestDiffServices(t *testing.T) {
 		t.Errorf("an unsupervised b plans %v", got)
 	}
 }
+
+func TestParseDynamicAddresses(t *testing.T) {
+	lab, _ := mustParse(t, "lab.yaml", y(
+		"addressing: {ipv4: 10.9.0.0/16}",
+		"hosts:",
+		"  srv: {}",
+		"  h1: {}",
+		"switches:",
+		"  sw: {}",
+		"links:",
+		"  - endpoints: [srv:eth0, sw]",
+		"  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp, slaac]}, sw]",
+	))
+	var h1 Endpoint
+	for _, l := range lab.Links {
+		for _, e := range l.Ends {
+			if e.Node == "h1" {
+				h1 = e
+			}
+		}
+	}
+	if len(h1.Addresses) != 0 || !slices.Equal(h1.Dynamic, []string{"dhcp", "slaac"}) {
+		t.Errorf("h1:eth0 = %+v: a dhcp end got addresses from the pool", h1)
+	}
+	if !lab.HasDynamic() {
+		t.Errorf("HasDynamic is false")
+	}
+}
+
+func TestParseDynamicInvalid(t *testing.T) {
+	for _, c := range []invalidCase{
+		{desc: "dhcp and an IPv4 address", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp, 10.0.0.1/24]}, h2:eth0]"), line: 5, col: 63, msg: "its IPv4 addresses come from dhcp"},
+		{desc: "dhcp6 and slaac", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp6, slaac]}, h2:eth0]"), line: 5, col: 64, msg: "both dhcp6 and slaac"},
+		{desc: "dhcp twice", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp, dhcp]}, h2:eth0]"), line: 5, col: 63, msg: "dhcp is given twice"},
+	} {
+		t.Run(c.desc, c.run)
+	}
+}

@@ -35,9 +35,9 @@ type rawLinkOSPF struct {
 }
 
 type rawRouting struct {
-	at            Pos
-	ospf          bool
-	hello, dead   int
+	at              Pos
+	ospf            bool
+	hello, dead     int
 	helloAt, deadAt Pos
 }
 
