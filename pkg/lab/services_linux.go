@@ -12,13 +12,15 @@ import (
 
 // serviceStep notes a service step of the plan: the services are
 // handed to the supervisor in one go once the plan is applied (see
-// syncServices); a restart is noted so the supervisor restarts the
-// service even when its definition is unchanged (reset).
+// syncServices). A start or restart is noted so the supervisor starts
+// the service afresh even when its definition is unchanged: a reset,
+// or a node whose namespace was made again (its old processes died
+// with the old one).
 func (x *executor) serviceStep(s topology.Step) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.svcSteps = true
-	if s.Op == topology.OpRestartService {
+	if s.Op != topology.OpStopService {
 		if x.restarts == nil {
 			x.restarts = map[string]bool{}
 		}
