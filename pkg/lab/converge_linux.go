@@ -21,6 +21,8 @@ type Stuck struct {
 	State string
 }
 
+// String says what is stuck and how: "r1 ospf eth1 -> r2 (10.0.12.2):
+// Init", "r1 has not installed a route to 10.3.0.0/24 yet".
 func (s Stuck) String() string {
 	if s.Proto == "lease" {
 		return s.Router + ":" + s.Iface + " has no address from " + s.Peer + " yet"

@@ -109,6 +109,7 @@ type ServiceError struct {
 	Problems []string
 }
 
+// Error lists each service that could not start, one per line.
 func (e *ServiceError) Error() string {
 	return strings.Join(e.Problems, "\n") + "\n(`topo status --lab " + e.Lab + "` shows every service, `topo logs` their output)"
 }

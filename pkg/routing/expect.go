@@ -18,6 +18,7 @@ type Session struct {
 	Addr   netip.Addr
 }
 
+// String names the session: "r1 ospf eth1 -> r2 (10.0.12.2)".
 func (s Session) String() string {
 	return fmt.Sprintf("%s %s %s -> %s (%s)", s.Router, s.Proto, s.Iface, s.Peer, s.Addr)
 }
