@@ -78,3 +78,15 @@ func (l *Lab) HasDynamic() bool {
 	}
 	return false
 }
+
+// dynamicNode reports whether a node has an end addressed by a client.
+func (b *builder) dynamicNode(name string) bool {
+	for _, li := range b.links {
+		for _, e := range li.link.Ends {
+			if e.Node == name && len(e.Dynamic) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
