@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -161,6 +162,13 @@ func TestDHCPExampleLeasesAndChecks(t *testing.T) {
 	addr := ifaces(t, l.NS("h1"))["eth0"].addrs()
 	if len(addr) != 1 || !strings.HasPrefix(addr[0], "10.5.0.1") {
 		t.Errorf("h1:eth0 holds %v, not a lease from 10.5.0.100-199", addr)
+	}
+	// The client wrote h1's own resolv.conf, not the machine's.
+	if got := l.Must("exec", "--lab", l.Name, "h1", "--", "cat", "/etc/resolv.conf").Stdout; !strings.Contains(got, "nameserver 10.5.0.1") {
+		t.Errorf("h1's resolv.conf:\n%s", got)
+	}
+	if host, _ := os.ReadFile("/etc/resolv.conf"); strings.Contains(string(host), "10.5.0.1") {
+		t.Errorf("the machine's resolv.conf names the lab's server:\n%s", host)
 	}
 	// A leased address is the client's: never drift.
 	if steps := l.Plan(); len(steps) != 0 {

@@ -60,6 +60,7 @@ func (b *builder) build(file string) *Lab {
 	b.assignAddresses()
 	b.checkAddresses()
 	b.checkDynamic()
+	b.buildDNS()
 	b.buildRoutes()
 	b.lint()
 	b.checkSwitches()

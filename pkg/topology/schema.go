@@ -23,6 +23,8 @@ type rawFile struct {
 	addressing *rawAddressing
 	gateway    text // lab-wide "auto" or ""
 	routing    *rawRouting
+	dns        []text
+	dnsAt      Pos
 }
 
 type rawNode struct {
@@ -108,7 +110,7 @@ type rawAddressing struct {
 }
 
 var (
-	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway", "routing"}
+	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway", "routing", "dns"}
 	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway", "private", "files", "services", "bgp", "ospf"}
 	switchFields     = []string{"stp", "subnet"}
 	routeFields      = []string{"to", "via"}
@@ -170,6 +172,8 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 			f.gateway = d.str(fl.value, "gateway")
 		case "routing":
 			f.routing = d.decodeRouting(fl)
+		case "dns":
+			f.dns, f.dnsAt = d.strings(fl.value, "dns"), fl.at
 		}
 	}
 	return f

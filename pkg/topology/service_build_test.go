@@ -2,6 +2,7 @@ package topology
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -157,5 +158,31 @@ func TestParseDynamicInvalid(t *testing.T) {
 		{desc: "dhcp twice", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp, dhcp]}, h2:eth0]"), line: 5, col: 63, msg: "dhcp is given twice"},
 	} {
 		t.Run(c.desc, c.run)
+	}
+}
+
+func TestParseDNS(t *testing.T) {
+	lab, _ := mustParse(t, "lab.yaml", y(
+		"dns: [srv, 192.0.2.53]",
+		"hosts:",
+		"  srv: {}",
+		"  h1: {}",
+		"  h2: {files: {/etc/resolv.conf: \"nameserver 1.1.1.1\\n\"}}",
+		"links:",
+		"  - {endpoints: [srv:eth0, h1:eth0], addresses: [10.0.0.53/24, 10.0.0.1/24]}",
+		"  - {endpoints: [srv:eth1, h2:eth0], addresses: [10.0.1.53/24, 10.0.1.1/24]}",
+	))
+	if got := lab.Node("h1").Files[ResolvConf]; got != "# written by topo from the lab's dns:\nnameserver 10.0.0.53\nnameserver 192.0.2.53\n" {
+		t.Errorf("h1 resolv.conf = %q", got)
+	}
+	if got := lab.Node("h2").Files[ResolvConf]; got != "nameserver 1.1.1.1\n" {
+		t.Errorf("h2's own resolv.conf was replaced: %q", got)
+	}
+	if !slices.Contains(lab.Node("h1").PrivatePaths(), ResolvConf) {
+		t.Errorf("h1's resolv.conf is not private")
+	}
+	_, _, err := Parse("lab.yaml", []byte(y("dns: [nosuch]", "hosts:", "  h1: {}")))
+	if err == nil || !strings.Contains(err.Error(), `lab.yaml:1:7: dns "nosuch": neither an IP address nor a host`) {
+		t.Errorf("dns naming no host: %v", err)
 	}
 }
