@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/service"
+	"github.com/topo-lab/topo/pkg/topology"
 	"golang.org/x/sys/unix"
 )
 
@@ -98,9 +100,11 @@ func supervise(lab string) error {
 	}
 	lock.Truncate(0)
 	lock.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	c := &labCache{lab: lab}
 	sv := &service.Supervisor{Dir: dir, Start: func(s service.Spec, log *os.File) (*exec.Cmd, error) {
-		return startService(lab, s, log)
-	}, Grace: serviceGrace}
+		own, n := c.get(s.Node)
+		return startService(lab, s, own, n, log)
+	}, Reload: c.reload, Grace: serviceGrace}
 	if err := sv.Reconcile(); err != nil {
 		fmt.Fprintln(os.Stderr, "reconcile:", err)
 	}
@@ -131,7 +135,7 @@ func supervise(lab string) error {
 // startService starts one service in its node: directly when its
 // command is a plain list of words, else with /bin/sh -c; in a process
 // group of its own, output to log.
-func startService(lab string, s service.Spec, log *os.File) (*exec.Cmd, error) {
+func startService(lab string, s service.Spec, own *ownership, n *topology.Node, log *os.File) (*exec.Cmd, error) {
 	env := withoutSupervise(os.Environ())
 	for k, v := range s.Service.Env {
 		env = append(env, k+"="+v)
@@ -140,11 +144,52 @@ func startService(lab string, s service.Spec, log *os.File) (*exec.Cmd, error) {
 	if !strings.ContainsAny(s.Service.Command, "\"'`$&|;<>()*?[]{}~\\#=\n") {
 		args = strings.Fields(s.Service.Command)
 	}
-	return startIn(lab, s.Node, nil, nil, node.ExecSpec{
+	return startIn(lab, s.Node, own, n, node.ExecSpec{
 		Args: args, Env: env, Dir: "/",
 		Stdout: log, Stderr: log,
 		NewGroup: true,
 	})
+}
+
+// labCache is the lab's state as the supervisor last read it (at each
+// SIGHUP from up): which namespaces are the lab's, and its nodes, so
+// that a start reads no state file. A start with stale records fails
+// the ownership check and is tried again after the next reload.
+type labCache struct {
+	lab string
+	mu  sync.Mutex
+	own *ownership
+	lb  *topology.Lab
+}
+
+func (c *labCache) reload() error {
+	st, err := LoadState(c.lab)
+	if err != nil {
+		return err
+	}
+	if err := fillFromRecords(st); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.own, c.lb = ownershipOf(st), st.Lab
+	c.mu.Unlock()
+	return nil
+}
+
+// get returns the cached ownership and the node; nil, nil before the
+// first reload or for a node it does not know (startIn then reads the
+// state itself).
+func (c *labCache) get(nodeName string) (*ownership, *topology.Node) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lb == nil {
+		return nil, nil
+	}
+	n := c.lb.Node(nodeName)
+	if c.own == nil || n == nil {
+		return nil, nil // startIn reads the state itself
+	}
+	return c.own, n
 }
 
 // supervisorPid is the pid of the lab's running supervisor, or 0.

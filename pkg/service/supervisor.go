@@ -25,6 +25,9 @@ type Supervisor struct {
 	// Grace is how long a stopped service has between SIGTERM and
 	// SIGKILL.
 	Grace time.Duration
+	// Reload, when set, is called at each Reconcile before anything
+	// starts, so Start can read the lab as up left it.
+	Reload func() error
 
 	mu sync.Mutex
 	// wmu serialises writes of the status file.
@@ -37,20 +40,30 @@ type Supervisor struct {
 // runner is the goroutine that keeps one service.
 type runner struct {
 	spec   Spec
+	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 	// started is closed once the first start was tried.
 	started chan struct{}
+	// after are the runners of the services this one comes after: it
+	// starts once each of them was started.
+	after []*runner
 	st      State
 }
 
 // Reconcile brings the running services in line with the desired file:
 // services gone or changed are stopped, then new and changed ones are
-// started in order, each once the one before it was started.
+// started, all at once but each after the services of its after: list
+// were started. It returns once every service was tried.
 func (sv *Supervisor) Reconcile() error {
 	d, err := ReadDesired(sv.Dir)
 	if err != nil {
 		return err
+	}
+	if sv.Reload != nil {
+		if err := sv.Reload(); err != nil {
+			return err
+		}
 	}
 	want := map[string]Spec{}
 	for _, s := range d.Services {
@@ -70,15 +83,28 @@ func (sv *Supervisor) Reconcile() error {
 	sv.mu.Unlock()
 	stopAll(stop)
 	var order []string
+	var all []*runner
+	sv.mu.Lock()
 	for _, s := range d.Services {
 		order = append(order, s.Key())
-		sv.mu.Lock()
 		r := sv.running[s.Key()]
 		if r == nil {
-			r = sv.launch(s)
+			r = sv.newRunner(s)
+			for _, a := range s.Service.After {
+				if dep := sv.running[s.Node+"/"+a]; dep != nil {
+					r.after = append(r.after, dep)
+				}
+			}
 			sv.running[s.Key()] = r
+			go func() {
+				defer close(r.done)
+				sv.keep(r.ctx, r)
+			}()
 		}
-		sv.mu.Unlock()
+		all = append(all, r)
+	}
+	sv.mu.Unlock()
+	for _, r := range all {
 		<-r.started
 	}
 	sv.mu.Lock()
@@ -109,15 +135,10 @@ func stopAll(rs []*runner) {
 	}
 }
 
-func (sv *Supervisor) launch(s Spec) *runner {
+func (sv *Supervisor) newRunner(s Spec) *runner {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &runner{spec: s, cancel: cancel, done: make(chan struct{}), started: make(chan struct{}),
+	return &runner{spec: s, ctx: ctx, cancel: cancel, done: make(chan struct{}), started: make(chan struct{}),
 		st: State{Node: s.Node, Name: s.Service.Name, State: StateStarting, Since: time.Now()}}
-	go func() {
-		defer close(r.done)
-		sv.keep(ctx, r)
-	}()
-	return r
 }
 
 // set changes a runner's state and rewrites the status file.
@@ -139,6 +160,13 @@ func (sv *Supervisor) keep(ctx context.Context, r *runner) {
 		}
 	}
 	defer signalStarted()
+	for _, dep := range r.after {
+		select {
+		case <-dep.started:
+		case <-ctx.Done():
+			return
+		}
+	}
 	for {
 		log, err := openLog(sv.Dir, r.spec)
 		var cmd *exec.Cmd

@@ -105,3 +105,36 @@ func TestSupervisorBacksOff(t *testing.T) {
 		t.Errorf("crash = %+v, want failing with exit 3", s)
 	}
 }
+
+func TestSupervisorStartsAfter(t *testing.T) {
+	sv := localSupervisor(t)
+	defer sv.StopAll()
+	// b comes after a; c after nothing. a's start blocks until told:
+	// b must wait for it, c must not.
+	gate := make(chan struct{})
+	start := sv.Start
+	sv.Start = func(s Spec, log *os.File) (*exec.Cmd, error) {
+		if s.Service.Name == "a" {
+			<-gate
+		}
+		return start(s, log)
+	}
+	b := spec("b", "sleep 100", "on-failure")
+	b.Service.After = []string{"a"}
+	WriteDesired(sv.Dir, &Desired{Gen: 1, Services: []Spec{spec("a", "sleep 100", "on-failure"), b, spec("c", "sleep 100", "on-failure")}})
+	done := make(chan error, 1)
+	go func() { done <- sv.Reconcile() }()
+	waitState(t, sv, "c", func(s State) bool { return s.State == StateRunning })
+	if st, _ := ReadStatus(sv.Dir); st != nil {
+		for _, s := range st.Services {
+			if s.Name == "b" && s.State != StateStarting {
+				t.Errorf("b is %s before a started", s.State)
+			}
+		}
+	}
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, sv, "b", func(s State) bool { return s.State == StateRunning })
+}
