@@ -48,7 +48,7 @@ type runner struct {
 	// after are the runners of the services this one comes after: it
 	// starts once each of them was started.
 	after []*runner
-	st      State
+	st    State
 }
 
 // Reconcile brings the running services in line with the desired file:
