@@ -37,6 +37,11 @@ func (s Stuck) String() string {
 // the node) for its OSPF neighbours and BGP sessions, and returns those
 // of routing.Sessions that are not Full or Established.
 func RoutingState(ctx context.Context, l *topology.Lab) ([]Stuck, error) {
+	return routingState(ctx, l, nil)
+}
+
+// routingState is RoutingState for the routers in only (all when nil).
+func routingState(ctx context.Context, l *topology.Lab, only map[string]bool) ([]Stuck, error) {
 	want := routing.Sessions(l)
 	byRouter := map[string][]routing.Session{}
 	for _, s := range want {
@@ -59,6 +64,9 @@ func RoutingState(ctx context.Context, l *topology.Lab) ([]Stuck, error) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for r, ss := range byRouter {
+		if only != nil && !only[r] {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -192,15 +200,27 @@ func WaitRouting(ctx context.Context, l *topology.Lab, limit time.Duration) ([]S
 	l = routing.Expand(l)
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	// Ask again only the nodes not done at the last round, so a large
+	// lab's vtysh calls do not slow the daemons they wait for; once
+	// none is left, one round over all confirms it.
+	var pending map[string]bool
 	for {
-		stuck, _ := RoutingState(context.Background(), l)
+		stuck, _ := routingState(context.Background(), l, pending)
 		if len(stuck) == 0 {
-			return nil, nil
+			if pending == nil {
+				return nil, nil
+			}
+			pending = nil
+			continue
+		}
+		pending = map[string]bool{}
+		for _, s := range stuck {
+			pending[s.Router] = true
 		}
 		select {
 		case <-ctx.Done():
 			return stuck, nil
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }

@@ -79,7 +79,9 @@ func syncServices(desired *topology.Lab, restarts map[string]bool) error {
 	} else if err := launchSupervisor(desired.Name); err != nil {
 		return err
 	}
-	st, err := waitGen(dir, d.Gen, 30*time.Second)
+	// Each service is started at once; a start costs a few
+	// milliseconds, more on a loaded machine.
+	st, err := waitGen(dir, d.Gen, 30*time.Second+time.Duration(len(specs))*100*time.Millisecond)
 	if err != nil {
 		return fmt.Errorf("lab %s: the supervisor did not take the services: %w (see %s)", desired.Name, err, dir+"/supervisor.log")
 	}

@@ -29,6 +29,10 @@ type Supervisor struct {
 	// starts, so Start can read the lab as up left it.
 	Reload func() error
 
+	// starting bounds how many starts run at once: each forks from a
+	// thread of its own that enters the node's namespaces.
+	starting chan struct{}
+
 	mu sync.Mutex
 	// wmu serialises writes of the status file.
 	wmu     sync.Mutex
@@ -36,6 +40,9 @@ type Supervisor struct {
 	running map[string]*runner
 	order   []string
 }
+
+// maxStarting is how many services start at once.
+const maxStarting = 8
 
 // runner is the goroutine that keeps one service.
 type runner struct {
@@ -72,6 +79,7 @@ func (sv *Supervisor) Reconcile() error {
 	sv.mu.Lock()
 	if sv.running == nil {
 		sv.running = map[string]*runner{}
+		sv.starting = make(chan struct{}, maxStarting)
 	}
 	var stop []*runner
 	for k, r := range sv.running {
@@ -172,7 +180,9 @@ func (sv *Supervisor) keep(ctx context.Context, r *runner) {
 		var cmd *exec.Cmd
 		if err == nil {
 			fmt.Fprintf(log, "--- %s: start %s\n", time.Now().Format(time.RFC3339), r.spec.Service.Command)
+			sv.starting <- struct{}{}
 			cmd, err = sv.Start(r.spec, log)
+			<-sv.starting
 			log.Close()
 		}
 		began := time.Now()
