@@ -35,6 +35,9 @@ test-deps:
 	command -v nft >/dev/null || missing="$$missing nftables"; \
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -x /usr/lib/frr/zebra || missing="$$missing frr"; \
+	command -v dnsmasq >/dev/null || missing="$$missing dnsmasq-base"; \
+	test -x /usr/sbin/dhcpcd || missing="$$missing dhcpcd-base"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

@@ -95,6 +95,9 @@ type checkOpts struct {
 // runCheck checks l's expectations or all its pairs and prints the
 // outcome; a failure is reported as exit status 1.
 func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) error {
+	if err := routingConverged(ctx, l); err != nil {
+		return err
+	}
 	popts := probe.ProberOptions{Timeout: o.timeout}
 	if len(l.Expect) > 0 && !o.all {
 		res, err := lab.CheckExpectations(ctx, l, popts)

@@ -2,6 +2,13 @@
 // joined by veth pairs and bridges, and runs, probes and removes them.
 package main
 
-import "os"
+import (
+	"os"
 
-func main() { os.Exit(run(os.Args[1:])) }
+	"github.com/topo-lab/topo/pkg/lab"
+)
+
+func main() {
+	lab.MaybeSupervise()
+	os.Exit(run(os.Args[1:]))
+}

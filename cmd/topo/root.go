@@ -49,7 +49,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
-		upCmd(), downCmd(), execCmd(), statusCmd(), planCmd(), validateCmd(),
+		upCmd(), downCmd(), execCmd(), logsCmd(), statusCmd(), planCmd(), validateCmd(),
 		genCmd(), linkCmd(), pingCmd(), arpCmd(), checkCmd(),
 		impairCmd(), resetCmd(), captureCmd(), graphCmd(), uiCmd(),
 	)

@@ -119,6 +119,7 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 		}
 	}
 	tw.Flush()
+	printServices(out, s.Services)
 	if len(s.Drift) > 0 {
 		fmt.Fprintf(out, "  drift (%d differences from the applied file; `topo up` repairs them):\n", len(s.Drift))
 		for _, d := range s.Drift {

@@ -22,6 +22,10 @@ const maxListedSteps = 40
 // upFlags are the flags of up that reset shares.
 type upFlags struct {
 	verbose, check, reset, dryRun, strict bool
+	// wait bounds the wait for routing to converge (0: the default);
+	// noWait skips it.
+	wait   time.Duration
+	noWait bool
 }
 
 func upCmd() *cobra.Command {
@@ -55,6 +59,8 @@ With --reset, also undo what was done inside the nodes since they were made
 	c.Flags().BoolVar(&f.check, "check", false, "then check the file's expectations (or all pairs) like topo check")
 	c.Flags().BoolVar(&f.reset, "reset", false, "also bring every node back to what a fresh up makes (like topo reset)")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "with --reset: list what it would undo, change nothing")
+	c.Flags().DurationVar(&f.wait, "wait", defaultRoutingWait, "how long to wait for OSPF and BGP to converge")
+	c.Flags().BoolVar(&f.noWait, "no-wait", false, "do not wait for OSPF and BGP to converge")
 	return c
 }
 
@@ -94,6 +100,10 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 	start := time.Now()
 	plan, err := lab.Up(ctx, desired, opts)
 	prog.finish()
+	var svcErr *lab.ServiceError
+	if errors.As(err, &svcErr) && err == error(svcErr) {
+		err = nil // the lab is built; the services' trouble is reported below
+	}
 	if err != nil {
 		if errors.Is(err, lab.ErrStoppedWaiting) {
 			return err
@@ -118,6 +128,14 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 		fmt.Fprintf(out, "lab %s is up: %d nodes, %d links (%s, %.2fs)\n", desired.Name, len(desired.Nodes), len(desired.Links), plan.Summary(), time.Since(start).Seconds())
 	}
 	plan.WriteNotes(out)
+	if svcErr != nil {
+		return svcErr
+	}
+	if !f.noWait {
+		if err := waitRouting(ctx, out, desired, f.wait); err != nil {
+			return err
+		}
+	}
 	if f.check {
 		return runCheck(ctx, out, desired, checkOpts{timeout: time.Second})
 	}

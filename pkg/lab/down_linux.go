@@ -70,6 +70,11 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 	}
 	own := ownershipOf(st)
 	nodes := own.nodes()
+	// The supervisor goes first, stopping each service gracefully,
+	// before the gate closes on the starts it would try.
+	if err := stopSupervisor(name); err != nil {
+		return false, err
+	}
 	release, err := holdGate(ctx, lock.dir, name)
 	if err != nil {
 		return false, err

@@ -20,7 +20,7 @@ import (
 // one in a lab being taken down. own is the lab's ownership when the
 // caller has it (up, which holds the lab's lock); nil loads the lab's
 // state once the gate is held. The caller Waits for the command.
-func startIn(lab, nodeName string, own *ownership, spec node.ExecSpec) (*exec.Cmd, error) {
+func startIn(lab, nodeName string, own *ownership, n *topology.Node, spec node.ExecSpec) (*exec.Cmd, error) {
 	root, err := openRoot(false)
 	if err != nil {
 		return nil, notUp(lab, err)
@@ -54,7 +54,7 @@ func startIn(lab, nodeName string, own *ownership, spec node.ExecSpec) (*exec.Cm
 		if err != nil {
 			return nil, err
 		}
-		if st.Lab.Node(nodeName) == nil {
+		if n = st.Lab.Node(nodeName); n == nil {
 			return nil, st.Lab.NoNode(nodeName, nodeList(st.Lab))
 		}
 		if err := fillFromRecords(st); err != nil {
@@ -79,6 +79,14 @@ func startIn(lab, nodeName string, own *ownership, spec node.ExecSpec) (*exec.Cm
 	}
 	defer hosts.Close()
 	spec.Netns, spec.UTS, spec.Hosts = netns, uts, hosts
+	if n != nil && len(n.PrivatePaths()) > 0 {
+		binds, err := openPrivate(dir, n)
+		defer closeBinds(binds)
+		if err != nil {
+			return nil, err
+		}
+		spec.Binds = binds
+	}
 	return node.Start(spec)
 }
 
@@ -127,7 +135,7 @@ func (x *executor) runExec(name string) error {
 	for _, c := range n.Exec {
 		start, _ := f.Seek(0, io.SeekEnd)
 		fmt.Fprintf(f, "$ %s\n", c)
-		cmd, err := startIn(x.lab.Name, name, x.own, node.ExecSpec{
+		cmd, err := startIn(x.lab.Name, name, x.own, n, node.ExecSpec{
 			Args:   []string{"/bin/sh", "-c", c},
 			Stdout: f, Stderr: f,
 		})
@@ -184,7 +192,7 @@ func (x *executor) showLog(name string, f *os.File, from int64) {
 // (see startIn). It returns the command's exit status. Any goroutine;
 // the caller's thread never changes namespace.
 func Exec(labName, nodeName string, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	cmd, err := startIn(labName, nodeName, nil, node.ExecSpec{
+	cmd, err := startIn(labName, nodeName, nil, nil, node.ExecSpec{
 		Args:  args,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 	})

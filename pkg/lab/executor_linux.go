@@ -38,6 +38,10 @@ type executor struct {
 	bridges map[string]int
 	// index is the last interface index handed out; see nextIndex.
 	index atomic.Int64
+	// svcSteps says the plan has service steps; restarts holds the
+	// services (node/service) it restarts. See serviceStep.
+	svcSteps bool
+	restarts map[string]bool
 }
 
 // firstIndex is the lowest interface index topo gives: clear of lo,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/topo-lab/topo/pkg/node"
+	"github.com/topo-lab/topo/pkg/service"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
@@ -32,6 +33,18 @@ type LabStatus struct {
 	Drift []string `json:"drift,omitempty"`
 	// Error is set when the lab could not be read.
 	Error string `json:"error,omitempty"`
+	// Services lists the lab's services as its supervisor keeps them.
+	Services []*ServiceStatus `json:"services,omitempty"`
+}
+
+// ServiceStatus is one service: its state from the supervisor, and
+// when it is not running the last lines of its log.
+type ServiceStatus struct {
+	service.State
+	// Uptime is how long it has run, or since when it is down.
+	Uptime string `json:"uptime,omitempty"`
+	// LastLines are the last lines of its log, when it is not running.
+	LastLines []string `json:"last_lines,omitempty"`
 }
 
 // NodeStatus is one node as the kernel holds it.
@@ -87,6 +100,8 @@ func Status(ctx context.Context, name string) (*LabStatus, error) {
 		ls.State, ls.Error = "error", err.Error()
 		return ls, nil
 	}
+	obs.Services = observeServices(st.Lab)
+	ls.Services = servicesStatus(name)
 	peers := peerNames(st.Lab)
 	for _, n := range st.Lab.Nodes {
 		ns := &NodeStatus{Name: n.Name, Kind: string(n.Kind), Namespace: topology.Namespace(name, n.Name)}

@@ -64,7 +64,11 @@ var stepRunners = map[topology.Op]func(*executor, topology.Step) error{
 	topology.OpResetSysctl: inNS(func(ns *node.Namespace, s topology.Step) error {
 		return node.WriteSysctl(ns, s.Key, s.Value)
 	}),
-	topology.OpFlushNeigh: inNS(func(ns *node.Namespace, s topology.Step) error { return node.ClearNeighbours(ns) }),
+	topology.OpWriteFiles:     func(x *executor, s topology.Step) error { return x.writeFiles(s.Node) },
+	topology.OpStartService:   (*executor).serviceStep,
+	topology.OpRestartService: (*executor).serviceStep,
+	topology.OpStopService:    (*executor).serviceStep,
+	topology.OpFlushNeigh:     inNS(func(ns *node.Namespace, s topology.Step) error { return node.ClearNeighbours(ns) }),
 }
 
 func (x *executor) withNS(nodeName string, fn func(*node.Namespace) error) error {

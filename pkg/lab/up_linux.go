@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/topo-lab/topo/pkg/addrclient"
 	"github.com/topo-lab/topo/pkg/link"
+	"github.com/topo-lab/topo/pkg/routing"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
@@ -50,6 +52,13 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := link.CheckKernel(desired); err != nil {
 		return nil, err
 	}
+	if err := routing.Check(desired); err != nil {
+		return nil, err
+	}
+	if err := addrclient.Check(desired); err != nil {
+		return nil, err
+	}
+	desired = expand(desired)
 	lock, err := LockLab(ctx, desired.Name, "topo up", opts.Wait)
 	if err != nil {
 		return nil, err
@@ -66,6 +75,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err != nil {
 		return nil, err
 	}
+	obs.Services = observeServices(st.Lab)
 	for n, inode := range adopted {
 		if err := own.adopt(n, inode); err != nil {
 			return nil, err
@@ -111,6 +121,15 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if applyErr == nil {
 		waitSpanningTree(ctx, desired, plan, hs, opts.Wait)
 	}
+	if applyErr == nil || x.svcSteps {
+		// Services start once everything else is in place; a service
+		// that cannot start fails up, the rest of the lab still built.
+		if err := syncServices(desired, x.restarts); applyErr == nil {
+			applyErr = err
+		} else if err != nil {
+			applyErr = errors.Join(applyErr, err)
+		}
+	}
 	return plan, applyErr
 }
 
@@ -118,6 +137,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 // Options.Reset would do), changing nothing. It takes no lock, so a
 // concurrent Up may make the answer stale.
 func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.Plan, error) {
+	desired = expand(desired)
 	st, err := loadOrNew(desired, nil)
 	if err != nil {
 		return nil, err
@@ -129,6 +149,7 @@ func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.
 	if err != nil {
 		return nil, err
 	}
+	obs.Services = observeServices(st.Lab)
 	if reset {
 		if err := observeLeftovers(ctx, desired, obs, hs); err != nil {
 			return nil, err
@@ -136,6 +157,11 @@ func PlanFor(ctx context.Context, desired *topology.Lab, reset bool) (*topology.
 	}
 	return topology.Diff(desired, topology.Current{Applied: st.Lab, Observed: obs, SysctlOriginal: st.SysctlOriginal, Reset: reset}), nil
 }
+
+// expand adds to a lab what its routing and addressing fields imply:
+// FRR on its routers, DHCP clients on its nodes (files, private paths,
+// services).
+func expand(l *topology.Lab) *topology.Lab { return addrclient.Expand(routing.Expand(l)) }
 
 // loadOrNew loads a lab's state, or starts an empty one for a new lab.
 // A damaged state file, or a missing one next to namespace records, is

@@ -136,9 +136,9 @@ func unshareAndBindLocked(spaces []newNamespace, inside func() error) error {
 // bind-mounted over /etc/hosts. fn then runs on that thread, so a
 // process it forks inherits all of it. The thread dies with the
 // goroutine, so the root namespaces are never left behind on it.
-func enterForExec(netns, uts, hosts *os.File, fn func() error) error {
+func enterForExec(netns, uts, hosts *os.File, binds []Bind, fn func() error) error {
 	return offMain(func() error {
-		if err := enterAll(netns, uts, hosts); err != nil {
+		if err := enterAll(netns, uts, hosts, binds); err != nil {
 			return err
 		}
 		return fn()
@@ -169,7 +169,7 @@ func offMain(fn func() error) error {
 	return <-errc
 }
 
-func enterAll(netns, uts, hosts *os.File) error {
+func enterAll(netns, uts, hosts *os.File, binds []Bind) error {
 	if err := unix.Setns(int(netns.Fd()), unix.CLONE_NEWNET); err != nil {
 		return fmt.Errorf("enter network namespace %s: %w", netns.Name(), err)
 	}
@@ -190,6 +190,11 @@ func enterAll(netns, uts, hosts *os.File) error {
 		}
 		defer unix.Close(tree)
 	}
+	trees, err := cloneBinds(binds)
+	defer closeAll(trees)
+	if err != nil {
+		return err
+	}
 	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 		return fmt.Errorf("unshare mount namespace: %w", err)
 	}
@@ -202,7 +207,7 @@ func enterAll(netns, uts, hosts *os.File) error {
 			return fmt.Errorf("bind-mount %s over /etc/hosts: %w", hosts.Name(), err)
 		}
 	}
-	return nil
+	return placeBinds(binds, trees)
 }
 
 // fdPath names the file open as f through /proc, for the system calls

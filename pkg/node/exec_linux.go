@@ -22,6 +22,12 @@ type ExecSpec struct {
 	// Hosts is a file bind-mounted over /etc/hosts for the command
 	// only, open; nil leaves /etc/hosts alone.
 	Hosts *os.File
+	// Binds are the node's private paths, each an open file or
+	// directory bound over its target for the command only.
+	Binds []Bind
+	// NewGroup puts the command in a process group of its own, so a
+	// supervisor can signal it and its children together.
+	NewGroup bool
 	// Args is the command and its arguments; Args[0] is looked up in
 	// PATH.
 	Args []string
@@ -60,7 +66,10 @@ func Start(spec ExecSpec) (*exec.Cmd, error) {
 	cmd.Stdin = spec.Stdin
 	cmd.Stdout = spec.Stdout
 	cmd.Stderr = spec.Stderr
-	err := enterForExec(spec.Netns, spec.UTS, spec.Hosts, cmd.Start)
+	if spec.NewGroup {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	}
+	err := enterForExec(spec.Netns, spec.UTS, spec.Hosts, spec.Binds, cmd.Start)
 	if err != nil {
 		return nil, fmt.Errorf("exec %s in %s: %w", spec.Args[0], spec.Netns.Name(), err)
 	}

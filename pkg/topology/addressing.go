@@ -84,7 +84,9 @@ func (b *builder) fill(u *unit, subnet netip.Prefix, at Pos, used map[netip.Addr
 	var need []*Endpoint
 	for j, e := range u.ends {
 		if !hasFamily(e.Addresses, subnet.Addr().Is4()) {
-			need = append(need, e)
+			if !e.DynamicFor(subnet.Addr().Is4()) {
+				need = append(need, e)
+			}
 			continue
 		}
 		for k, p := range e.Addresses {
@@ -285,7 +287,7 @@ func (u *unit) subnetFor(v4 bool) (netip.Prefix, Pos, bool) {
 // needs reports whether an end of the unit has no address of family v4.
 func (u *unit) needs(v4 bool) bool {
 	for _, e := range u.ends {
-		if !hasFamily(e.Addresses, v4) {
+		if !hasFamily(e.Addresses, v4) && !e.DynamicFor(v4) {
 			return true
 		}
 	}

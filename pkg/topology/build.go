@@ -53,11 +53,15 @@ func (b *builder) build(file string) *Lab {
 	b.nodes = map[string]*Node{}
 	b.labName(file)
 	b.buildNodes()
+	b.buildServices()
 	b.buildLinks()
+	b.buildRouting()
 	b.nameInterfaces()
 	b.buildSites()
 	b.assignAddresses()
 	b.checkAddresses()
+	b.checkDynamic()
+	b.buildDNS()
 	b.buildRoutes()
 	b.lint()
 	b.checkSwitches()
@@ -297,6 +301,10 @@ func (b *builder) parseAddrs(list []text, e *Endpoint) ([]netip.Prefix, []Pos) {
 	var at []Pos
 	for _, t := range list {
 		s := t.s
+		if isDynamicWord(s) {
+			b.dynamic(t, e)
+			continue
+		}
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			hint := "write an address with its prefix length, e.g. 10.0.0.1/24 or fd00::1/64"

@@ -352,6 +352,9 @@ func (d *differ) nodeSettings(n *Node) {
 	if len(n.Exec) > 0 && (d.fresh[n.Name] || old == nil || !slices.Equal(old.Exec, n.Exec)) {
 		d.add(Step{Op: OpRunExec, Node: n.Name, Why: newOr(old != nil && !d.fresh[n.Name], "changed: exec")})
 	}
+	if n.Kind == KindHost {
+		d.services(n, old)
+	}
 }
 
 // bridge plans a switch's bridge: made again when missing, its

@@ -64,6 +64,9 @@ type Lab struct {
 	// Elsewhere maps each node of the other sites to its site, in a
 	// site's part; nil otherwise.
 	Elsewhere map[string]string `json:"elsewhere,omitempty"`
+	// Routing holds the lab-wide dynamic routing settings; nil when
+	// the lab runs no routing protocol.
+	Routing *Routing `json:"routing,omitempty"`
 }
 
 // Node is a host or switch of a lab.
@@ -84,7 +87,21 @@ type Node struct {
 	// Site is the machine that builds the node; "" in a lab without
 	// sites.
 	Site string `json:"site,omitempty"`
-	Pos  Pos    `json:"-"`
+	// Private lists absolute paths (directories, or files named in
+	// Files) that the node sees as its own, bound from the lab's state
+	// directory over the machine's; sorted.
+	Private []string `json:"private,omitempty"`
+	// Files are written into the node's private view before its
+	// services start, keyed by absolute path.
+	Files map[string]string `json:"files,omitempty"`
+	// Services are the node's long-running processes, in start order
+	// (after: first).
+	Services []*Service `json:"services,omitempty"`
+	// BGP makes a router speak BGP; nil for none.
+	BGP *BGP `json:"bgp,omitempty"`
+	// NoOSPF keeps a router out of the lab-wide OSPF (ospf: false).
+	NoOSPF bool `json:"no_ospf,omitempty"`
+	Pos    Pos  `json:"-"`
 }
 
 // Route is one static route of a host.
@@ -163,7 +180,9 @@ type Link struct {
 	// (see ForSite): Ends[0] is the local end, made a VXLAN interface,
 	// Ends[1] the far end on another machine. nil otherwise.
 	Tunnel *Tunnel `json:"tunnel,omitempty"`
-	Pos    Pos     `json:"-"`
+	// OSPF is the link's OSPF area and cost; nil for the defaults.
+	OSPF *LinkOSPF `json:"ospf,omitempty"`
+	Pos  Pos       `json:"-"`
 }
 
 // Endpoint is one end of a link: an interface of a node.
@@ -176,6 +195,10 @@ type Endpoint struct {
 	MAC MAC `json:"mac,omitempty"`
 	// Impair shapes the traffic leaving this end; nil for none.
 	Impair *Impairment `json:"impair,omitempty"`
+	// Dynamic lists how the node's own client addresses this end:
+	// "dhcp" (IPv4), "dhcp6", "slaac" (IPv6). topo leaves those
+	// families' addresses to it.
+	Dynamic []string `json:"dynamic,omitempty"`
 	// ImpairAt says where each field of Impair is written ("delay" ->
 	// the delay: key in effect for this end), for messages about a
 	// field; nil when the lab did not come from a file.

@@ -10,6 +10,9 @@ import (
 // Nodes.
 type Observed struct {
 	Nodes map[string]*ObservedNode `json:"nodes"`
+	// Services holds, per node, the services the lab's supervisor
+	// keeps; nil when unknown (no supervisor was asked).
+	Services map[string]map[string]bool `json:"services,omitempty"`
 }
 
 // ObservedNode is the kernel's view of one node's namespace.

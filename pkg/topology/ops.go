@@ -39,6 +39,7 @@ type opSpec struct {
 var opTable = []opSpec{
 	{OpDeleteLink, KindRemove, linkTarget, false},
 	{OpDeleteNode, KindRemove, nodeTarget, false},
+	{OpStopService, KindRemove, serviceTarget, false},
 	{OpKillProcs, KindRemove, func(s Step) string { return s.Node + " processes" }, false},
 	{OpDeleteIface, KindRemove, func(s Step) string { return s.Node + ":" + s.Iface + " interface" }, false},
 	{OpCreateNode, KindCreate, nodeTarget, false},
@@ -58,7 +59,10 @@ var opTable = []opSpec{
 	{OpDelRoute, KindRemove, routeTarget, false},
 	{OpAddRoute, KindCreate, routeTarget, false},
 	{OpFlushNeigh, KindRemove, func(s Step) string { return s.Node + " neighbour entries" }, false},
+	{OpWriteFiles, KindChange, func(s Step) string { return s.Node + " private files" }, false},
 	{OpRunExec, KindRun, func(s Step) string { return s.Node + " run exec commands" }, false},
+	{OpStartService, KindCreate, serviceTarget, true},
+	{OpRestartService, KindChange, serviceTarget, true},
 }
 
 func nodeTarget(s Step) string { return "node " + s.Node }
@@ -69,7 +73,8 @@ func tunnelTarget(s Step) string {
 	t := s.Link.Tunnel
 	return fmt.Sprintf("tunnel %s -> %s (site %s %s port %d vni %d)", s.Link.Ends[0], s.Link.Ends[1], t.Site, t.Remote, t.Port, t.VNI)
 }
-func routeTarget(s Step) string { return s.Node + " route " + s.Route.String() }
+func serviceTarget(s Step) string { return s.Node + " service " + s.Key }
+func routeTarget(s Step) string   { return s.Node + " route " + s.Route.String() }
 func sysctlTarget(s Step) string {
 	return fmt.Sprintf("%s sysctl %s = %s", s.Node, s.Key, s.Value)
 }

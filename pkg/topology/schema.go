@@ -22,6 +22,9 @@ type rawFile struct {
 	expect     []*rawExpect
 	addressing *rawAddressing
 	gateway    text // lab-wide "auto" or ""
+	routing    *rawRouting
+	dns        []text
+	dnsAt      Pos
 	// sites are the machines of a lab split across several (see
 	// sites.go), in file order; sitesAt is where sites: is written.
 	sites       []*rawSite
@@ -50,6 +53,13 @@ type rawNode struct {
 	gateway text
 	subnets []text
 	site    text
+	// The fields of services in nodes (service_schema.go).
+	private  []text
+	files    []rawFileEntry
+	services []*rawService
+	bgp      *rawBGP
+	ospf     *bool
+	ospfAt   Pos
 }
 
 // kv is one sysctl; at is where its key is written.
@@ -83,6 +93,7 @@ type rawLink struct {
 	impairs []rawEndImpair
 	vni     int
 	vniAt   Pos
+	ospf    *rawLinkOSPF
 }
 
 // rawAddrEntry is one entry of a link's addresses: list: the addresses
@@ -116,12 +127,12 @@ type rawAddressing struct {
 }
 
 var (
-	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway", "sites", "default_site"}
-	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway", "site"}
+	fileFields       = []string{"name", "hosts", "switches", "links", "expect", "addressing", "gateway", "sites", "default_site", "routing", "dns"}
+	hostFields       = []string{"forward", "routes", "sysctls", "exec", "gateway", "site", "private", "files", "services", "bgp", "ospf"}
 	switchFields     = []string{"stp", "subnet", "site"}
 	siteFields       = []string{"underlay", "port", "mtu"}
 	routeFields      = []string{"to", "via"}
-	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair", "vni"}
+	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair", "vni", "ospf"}
 	endpointFields   = []string{"node", "interface", "addresses", "mac"}
 	expectFields     = []string{"from", "to", "reach", "ttl"}
 	addressingFields = []string{"ipv4", "ipv6"}
@@ -184,6 +195,10 @@ func (d *decoder) decodeFile(doc *yaml.Node) *rawFile {
 			}
 		case "default_site":
 			f.defaultSite = d.str(fl.value, "default_site")
+		case "routing":
+			f.routing = d.decodeRouting(fl)
+		case "dns":
+			f.dns, f.dnsAt = d.strings(fl.value, "dns"), fl.at
 		}
 	}
 	return f
@@ -231,6 +246,8 @@ func (d *decoder) decodeHost(fl field) *rawNode {
 			h.gateway = d.str(f.value, what+" gateway")
 		case "site":
 			h.site = d.str(f.value, what+" site")
+		default:
+			d.decodeServiceField(h, f, what)
 		}
 	}
 	return h
@@ -290,6 +307,8 @@ func (d *decoder) decodeLink(n *yaml.Node) *rawLink {
 			l.subnets = d.strings(f.value, "link subnet")
 		case "vni":
 			l.vni, l.vniAt = d.integer(f.value, "vni", MinVNI, MaxVNI), d.pos(f.value)
+		case "ospf":
+			l.ospf = d.decodeLinkOSPF(f)
 		}
 	}
 	return l

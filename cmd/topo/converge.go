@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/topo-lab/topo/pkg/lab"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// defaultRoutingWait bounds how long up waits for routing to converge.
+const defaultRoutingWait = 60 * time.Second
+
+// waitRouting waits until every OSPF adjacency is Full and every BGP
+// session Established, and says how long it took; when limit passes
+// first, it names each one that is stuck.
+func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time.Duration) error {
+	if !lab.NeedsWait(l) {
+		return nil
+	}
+	if limit <= 0 {
+		limit = defaultRoutingWait
+	}
+	start := time.Now()
+	stuck, err := lab.WaitRouting(ctx, l, limit)
+	if err != nil {
+		return err
+	}
+	if len(stuck) > 0 {
+		return fmt.Errorf("lab %s: routing has not converged after %s:\n  %s\n(`topo up --wait DURATION` waits longer; `topo logs NODE/ospfd` shows a daemon's log)", l.Name, limit, joinStuck(stuck))
+	}
+	what := "routing converged"
+	if !l.NeedsFRR() {
+		what = "addresses leased"
+	}
+	fmt.Fprintf(out, "%s in %.1fs\n", what, time.Since(start).Seconds())
+	return nil
+}
+
+func joinStuck(stuck []lab.Stuck) string {
+	var lines []string
+	for _, s := range stuck {
+		lines = append(lines, s.String())
+	}
+	return strings.Join(lines, "\n  ")
+}
+
+// routingConverged is nil unless the lab's routing is not yet up: then
+// check would report failures that are only convergence.
+func routingConverged(ctx context.Context, l *topology.Lab) error {
+	if !lab.NeedsWait(l) {
+		return nil
+	}
+	stuck, err := lab.RoutingState(ctx, l)
+	if err != nil {
+		return err
+	}
+	if len(stuck) > 0 {
+		return fmt.Errorf("lab %s: routing has not converged yet, so probes would fail for that alone:\n  %s\n(wait and check again; `topo up` waits for it)", l.Name, joinStuck(stuck))
+	}
+	return nil
+}

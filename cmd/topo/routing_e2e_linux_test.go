@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ospfRing is four routers in a ring, a host on each, OSPF with a
+// hello of 1 s and a dead interval of 4 s.
+const ospfRing = `
+routing:
+  ospf: {hello: 1, dead: 4}
+hosts:
+  r1: {forward: true}
+  r2: {forward: true}
+  r3: {forward: true}
+  r4: {forward: true}
+  h1: {gateway: auto}
+  h2: {gateway: auto}
+  h3: {gateway: auto}
+  h4: {gateway: auto}
+links:
+  - {endpoints: [r1:eth1, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30]}
+  - {endpoints: [r2:eth2, r3:eth1], addresses: [10.0.23.1/30, 10.0.23.2/30]}
+  - {endpoints: [r3:eth2, r4:eth1], addresses: [10.0.34.1/30, 10.0.34.2/30]}
+  - {endpoints: [r4:eth2, r1:eth2], addresses: [10.0.41.1/30, 10.0.41.2/30]}
+  - {endpoints: [h1:eth0, r1:eth0], addresses: [10.1.0.10/24, 10.1.0.1/24]}
+  - {endpoints: [h2:eth0, r2:eth0], addresses: [10.2.0.10/24, 10.2.0.1/24]}
+  - {endpoints: [h3:eth0, r3:eth0], addresses: [10.3.0.10/24, 10.3.0.1/24]}
+  - {endpoints: [h4:eth0, r4:eth0], addresses: [10.4.0.10/24, 10.4.0.1/24]}
+`
+
+var ttlRE = regexp.MustCompile(`ttl=(\d+)`)
+
+// pingTTL pings once from a node and returns the reply's TTL, or 0
+// when no reply came.
+func pingTTL(l *labT, from, to string) int {
+	r := l.Topo("exec", "--lab", l.Name, from, "--", "ping", "-c1", "-W0.3", to)
+	if m := ttlRE.FindStringSubmatch(r.Stdout); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+// waitTTL waits until a ping from one node to an address comes back
+// with ttl, within limit; it returns how long that took.
+func waitTTL(t *testing.T, l *labT, from, to string, ttl int, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	last := 0
+	for time.Since(start) < limit {
+		if last = pingTTL(l, from, to); last == ttl {
+			return time.Since(start)
+		}
+	}
+	for _, n := range []string{"r1", "r2", "r3", "r4"} {
+		t.Logf("%s:\n%s", n, l.Topo("exec", "--lab", l.Name, n, "--", "ip", "route").Stdout)
+		t.Logf("%s:\n%s", n, l.Topo("exec", "--lab", l.Name, n, "--", "vtysh", "-c", "show ip ospf neighbor").Stdout)
+	}
+	t.Fatalf("%s -> %s: ttl %d, not %d, after %s", from, to, last, ttl, limit)
+	return 0
+}
+
+func TestOSPFRingConvergesAndReroutes(t *testing.T) {
+	l := newLab(t, "ospf", ospfRing)
+	r := l.Must("up", l.File)
+	if !strings.Contains(r.Stdout, "routing converged in") {
+		t.Errorf("up did not say routing converged:\n%s", r.Stdout)
+	}
+	if r := l.Topo("check", l.Name, "--all"); r.Code != 0 {
+		t.Fatalf("not every pair reaches after convergence: %v", r)
+	}
+	if out := l.Must("exec", "--lab", l.Name, "r1", "--", "vtysh", "-c", "show running-config").Stdout; !strings.Contains(out, "ip ospf dead-interval 4") {
+		t.Errorf("r1's running config lacks the lab's timers:\n%s", out)
+	}
+	// h1 -> h2 goes r1, r2 (ttl 62); with r1-r2 down, r1, r4, r3, r2
+	// (ttl 60), within the dead interval and 2 s.
+	waitTTL(t, l, "h1", "10.2.0.10", 62, 5*time.Second)
+	l.Must("link", "--lab", l.Name, "r1:eth1", "down")
+	took := waitTTL(t, l, "h1", "10.2.0.10", 60, 6*time.Second)
+	t.Logf("rerouted in %s", took)
+	l.Must("link", "--lab", l.Name, "r1:eth1", "up")
+	waitTTL(t, l, "h1", "10.2.0.10", 62, 15*time.Second)
+}
+
+// bgpLine is three ASes in a line, a host behind each end.
+const bgpLine = `
+hosts:
+  r1: {forward: true, bgp: {asn: 65001}}
+  r2: {forward: true, bgp: {asn: 65002}}
+  r3: {forward: true, bgp: {asn: 65003}}
+  h1: {gateway: auto}
+  h3: {gateway: auto}
+links:
+  - {endpoints: [r1:eth1, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30]}
+  - {endpoints: [r2:eth2, r3:eth1], addresses: [10.0.23.1/30, 10.0.23.2/30]}
+  - {endpoints: [h1:eth0, r1:eth0], addresses: [10.1.0.10/24, 10.1.0.1/24]}
+  - {endpoints: [h3:eth0, r3:eth0], addresses: [10.3.0.10/24, 10.3.0.1/24]}
+expect:
+  - {from: h1, to: h3}
+  - {from: h3, to: h1}
+`
+
+func TestBGPLineConvergesWithASPath(t *testing.T) {
+	l := newLab(t, "bgp", bgpLine)
+	r := l.Must("up", l.File)
+	if !strings.Contains(r.Stdout, "routing converged in") {
+		t.Errorf("up did not say routing converged:\n%s", r.Stdout)
+	}
+	// Sessions are up; the routes follow within a few update rounds.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out := l.Must("exec", "--lab", l.Name, "r1", "--", "vtysh", "-c", "show bgp ipv4 unicast 10.3.0.0/24 json").Stdout
+		var v struct {
+			Paths []struct {
+				ASPath struct {
+					String string `json:"string"`
+				} `json:"aspath"`
+			} `json:"paths"`
+		}
+		json.Unmarshal([]byte(out), &v)
+		if len(v.Paths) > 0 {
+			if got := v.Paths[0].ASPath.String; got != "65002 65003" {
+				t.Fatalf("r1's route to 10.3.0.0/24 has AS path %q, want 65002 65003", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("r1 has no BGP route to 10.3.0.0/24:\n%s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		r := l.Topo("check", l.Name)
+		if r.Code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("check: %v", r)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestDHCPExampleLeasesAndChecks(t *testing.T) {
+	l := newLab(t, "dhcp", "")
+	l.File = l.WriteRenamed("../../examples/dhcp.yaml")
+	r := l.Must("up", l.File)
+	if !strings.Contains(r.Stdout, "addresses leased in") {
+		t.Errorf("up did not wait for the leases:\n%s", r.Stdout)
+	}
+	if r := l.Topo("check", l.Name); r.Code != 0 {
+		t.Fatalf("check: %v", r)
+	}
+	addr := ifaces(t, l.NS("h1"))["eth0"].addrs()
+	if len(addr) != 1 || !strings.HasPrefix(addr[0], "10.5.0.1") {
+		t.Errorf("h1:eth0 holds %v, not a lease from 10.5.0.100-199", addr)
+	}
+	// The client wrote h1's own resolv.conf, not the machine's.
+	if got := l.Must("exec", "--lab", l.Name, "h1", "--", "cat", "/etc/resolv.conf").Stdout; !strings.Contains(got, "nameserver 10.5.0.1") {
+		t.Errorf("h1's resolv.conf:\n%s", got)
+	}
+	if host, _ := os.ReadFile("/etc/resolv.conf"); strings.Contains(string(host), "10.5.0.1") {
+		t.Errorf("the machine's resolv.conf names the lab's server:\n%s", host)
+	}
+	// A leased address is the client's: never drift.
+	if steps := l.Plan(); len(steps) != 0 {
+		t.Errorf("plan after the leases: %q", steps)
+	}
+}

@@ -1,0 +1,270 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/topo-lab/topo/pkg/node"
+	"github.com/topo-lab/topo/pkg/routing"
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// Stuck is an adjacency or session that has not come up, with the
+// state its router reports ("Init", "Active", "no answer").
+type Stuck struct {
+	routing.Session
+	State string
+}
+
+// String says what is stuck and how: "r1 ospf eth1 -> r2 (10.0.12.2):
+// Init", "r1 has not installed a route to 10.3.0.0/24 yet".
+func (s Stuck) String() string {
+	if s.Proto == "lease" {
+		return s.Router + ":" + s.Iface + " has no address from " + s.Peer + " yet"
+	}
+	if s.Proto == "route" {
+		return s.Router + " has not installed a route to " + s.Peer + " yet"
+	}
+	return s.Session.String() + ": " + s.State
+}
+
+// RoutingState asks each router of a lab that is up (through vtysh in
+// the node) for its OSPF neighbours and BGP sessions, and returns those
+// of routing.Sessions that are not Full or Established.
+func RoutingState(ctx context.Context, l *topology.Lab) ([]Stuck, error) {
+	return routingState(ctx, l, nil)
+}
+
+// routingState is RoutingState for the routers in only (all when nil).
+func routingState(ctx context.Context, l *topology.Lab, only map[string]bool) ([]Stuck, error) {
+	want := routing.Sessions(l)
+	byRouter := map[string][]routing.Session{}
+	for _, s := range want {
+		byRouter[s.Router] = append(byRouter[s.Router], s)
+	}
+	for _, lk := range l.Links {
+		for _, e := range lk.Ends {
+			for _, d := range e.Dynamic {
+				byRouter[e.Node] = append(byRouter[e.Node], routing.Session{Router: e.Node, Proto: "lease", Iface: e.Interface, Peer: d})
+			}
+		}
+	}
+	for r, prefixes := range routing.Routes(l) {
+		for _, p := range prefixes {
+			byRouter[r] = append(byRouter[r], routing.Session{Router: r, Proto: "route", Peer: p.String()})
+		}
+	}
+	var mu sync.Mutex
+	var stuck []Stuck
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for r, ss := range byRouter {
+		if only != nil && !only[r] {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			got := routerState(l.Name, r, ss)
+			mu.Lock()
+			stuck = append(stuck, got...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sortStuck(stuck)
+	return stuck, ctx.Err()
+}
+
+func sortStuck(s []Stuck) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j].String() < s[j-1].String(); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// routerState reads one router's neighbours and returns its sessions
+// that are not up.
+func routerState(lab, r string, ss []routing.Session) []Stuck {
+	var ospf, bgp map[string]string
+	var routes map[string]bool
+	var out []Stuck
+	for _, s := range ss {
+		var state string
+		switch s.Proto {
+		case "ospf":
+			if ospf == nil {
+				ospf = ospfNeighbours(lab, r)
+			}
+			state = ospf[s.Addr.String()]
+			if strings.HasPrefix(state, "Full") {
+				continue
+			}
+		case "lease":
+			if hasGlobal(lab, r, s.Iface, s.Peer == topology.DynDHCP) {
+				continue
+			}
+		case "route":
+			if routes == nil {
+				routes = installedRoutes(lab, r)
+			}
+			if routes[s.Peer] {
+				continue
+			}
+		case "bgp":
+			if bgp == nil {
+				bgp = bgpSessions(lab, r)
+			}
+			state = bgp[s.Addr.String()]
+			if state == "Established" {
+				continue
+			}
+		}
+		if state == "" {
+			state = "no neighbour yet"
+		}
+		out = append(out, Stuck{Session: s, State: state})
+	}
+	return out
+}
+
+// vtysh runs vtysh -c cmd in a node and returns its output.
+func vtysh(lab, nodeName, cmd string) ([]byte, error) {
+	var out bytes.Buffer
+	c, err := startIn(lab, nodeName, nil, nil, node.ExecSpec{Args: []string{"vtysh", "-c", cmd}, Stdout: &out})
+	if err != nil {
+		return nil, err
+	}
+	code, err := node.Wait(c)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("vtysh -c %q in %s: exit status %d", cmd, nodeName, code)
+	}
+	return out.Bytes(), err
+}
+
+// ospfNeighbours maps each OSPF neighbour's interface address to its
+// state ("Full/-", "Init/DROther").
+func ospfNeighbours(lab, r string) map[string]string {
+	out := map[string]string{}
+	data, err := vtysh(lab, r, "show ip ospf neighbor json")
+	if err != nil {
+		return out
+	}
+	var v struct {
+		Neighbors map[string][]struct {
+			State   string `json:"nbrState"`
+			Address string `json:"ifaceAddress"`
+		} `json:"neighbors"`
+	}
+	if json.Unmarshal(data, &v) == nil {
+		for _, list := range v.Neighbors {
+			for _, n := range list {
+				out[n.Address] = n.State
+			}
+		}
+	}
+	return out
+}
+
+// bgpSessions maps each BGP peer's address to its state.
+func bgpSessions(lab, r string) map[string]string {
+	out := map[string]string{}
+	data, err := vtysh(lab, r, "show bgp ipv4 unicast summary json")
+	if err != nil {
+		return out
+	}
+	var v struct {
+		Peers map[string]struct {
+			State string `json:"state"`
+		} `json:"peers"`
+	}
+	if json.Unmarshal(data, &v) == nil {
+		for a, p := range v.Peers {
+			out[a] = p.State
+		}
+	}
+	return out
+}
+
+// WaitRouting waits until every adjacency and session of the lab is up,
+// or limit passes: then it returns those still down.
+func WaitRouting(ctx context.Context, l *topology.Lab, limit time.Duration) ([]Stuck, error) {
+	l = routing.Expand(l)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	// Ask again only the nodes not done at the last round, so a large
+	// lab's vtysh calls do not slow the daemons they wait for; once
+	// none is left, one round over all confirms it.
+	var pending map[string]bool
+	for {
+		stuck, _ := routingState(context.Background(), l, pending)
+		if len(stuck) == 0 {
+			if pending == nil {
+				return nil, nil
+			}
+			pending = nil
+			continue
+		}
+		pending = map[string]bool{}
+		for _, s := range stuck {
+			pending[s.Router] = true
+		}
+		select {
+		case <-ctx.Done():
+			return stuck, nil
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// installedRoutes lists the prefixes a router's zebra has installed in
+// the kernel (or holds as connected).
+func installedRoutes(lab, r string) map[string]bool {
+	out := map[string]bool{}
+	data, err := vtysh(lab, r, "show ip route json")
+	if err != nil {
+		return out
+	}
+	var v map[string][]struct {
+		Installed bool   `json:"installed"`
+		Protocol  string `json:"protocol"`
+	}
+	if json.Unmarshal(data, &v) == nil {
+		for p, list := range v {
+			for _, e := range list {
+				if e.Installed || e.Protocol == "connected" {
+					out[p] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// hasGlobal reports whether an interface of a node holds a global
+// address of one family (a lease, or one made from an advertisement).
+func hasGlobal(lab, nodeName, iface string, v4 bool) bool {
+	fam := "-6"
+	if v4 {
+		fam = "-4"
+	}
+	var out bytes.Buffer
+	c, err := startIn(lab, nodeName, nil, nil, node.ExecSpec{Args: []string{"ip", "-o", fam, "addr", "show", "dev", iface, "scope", "global"}, Stdout: &out})
+	if err != nil {
+		return false
+	}
+	code, err := node.Wait(c)
+	return err == nil && code == 0 && strings.Contains(out.String(), "inet")
+}
+
+// NeedsWait reports whether up has something to wait for once the lab
+// is built: routing to converge, leases to come.
+func NeedsWait(l *topology.Lab) bool { return l.NeedsFRR() || l.HasDynamic() }

@@ -1,0 +1,112 @@
+package routing
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+func parse(t *testing.T, src string) *topology.Lab {
+	t.Helper()
+	lab, _, err := topology.Parse("lab.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lab
+}
+
+const line = `
+routing: {ospf: {hello: 1, dead: 4}}
+hosts:
+  r1: {forward: true, bgp: {asn: 65001}}
+  r2: {forward: true, bgp: {asn: 65002}}
+  r3: {forward: true, ospf: false}
+  h1: {gateway: auto}
+switches:
+  sw: {}
+links:
+  - {endpoints: [r1:eth1, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30], ospf: {area: 0.0.0.1, cost: 7}}
+  - {endpoints: [h1:eth0, r1:eth0], addresses: [10.1.0.10/24, 10.1.0.1/24]}
+  - {endpoints: [r2:eth2, sw], addresses: [10.2.0.1/24]}
+  - {endpoints: [r3:eth0, sw], addresses: [10.2.0.3/24]}
+`
+
+func TestExpandConfigs(t *testing.T) {
+	l := Expand(parse(t, line))
+	r1 := l.Node("r1")
+	for _, want := range []string{"/etc/frr", "/var/run/frr"} {
+		if !contains(r1.Private, want) {
+			t.Errorf("r1 private = %v, lacks %s", r1.Private, want)
+		}
+	}
+	var names []string
+	for _, s := range r1.Services {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, " ") != "zebra ospfd bgpd" {
+		t.Errorf("r1 services = %v", names)
+	}
+	ospf := r1.Files["/etc/frr/ospfd.conf"]
+	for _, want := range []string{
+		"interface eth1\n ip ospf area 0.0.0.1\n ip ospf cost 7\n ip ospf network point-to-point\n ip ospf hello-interval 1\n ip ospf dead-interval 4\n",
+		"interface eth0\n ip ospf area 0.0.0.0\n ip ospf hello-interval 1\n ip ospf dead-interval 4\n ip ospf passive\n",
+		"ospf router-id 10.0.12.1",
+	} {
+		if !strings.Contains(ospf, want) {
+			t.Errorf("r1 ospfd.conf lacks %q:\n%s", want, ospf)
+		}
+	}
+	bgp := r1.Files["/etc/frr/bgpd.conf"]
+	for _, want := range []string{"router bgp 65001", "neighbor 10.0.12.2 remote-as 65002", "network 10.1.0.0/24"} {
+		if !strings.Contains(bgp, want) {
+			t.Errorf("r1 bgpd.conf lacks %q:\n%s", want, bgp)
+		}
+	}
+	if strings.Contains(bgp, "network 10.0.12.0/30") {
+		t.Errorf("r1 advertises its router link:\n%s", bgp)
+	}
+	// r3 is out of OSPF and has no BGP: no FRR at all.
+	if r3 := l.Node("r3"); len(r3.Services) != 0 || len(r3.Private) != 0 {
+		t.Errorf("r3 runs FRR: %+v", r3)
+	}
+	// r2's switch port has r3, a router, but one outside OSPF: passive.
+	if o := l.Node("r2").Files["/etc/frr/ospfd.conf"]; !strings.Contains(o, "interface eth2\n ip ospf area 0.0.0.0\n ip ospf hello-interval 1\n ip ospf dead-interval 4\n") {
+		t.Errorf("r2 ospfd.conf:\n%s", o)
+	}
+}
+
+func TestSessions(t *testing.T) {
+	got := Sessions(parse(t, line))
+	var s []string
+	for _, x := range got {
+		s = append(s, x.String())
+	}
+	want := []string{
+		"r1 ospf eth1 -> r2 (10.0.12.2)", "r1 bgp eth1 -> r2 (10.0.12.2)",
+		"r2 ospf eth1 -> r1 (10.0.12.1)", "r2 bgp eth1 -> r1 (10.0.12.1)",
+	}
+	if strings.Join(s, "|") != strings.Join(want, "|") {
+		t.Errorf("sessions:\n%s\nwant\n%s", strings.Join(s, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestEditedConfigRestartsItsDaemon(t *testing.T) {
+	a := Expand(parse(t, line)).Node("r1")
+	b := Expand(parse(t, strings.Replace(line, "cost: 7", "cost: 8", 1))).Node("r1")
+	if !a.Service("zebra").Equal(b.Service("zebra")) || !a.Service("bgpd").Equal(b.Service("bgpd")) {
+		t.Errorf("a cost change restarts zebra or bgpd")
+	}
+	if a.Service("ospfd").Equal(b.Service("ospfd")) {
+		t.Errorf("a cost change does not restart ospfd")
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

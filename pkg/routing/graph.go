@@ -1,0 +1,101 @@
+package routing
+
+import (
+	"net/netip"
+
+	"github.com/topo-lab/topo/pkg/topology"
+)
+
+// graph answers what FRR's configuration needs about a router's
+// interfaces: who is at the other end, and which are towards hosts.
+type graph struct {
+	lab   *topology.Lab
+	nodes map[string]*topology.Node
+	// ifaces lists each node's interfaces in link order.
+	ifaces map[string][]ifaceInfo
+}
+
+// ifaceInfo is one interface of a router.
+type ifaceInfo struct {
+	name  string
+	addrs []netip.Prefix
+	link  *topology.Link
+	// peers are the routers on the same segment: the other end, or the
+	// routers on the switch at the other end, with their addresses on
+	// that segment.
+	peers []peer
+	// hostsOnly says no other router is on the segment: OSPF is
+	// passive there and BGP advertises its subnet.
+	hostsOnly bool
+}
+
+type peer struct {
+	node  *topology.Node
+	addrs []netip.Prefix
+}
+
+func isRouter(n *topology.Node) bool { return n != nil && n.Kind == topology.KindHost && n.Forward }
+
+func newGraph(l *topology.Lab) *graph {
+	g := &graph{lab: l, nodes: l.NodesByName(), ifaces: map[string][]ifaceInfo{}}
+	// switchEnds lists, per switch, the host ends on it.
+	switchEnds := map[string][]topology.Endpoint{}
+	for _, lk := range l.Links {
+		for i, e := range lk.Ends {
+			if n := g.nodes[lk.Ends[1-i].Node]; n != nil && n.Kind == topology.KindSwitch && g.nodes[e.Node].Kind == topology.KindHost {
+				switchEnds[n.Name] = append(switchEnds[n.Name], e)
+			}
+		}
+	}
+	for _, lk := range l.Links {
+		for i, e := range lk.Ends {
+			n := g.nodes[e.Node]
+			if !isRouter(n) {
+				continue
+			}
+			info := ifaceInfo{name: e.Interface, addrs: e.Addresses, link: lk}
+			other := lk.Ends[1-i]
+			on := g.nodes[other.Node]
+			switch {
+			case on != nil && on.Kind == topology.KindSwitch:
+				for _, se := range switchEnds[on.Name] {
+					if se.Node != e.Node && isRouter(g.nodes[se.Node]) {
+						info.peers = append(info.peers, peer{node: g.nodes[se.Node], addrs: se.Addresses})
+					}
+				}
+			case isRouter(on):
+				info.peers = append(info.peers, peer{node: on, addrs: other.Addresses})
+			}
+			info.hostsOnly = len(info.peers) == 0
+			g.ifaces[n.Name] = append(g.ifaces[n.Name], info)
+		}
+	}
+	return g
+}
+
+// routerID is the node's first IPv4 address, or 0.0.0.0 when it has
+// none (then FRR picks one).
+func (g *graph) routerID(n *topology.Node) netip.Addr {
+	if n.BGP != nil && n.BGP.RouterID.IsValid() {
+		return n.BGP.RouterID
+	}
+	for _, i := range g.ifaces[n.Name] {
+		for _, a := range i.addrs {
+			if a.Addr().Is4() {
+				return a.Addr()
+			}
+		}
+	}
+	return netip.IPv4Unspecified()
+}
+
+func (g *graph) hasIPv6(n *topology.Node) bool {
+	for _, i := range g.ifaces[n.Name] {
+		for _, a := range i.addrs {
+			if a.Addr().Is6() && !a.Addr().IsLinkLocalUnicast() {
+				return true
+			}
+		}
+	}
+	return false
+}
