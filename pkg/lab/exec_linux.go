@@ -40,9 +40,10 @@ func startIn(lab, nodeName string, own *ownership, n *topology.Node, spec node.E
 	}
 	defer release()
 	var netns *os.File
-	if own == nil {
+	if own == nil && !hasPrivate(dir, nodeName) {
 		// The journal first; when it does not vouch for the namespace
-		// (older than the state, say), the state decides.
+		// (older than the state, say), the state decides. A node with
+		// private paths needs the state for the list of its binds.
 		if o := recordedOwner(dir, lab, nodeName); o != nil {
 			if netns, err = o.openNetns(nodeName); err != nil {
 				netns = nil

@@ -37,6 +37,13 @@ func openNodeRoot(dir *os.File, nodeName string, create bool) (*os.Root, error) 
 	return os.OpenRoot(nd.Name())
 }
 
+// hasPrivate reports whether the node has private paths in the lab's
+// state directory dir (write-files made nodes/NODE); false for a name
+// that cannot be a node's.
+func hasPrivate(dir *os.File, nodeName string) bool {
+	return topology.ValidNodeName(nodeName) && existsIn(dir, nodesDirName+"/"+nodeName)
+}
+
 // rel is p (absolute) as a path inside a node's root.
 func rel(p string) string { return strings.TrimPrefix(p, "/") }
 
