@@ -1,7 +1,10 @@
 package lab
 
 import (
+	"net/netip"
 	"time"
+
+	"github.com/topo-lab/topo/pkg/topology"
 
 	"github.com/topo-lab/topo/pkg/probe"
 )
@@ -11,11 +14,14 @@ func ExpectationsCheck(res []ExpectResult) *LastCheck {
 	last := &LastCheck{Time: time.Now().UTC()}
 	for _, r := range res {
 		reason := ""
-		if !r.Holds {
+		switch {
+		case r.Holds:
+		case r.Expect.Kind() != topology.ExpectReach, r.Result.To == (netip.Addr{}):
+			reason = r.Why // a path, a port, an MTU; or a node missing
+		case r.Result.Reached:
+			reason = "reached, but must not"
+		default:
 			reason = whyShort(r.Result)
-			if r.Result.Reached {
-				reason = "reached, but must not"
-			}
 		}
 		last.Pairs = append(last.Pairs, CheckedPair{From: r.Expect.From, To: r.Expect.To, Reach: r.Expect.Reach, OK: r.Holds, Reason: reason})
 	}
