@@ -63,7 +63,10 @@ hold. --score prints the points of each check and a last line
 			if expectFile != "" {
 				f, err := topology.LoadExpectFile(expectFile)
 				if err != nil {
-					return fmt.Errorf("expectations file %s:\n%w", expectFile, err)
+					// Exit status 2: the teacher's file is wrong, not
+					// the lab graded.
+					fmt.Fprintf(cmd.ErrOrStderr(), "topo: expectations file %s:\n%v\n", expectFile, err)
+					return exitError{2}
 				}
 				return runGrade(ctx, cmd.OutOrStdout(), l, f, gradeOpts{json: asJSON, score: score, timeout: timeout})
 			}

@@ -151,9 +151,12 @@ func judgePath(x *ExpectResult, e *topology.Expectation) {
 			name = "*"
 		}
 		if wrong == "" && name != exp {
-			if exp == "" {
+			switch {
+			case name == "*":
+				wrong = fmt.Sprintf("hop %d: no answer (expected %s)", i+1, orNothing(exp))
+			case exp == "":
 				wrong = fmt.Sprintf("hop %d is %s, past %s", i+1, name, e.To)
-			} else {
+			default:
 				wrong = fmt.Sprintf("hop %d is %s, not %s", i+1, name, exp)
 			}
 			line += "   <- expected " + orNothing(exp)

@@ -62,6 +62,9 @@ func (c Conn) Why(timeout time.Duration) string {
 	case OutcomeWrongAnswer:
 		return fmt.Sprintf("answered %q, without the expected text", shownAnswer(c.Answer))
 	case OutcomeRefused:
+		if c.Proto == "udp" {
+			return "refused (ICMP port unreachable)"
+		}
 		return "refused: TCP RST from " + c.To.Addr().String()
 	case OutcomeUnreachable:
 		if c.ICMP != nil {
