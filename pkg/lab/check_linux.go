@@ -297,9 +297,22 @@ func checkExpect(ctx context.Context, l *topology.Lab, expect []*topology.Expect
 		}
 		hs := newHandles(own)
 		defer hs.close()
-		_ = parallel(ctx, len(other), func(k int) error {
-			i := other[k]
-			out[i] = checkOther(ctx, l, hs, expect[i], opts)
+		// Sources at once, each one's expectations one after the
+		// other: the ICMP errors they draw from a router to one host
+		// are rate-limited (see probe.Trace).
+		bySource := map[string][]int{}
+		var sources []string
+		for _, i := range other {
+			f := expect[i].From
+			if bySource[f] == nil {
+				sources = append(sources, f)
+			}
+			bySource[f] = append(bySource[f], i)
+		}
+		_ = parallel(ctx, len(sources), func(k int) error {
+			for _, i := range bySource[sources[k]] {
+				out[i] = checkOther(ctx, l, hs, expect[i], opts)
+			}
 			return nil
 		})
 	}

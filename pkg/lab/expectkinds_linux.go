@@ -84,7 +84,7 @@ func checkOther(ctx context.Context, l *topology.Lab, hs *handles, e *topology.E
 	switch e.Kind() {
 	case topology.ExpectPath:
 		o := opts
-		o.Attempts = max(o.Attempts, 2) // a lost time exceeded is not a wrong path
+		o.Attempts = max(o.Attempts, 3) // a rate-limited router is not a wrong path
 		hops := min(len(e.Via)+1+extraHops, maxHops)
 		x.Hops = probe.Trace(ctx, ns, pair, hops, o)
 		judgePath(&x, e)
@@ -146,8 +146,11 @@ func judgePath(x *ExpectResult, e *topology.Expectation) {
 			line += shown + "  time exceeded"
 		case r.ICMP != nil:
 			line += shown + "  " + r.ICMP.Text()
+		case r.Reason == probe.ReasonICMP:
+			line += "*  no answer"
+			name = "*"
 		default:
-			line += "*  no answer (" + reasonText(r) + ")"
+			line += "*  " + reasonText(r)
 			name = "*"
 		}
 		if wrong == "" && name != exp {
@@ -163,16 +166,19 @@ func judgePath(x *ExpectResult, e *topology.Expectation) {
 		}
 		x.Detail = append(x.Detail, line)
 		seen = append(seen, name)
-		if r.Reached || (r.ICMP != nil && !r.ICMP.TimeExceeded()) || (!r.Reached && r.ICMP == nil && r.Reason != probe.ReasonICMP) {
-			break
-		}
 	}
 	path := e.From + " → " + strings.Join(seen, " → ")
-	reached := len(x.Hops) > 0 && len(seen) > 0 && x.Hops[len(seen)-1].Reached
+	reached := len(x.Hops) > 0 && x.Hops[len(x.Hops)-1].Reached
 	switch {
 	case wrong == "" && reached:
 		x.Holds, x.Why = true, fmt.Sprintf("path %s (%d hops)", path, len(seen))
 		x.Detail = nil
+	case wrong == "" && len(x.Hops) < len(want):
+		end := fmt.Sprintf("the path ends at hop %d", len(x.Hops))
+		if last := x.Hops[len(x.Hops)-1]; last.ICMP != nil {
+			end += ", " + last.ICMP.String()
+		}
+		x.Why = end + ": " + path
 	case wrong == "":
 		x.Why = fmt.Sprintf("%s not reached within %d hops: %s", e.To, len(x.Hops), path)
 	default:

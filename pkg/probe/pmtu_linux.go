@@ -56,6 +56,9 @@ func FindPathMTU(ctx context.Context, ns *node.Namespace, dst netip.Addr, opts P
 			}
 		}
 		out := mtuOutcome{why: err.Error()}
+		if ReasonOf(err) == ReasonICMP {
+			out.why = "no reply"
+		}
 		var ie *icmpErr
 		if errors.As(err, &ie) {
 			out.why = ie.e.String()

@@ -2,36 +2,38 @@ package probe
 
 import (
 	"context"
-	"sync"
 
 	"github.com/topo-lab/topo/pkg/node"
 )
 
-// Trace sends echo requests to dst from ns with TTLs (hop limits) 1 to
-// hops, as traceroute does, and returns one Result per TTL, in order:
+// Trace sends echo requests to dst from ns with TTLs (hop limits) 1,
+// 2, ... as traceroute does, and returns one Result per TTL, in order:
 // Reached when dst itself answered, an ICMP time exceeded naming the
 // router that dropped the request at that hop (Result.ICMP, FromNode
-// set through opts.NameOf), or why nothing came back. Each TTL is
-// probed by a Prober of its own, all at once, so a trace takes one
-// timeout at most (Attempts of them for a silent hop). The caller
+// set through opts.NameOf), or why nothing came back. It stops at the
+// first answer that ends the path (dst, or an ICMP error other than
+// time exceeded), at the first hop that stays silent (traceroute's
+// "*"; what lies past it is not worth a timeout per hop), or after hops
+// TTLs. The TTLs go one after the other,
+// so a path that ends early costs its last router one ICMP error, not
+// one per TTL: routers send at most six in a burst to one host, then
+// one a second (net.ipv4.icmp_ratelimit), and a silent hop is tried
+// opts.Attempts times, a timeout apart, for that reason. The caller
 // keeps ns open. Needs root; any goroutine.
 func Trace(ctx context.Context, ns *node.Namespace, dst Pair, hops int, opts ProberOptions) []Result {
-	out := make([]Result, hops)
-	var wg sync.WaitGroup
-	for i := range hops {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			o := opts
-			o.TTL = uint8(i + 1)
-			p := NewProber(ns, o)
-			defer p.Close()
-			r := p.Probe(ctx, dst.To)
-			r.From, r.ToNode = dst.From, dst.ToNode
-			out[i] = r
-		}()
+	var out []Result
+	for ttl := 1; ttl <= hops && ctx.Err() == nil; ttl++ {
+		o := opts
+		o.TTL = uint8(ttl)
+		p := NewProber(ns, o)
+		r := p.Probe(ctx, dst.To)
+		p.Close()
+		r.From, r.ToNode = dst.From, dst.ToNode
+		out = append(out, r)
+		if r.Reached || r.ICMP == nil || !r.ICMP.TimeExceeded() {
+			break
+		}
 	}
-	wg.Wait()
 	return out
 }
 
