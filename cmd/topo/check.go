@@ -41,7 +41,9 @@ source host's own stack (its routes, neighbour table and firewall), so the
 verdict is the one the host's ping would give. Reasons: no-route, filtered
 (the source's firewall), arp (the next hop did not answer ARP/NDP),
 unreachable (an ICMP error came back; who sent it is said), icmp (no echo
-reply). Exit status 1 if anything expected failed.
+reply). Expectations may also prove a path (via:, with TTL-limited
+probes), a TCP or UDP port (tcp:, udp:) or a path MTU (mtu:). Exit
+status 1 if anything expected failed.
 
 With --expect FILE, check the running lab (built from anyone's file)
 against the expectations in FILE instead: an expectations file holds
