@@ -44,27 +44,33 @@ func runGrade(ctx context.Context, out io.Writer, l *topology.Lab, f *topology.E
 			rep.Holds++
 		}
 	}
+	writeGrade(out, rep, o)
+	if rep.Holds < rep.Checks {
+		return exitError{1}
+	}
+	return nil
+}
+
+// writeGrade prints a grading report as JSON, as points with the
+// "score LAB EARNED/TOTAL" line last (--score), or as marks.
+func writeGrade(out io.Writer, rep gradeReport, o gradeOpts) {
 	switch {
 	case o.json:
 		writeJSON(out, rep)
 	case o.score:
 		w := len(fmt.Sprint(rep.Points))
-		for _, g := range items {
+		for _, g := range rep.Items {
 			line := fmt.Sprintf("%*d/%-*d %s", w, g.Earned, w, g.Points, g.Check)
 			if !g.Holds {
 				line += ": " + g.Why
 			}
 			fmt.Fprintln(out, line)
 		}
-		fmt.Fprintf(out, "score %s %d/%d\n", l.Name, rep.Earned, rep.Points)
+		fmt.Fprintf(out, "score %s %d/%d\n", rep.Lab, rep.Earned, rep.Points)
 	default:
-		for _, g := range items {
+		for _, g := range rep.Items {
 			printVerdict(out, g.Holds, g.Check, g.Why, g.Detail)
 		}
-		fmt.Fprintf(out, "*** %s: %d of %d checks hold, %d of %d points\n", l.Name, rep.Holds, rep.Checks, rep.Earned, rep.Points)
+		fmt.Fprintf(out, "*** %s: %d of %d checks hold, %d of %d points\n", rep.Lab, rep.Holds, rep.Checks, rep.Earned, rep.Points)
 	}
-	if rep.Holds < rep.Checks {
-		return exitError{1}
-	}
-	return nil
 }
