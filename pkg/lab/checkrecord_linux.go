@@ -16,14 +16,19 @@ func ExpectationsCheck(res []ExpectResult) *LastCheck {
 		reason := ""
 		switch {
 		case r.Holds:
-		case r.Expect.Kind() != topology.ExpectReach, r.Result.To == (netip.Addr{}):
-			reason = r.Why // a path, a port, an MTU; or a node missing
+		case r.Expect.Kind() != topology.ExpectReach:
+			reason = r.Expect.String() + ": " + r.Why // a path, a port, an MTU
+		case r.Result.To == (netip.Addr{}):
+			reason = r.Why // a node missing
 		case r.Result.Reached:
 			reason = "reached, but must not"
 		default:
 			reason = whyShort(r.Result)
 		}
-		last.Pairs = append(last.Pairs, CheckedPair{From: r.Expect.From, To: r.Expect.To, Reach: r.Expect.Reach, OK: r.Holds, Reason: reason})
+		// A path, a port or an MTU between two nodes says they reach
+		// each other, whatever reach: says of the port.
+		reach := r.Expect.Reach || r.Expect.Kind() != topology.ExpectReach
+		last.Pairs = append(last.Pairs, CheckedPair{From: r.Expect.From, To: r.Expect.To, Reach: reach, OK: r.Holds, Reason: reason})
 	}
 	return last
 }
