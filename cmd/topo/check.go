@@ -48,7 +48,7 @@ status 1 if anything expected failed.
 With --expect FILE, check the running lab (built from anyone's file)
 against the expectations in FILE instead: an expectations file holds
 expect: and, optionally, nodes: that must exist and addresses: they must
-hold. --score prints the points of each check and a last line
+hold (a lab file will do: its expect: entries are taken). --score prints the points of each check and a last line
 "score LAB EARNED/TOTAL" to collect from many labs.`,
 		Example: "  topo check\n  topo check examples/router.yaml\n  topo check lab1 --all --json\n  topo check alice --expect grade.yaml --score",
 		Args:    cobra.MaximumNArgs(1),

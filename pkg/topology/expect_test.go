@@ -127,6 +127,18 @@ func TestParseExpectFile(t *testing.T) {
 	}
 }
 
+// TestParseExpectFileFromLab: a teacher's lab file grades with its
+// expect: entries.
+func TestParseExpectFileFromLab(t *testing.T) {
+	f, err := ParseExpectFile("lab.yaml", []byte(expectLab("  - {from: h1, to: h2, via: [r1], points: 2}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Expect) != 1 || f.Expect[0].Kind() != ExpectPath || f.Expect[0].Points != 2 || f.Nodes != nil {
+		t.Errorf("from a lab file: %+v", f)
+	}
+}
+
 func TestParseExpectFileInvalid(t *testing.T) {
 	for _, c := range []struct {
 		desc, src string
@@ -135,7 +147,9 @@ func TestParseExpectFileInvalid(t *testing.T) {
 	}{
 		{"empty", "", 1, 0, "the file is empty", "expect:"},
 		{"nothing expected", "expect: []\n", 1, 0, "the file expects nothing", ""},
-		{"a lab file", y("hosts: {h1: {}}", "expect:", "  - {from: h1, to: h2}"), 1, 1, `unknown field "hosts"`, "known fields: nodes, addresses, expect"},
+		{"a lab file with a problem", y("hosts: {h1: {}}", "expect:", "  - {from: h1, to: h2}"), 3, 20, `expectation to "h2": neither a host nor an IP address`, ""},
+		{"a lab file that expects nothing", y("hosts: {h1: {}}"), 1, 0, "expects nothing", "add expect:"},
+		{"an unknown field", y("expect: []", "nodse: [h1]"), 2, 1, `unknown field "nodse"`, `did you mean "nodes"?`},
 		{"bad YAML", y("expect:", "  - {from: h1, to: h2"), 2, 0, "not valid YAML", "indentation"},
 		{"bad node name", y("nodes: [h1, h_2]"), 1, 13, `nodes: "h_2" is not a node name`, ""},
 		{"bad address", y("addresses:", "  h1: 10.0.0.300/24"), 2, 7, `addresses of h1: "10.0.0.300/24" is not an IP address`, "10.0.0.1/24"},

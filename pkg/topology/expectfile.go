@@ -13,7 +13,8 @@ import (
 // ExpectFile is a teacher's expectations, kept apart from any lab file,
 // to grade a running lab built from someone else's file (topo check
 // LAB --expect FILE): nodes that must exist, addresses they must hold,
-// and expectations. Nothing in it is checked against a lab until it is
+// and expectations. A lab file may stand for one: its expect: entries
+// are taken. Nothing in it is checked against a lab until it is
 // graded, so a lab that lacks a node fails those checks, not the load.
 type ExpectFile struct {
 	File      string
@@ -90,6 +91,20 @@ func ParseExpectFile(file string, data []byte) (*ExpectFile, error) {
 		r.errorf(lineOnly(1), "write expect: with one entry per line, such as - {from: h1, to: h2}", "the file is empty")
 		return nil, r.probs
 	}
+	if isLabFile(d.resolve(root)) {
+		// A teacher's own lab file: its expectations, checked against
+		// its own nodes.
+		lab, _, err := Parse(file, data)
+		if err != nil {
+			return nil, err
+		}
+		if len(lab.Expect) == 0 {
+			r.errorf(lineOnly(1), "add expect: entries, or give an expectations file", "lab file %s expects nothing", file)
+			return nil, r.probs
+		}
+		out.Expect = lab.Expect
+		return out, nil
+	}
 	for _, fl := range d.mapping(root, "the expectations file", expectFileFields...) {
 		switch fl.key {
 		case "nodes":
@@ -160,4 +175,18 @@ func (c AddressCheck) String() string {
 		return c.Node + " holds " + c.Prefix.Addr().String()
 	}
 	return c.Node + " holds " + c.Prefix.String()
+}
+
+// isLabFile reports whether a file's top level is a lab's (hosts: or
+// links:) rather than an expectations file's.
+func isLabFile(root *yaml.Node) bool {
+	if root == nil || root.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := root.Content[i]; k.Kind == yaml.ScalarNode && (k.Value == "hosts" || k.Value == "links") {
+			return true
+		}
+	}
+	return false
 }
