@@ -60,6 +60,9 @@ func (c Conn) Why(timeout time.Duration) string {
 		}
 		return fmt.Sprintf("answered in %.3f ms", ms)
 	case OutcomeWrongAnswer:
+		if c.Answer == "" {
+			return c.Error
+		}
 		return fmt.Sprintf("answered %q, without the expected text", shownAnswer(c.Answer))
 	case OutcomeRefused:
 		if c.Proto == "udp" {
