@@ -18,7 +18,10 @@ import (
 // carries (68 bytes for IPv4, 1280 for IPv6) to the MTU of the
 // interface the route to dst leaves by. A router that answers a request
 // too large for its next link teaches the node's kernel that path MTU
-// for ten minutes, as it does for ping -M do. The caller keeps ns open.
+// for ten minutes, as it does for ping -M do. A size that goes
+// unanswered is tried twice (the smallest three times) before it counts
+// as too big, so a black hole costs a few seconds. The caller keeps ns
+// open.
 // Needs root; any goroutine.
 func FindPathMTU(ctx context.Context, ns *node.Namespace, dst netip.Addr, opts ProberOptions) (PathMTU, error) {
 	dst = dst.Unmap()
@@ -45,8 +48,16 @@ func FindPathMTU(ctx context.Context, ns *node.Namespace, dst netip.Addr, opts P
 		o.Size = size - header
 		p := NewProber(ns, o)
 		defer p.Close()
+		// A lost packet is not a packet too big: a silent size is
+		// tried again, and the smallest, which says whether anything
+		// passes at all, once more (a next hop's ARP may be retried a
+		// second later).
+		attempts := max(o.Attempts, 2)
+		if size == lo {
+			attempts = max(o.Attempts, 3)
+		}
 		var err error
-		for range max(o.Attempts, 1) {
+		for range attempts {
 			seq++
 			if _, err = p.stackEcho(ctx, dst, seq); err == nil {
 				return mtuOutcome{pass: true}
