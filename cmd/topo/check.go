@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,11 +27,12 @@ const maxMissing = 50
 
 func checkCmd() *cobra.Command {
 	var (
-		asJSON, allPairs bool
-		timeout          time.Duration
+		asJSON, allPairs, score bool
+		timeout                 time.Duration
+		expectFile              string
 	)
 	c := &cobra.Command{
-		Use:   "check [LAB | FILE] [--json] [--all]",
+		Use:   "check [LAB | FILE] [--json] [--all] [--expect FILE [--score]]",
 		Short: "Check reachability: the file's expectations, or every host to every other",
 		Long: `Probe, in parallel, either the lab's expect: entries or (when it has none,
 or with --all) every host to every address of every other host, and print a
@@ -39,8 +41,16 @@ source host's own stack (its routes, neighbour table and firewall), so the
 verdict is the one the host's ping would give. Reasons: no-route, filtered
 (the source's firewall), arp (the next hop did not answer ARP/NDP),
 unreachable (an ICMP error came back; who sent it is said), icmp (no echo
-reply). Exit status 1 if anything expected failed.`,
-		Example: "  topo check\n  topo check examples/router.yaml\n  topo check lab1 --all --json",
+reply). Expectations may also prove a path (via:, with TTL-limited
+probes), a TCP or UDP port (tcp:, udp:) or a path MTU (mtu:). Exit
+status 1 if anything expected failed.
+
+With --expect FILE, check the running lab (built from anyone's file)
+against the expectations in FILE instead: an expectations file holds
+expect: and, optionally, nodes: that must exist and addresses: they must
+hold (a lab file will do: its expect: entries are taken). --score prints the points of each check and a last line
+"score LAB EARNED/TOTAL" to collect from many labs.`,
+		Example: "  topo check\n  topo check examples/router.yaml\n  topo check lab1 --all --json\n  topo check alice --expect grade.yaml --score",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("topo check"); err != nil {
@@ -52,11 +62,26 @@ reply). Exit status 1 if anything expected failed.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if expectFile != "" {
+				f, err := topology.LoadExpectFile(expectFile)
+				if err != nil {
+					// Exit status 2: the teacher's file is wrong, not
+					// the lab graded.
+					fmt.Fprintf(cmd.ErrOrStderr(), "topo: expectations file %s:\n%v\n", expectFile, err)
+					return exitError{2}
+				}
+				return runGrade(ctx, cmd.OutOrStdout(), l, f, gradeOpts{json: asJSON, score: score, timeout: timeout})
+			}
+			if score {
+				return errors.New("--score grades against an expectations file: add --expect FILE")
+			}
 			return runCheck(ctx, cmd.OutOrStdout(), l, checkOpts{json: asJSON, all: allPairs, timeout: timeout})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().BoolVar(&allPairs, "all", false, "check all pairs even when the lab has expectations")
+	c.Flags().StringVar(&expectFile, "expect", "", "check against the expectations in `FILE` (expect:, nodes:, addresses:) instead of the lab's own")
+	c.Flags().BoolVar(&score, "score", false, "with --expect: print the points of each check and the total")
 	c.Flags().VarP(secondsVar(&timeout, time.Second), "timeout", "W", "time to wait for each answer (seconds, or a duration such as 200ms)")
 	return c
 }
@@ -115,19 +140,7 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 			writeJSON(out, res)
 		} else {
 			for _, r := range res {
-				mark := "✓"
-				if !r.Holds {
-					mark = "✗"
-				}
-				to := r.Expect.To
-				if r.Result.ToNode != "" {
-					to += " (" + r.Result.To.String() + ")"
-				}
-				want := "reach"
-				if !r.Expect.Reach {
-					want = "not reach"
-				}
-				fmt.Fprintf(out, "%s %s must %s %s: %s\n", mark, r.Expect.From, want, to, r.Why)
+				printVerdict(out, r.Holds, expectText(r), r.Why, r.Detail)
 			}
 			fmt.Fprintf(out, "*** Expectations: %d of %d hold\n", len(res)-failed, len(res))
 		}
@@ -174,6 +187,37 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		return exitError{1}
 	}
 	return nil
+}
+
+// expectText says what an expectation wants, with the address a node
+// name stood for: "h1 must reach h2 (10.0.0.2)".
+func expectText(r lab.ExpectResult) string {
+	e := r.Expect
+	if e.Kind() != topology.ExpectReach {
+		return e.String()
+	}
+	to := e.To
+	if r.Result.ToNode != "" {
+		to += " (" + r.Result.To.String() + ")"
+	}
+	want := "reach"
+	if !e.Reach {
+		want = "not reach"
+	}
+	return fmt.Sprintf("%s must %s %s", e.From, want, to)
+}
+
+// printVerdict prints one check: a mark, what it wants, why, and for a
+// failure the steps that show it, indented.
+func printVerdict(out io.Writer, holds bool, what, why string, detail []string) {
+	mark := "✓"
+	if !holds {
+		mark = "✗"
+	}
+	fmt.Fprintf(out, "%s %s: %s\n", mark, what, why)
+	for _, d := range detail {
+		fmt.Fprintf(out, "    %s\n", d)
+	}
 }
 
 func writeJSON(out io.Writer, v any) {

@@ -437,7 +437,15 @@ func pairs(l *topology.Lab, o Options) []*Pair {
 	key := func(from, to string) string { return from + "\x00" + to }
 	if o.Expect {
 		for _, e := range l.Expect {
-			p := &Pair{From: e.From, To: e.To, Reach: e.Reach}
+			// A path, a port or an MTU expected between two nodes
+			// needs them to reach each other; several expectations of
+			// one pair are one line.
+			reach := e.Reach || e.Kind() != topology.ExpectReach
+			if p := index[key(e.From, e.To)]; p != nil {
+				p.Reach = p.Reach || reach
+				continue
+			}
+			p := &Pair{From: e.From, To: e.To, Reach: reach}
 			index[key(e.From, e.To)] = p
 			out = append(out, p)
 		}
@@ -452,6 +460,9 @@ func pairs(l *topology.Lab, o Options) []*Pair {
 				p = &Pair{From: c.From, To: c.To, Reach: c.Reach}
 				index[key(c.From, c.To)] = p
 				out = append(out, p)
+			}
+			if p.Checked && !p.OK {
+				continue // the pair's first failure stands
 			}
 			p.Checked, p.OK, p.Reason = true, c.OK, c.Reason
 		}

@@ -327,3 +327,32 @@ func TestJSONSchema(t *testing.T) {
 	check("point", link.(map[string]any)["points"].([]any)[0], "x", "y")
 	check("pair", doc["pairs"].([]any)[0], "from", "to", "reach", "checked", "reason")
 }
+
+// TestPairsOfSeveralExpectations: a pair with a port, a path and an
+// echo expected is one line that must reach, failed by its first
+// failing check, whatever a port's reach: false says.
+func TestPairsOfSeveralExpectations(t *testing.T) {
+	l := rich(t)
+	l.Expect = []*topology.Expectation{
+		{From: "h1", To: "h3", Reach: true},
+		{From: "h1", To: "h3", Reach: false, TCP: 22},
+		{From: "h1", To: "h3", Reach: true, Via: []string{"r1"}},
+		{From: "h2", To: "h3", Reach: false, UDP: 53},
+	}
+	live := &Live{Check: []CheckedPair{
+		{From: "h1", To: "h3", Reach: true, OK: true},
+		{From: "h1", To: "h3", Reach: true, OK: false, Reason: "h1 must not connect to h3 tcp/22: connected in 0.1 ms, but must not"},
+		{From: "h1", To: "h3", Reach: true, OK: true},
+	}}
+	g := Build(l, Options{Expect: true, Live: live})
+	if len(g.Pairs) != 2 {
+		t.Fatalf("%d pairs, want 2: %+v", len(g.Pairs), g.Pairs)
+	}
+	p := g.Pairs[0]
+	if !p.Reach || !p.Checked || p.OK || !strings.Contains(p.Reason, "tcp/22") {
+		t.Errorf("h1 -> h3: %+v; want must reach, failed by its tcp/22 check", p)
+	}
+	if !g.Pairs[1].Reach {
+		t.Errorf("h2 -> h3 with a port expected must reach: %+v", g.Pairs[1])
+	}
+}

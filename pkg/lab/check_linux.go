@@ -23,6 +23,15 @@ type ExpectResult struct {
 	Holds bool `json:"holds"`
 	// Why explains the verdict in a few words.
 	Why string `json:"why"`
+	// Detail, for a failure, says it step by step: a path hop by hop,
+	// the sizes an MTU search tried.
+	Detail []string `json:"detail,omitempty"`
+	// Hops holds a path check's answers, one per TTL from 1.
+	Hops []probe.Result `json:"hops,omitempty"`
+	// Conn is how a tcp: or udp: check's connection went.
+	Conn *probe.Conn `json:"conn,omitempty"`
+	// MTU is what an mtu: check found.
+	MTU *probe.PathMTU `json:"mtu,omitempty"`
 }
 
 // Hosts lists the lab's host names in file order.
@@ -297,28 +306,72 @@ func neighbourRoom(pairs []probe.Pair) int {
 }
 
 // CheckExpectations probes each expectation of l (a lab that is up) and
-// says whether it holds.
+// says whether it holds. Echo expectations are probed together (see
+// CheckPairs); paths, ports and MTUs each from their source's
+// namespace, all at once. An expectation naming a node the lab lacks
+// fails with "no node X".
 func CheckExpectations(ctx context.Context, l *topology.Lab, opts probe.ProberOptions) ([]ExpectResult, error) {
-	pairs := make([]probe.Pair, len(l.Expect))
-	for i, e := range l.Expect {
-		to, err := netip.ParseAddr(e.To)
-		toNode := ""
-		if err != nil {
-			var ok bool
-			if to, ok = l.FirstAddress(e.To); !ok {
-				return nil, fmt.Errorf("%s: expectation to %s: that node has no address", e.Pos, e.To)
-			}
-			toNode = e.To
+	return checkExpect(ctx, l, l.Expect, opts)
+}
+
+func checkExpect(ctx context.Context, l *topology.Lab, expect []*topology.Expectation, opts probe.ProberOptions) ([]ExpectResult, error) {
+	out := make([]ExpectResult, len(expect))
+	nodes := l.NodesByName()
+	if opts.NameOf == nil {
+		opts.NameOf = NodeOfAddress(l)
+	}
+	var pairs []probe.Pair
+	var echo, other []int
+	for i, e := range expect {
+		if why := missingNode(l, nodes, e); why != "" {
+			out[i] = ExpectResult{Expect: e, Why: why}
+			continue
 		}
-		pairs[i] = probe.Pair{From: e.From, To: to, ToNode: toNode}
+		if e.Kind() != topology.ExpectReach {
+			other = append(other, i)
+			continue
+		}
+		p, err := target(l, e)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, p)
+		echo = append(echo, i)
 	}
-	results, err := CheckPairs(ctx, l, pairs, opts)
-	if err != nil {
-		return nil, err
+	if len(pairs) > 0 {
+		results, err := CheckPairs(ctx, l, pairs, opts)
+		if err != nil {
+			return nil, err
+		}
+		for k, r := range results {
+			out[echo[k]] = judge(expect[echo[k]], r)
+		}
 	}
-	out := make([]ExpectResult, len(results))
-	for i, r := range results {
-		out[i] = judge(l.Expect[i], r)
+	if len(other) > 0 {
+		_, own, err := loadOwnership(l.Name)
+		if err != nil {
+			return nil, err
+		}
+		hs := newHandles(own)
+		defer hs.close()
+		// Sources at once, each one's expectations one after the
+		// other: the ICMP errors they draw from a router to one host
+		// are rate-limited (see probe.Trace).
+		bySource := map[string][]int{}
+		var sources []string
+		for _, i := range other {
+			f := expect[i].From
+			if bySource[f] == nil {
+				sources = append(sources, f)
+			}
+			bySource[f] = append(bySource[f], i)
+		}
+		_ = parallel(ctx, len(sources), func(k int) error {
+			for _, i := range bySource[sources[k]] {
+				out[i] = checkOther(ctx, l, hs, expect[i], opts)
+			}
+			return nil
+		})
 	}
 	return out, nil
 }

@@ -1,7 +1,10 @@
 package lab
 
 import (
+	"net/netip"
 	"time"
+
+	"github.com/topo-lab/topo/pkg/topology"
 
 	"github.com/topo-lab/topo/pkg/probe"
 )
@@ -11,13 +14,21 @@ func ExpectationsCheck(res []ExpectResult) *LastCheck {
 	last := &LastCheck{Time: time.Now().UTC()}
 	for _, r := range res {
 		reason := ""
-		if !r.Holds {
+		switch {
+		case r.Holds:
+		case r.Expect.Kind() != topology.ExpectReach:
+			reason = r.Expect.String() + ": " + r.Why // a path, a port, an MTU
+		case r.Result.To == (netip.Addr{}):
+			reason = r.Why // a node missing
+		case r.Result.Reached:
+			reason = "reached, but must not"
+		default:
 			reason = whyShort(r.Result)
-			if r.Result.Reached {
-				reason = "reached, but must not"
-			}
 		}
-		last.Pairs = append(last.Pairs, CheckedPair{From: r.Expect.From, To: r.Expect.To, Reach: r.Expect.Reach, OK: r.Holds, Reason: reason})
+		// A path, a port or an MTU between two nodes says they reach
+		// each other, whatever reach: says of the port.
+		reach := r.Expect.Reach || r.Expect.Kind() != topology.ExpectReach
+		last.Pairs = append(last.Pairs, CheckedPair{From: r.Expect.From, To: r.Expect.To, Reach: reach, OK: r.Holds, Reason: reason})
 	}
 	return last
 }

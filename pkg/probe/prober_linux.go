@@ -37,6 +37,12 @@ type ProberOptions struct {
 	// many pairs at one moment; not for a long session during which
 	// routes may change.
 	SnapshotRoutes bool
+	// DontFragment sets DF on IPv4 echo requests and keeps IPv6 ones
+	// unfragmented, whatever path MTU the node has learnt: a request
+	// larger than a link on the path is dropped there (with an ICMP
+	// "fragmentation needed" or "packet too big"), as ping -M probe
+	// does. For finding a path's MTU.
+	DontFragment bool
 	// NameOf, when set, names the node that owns an address, so that an
 	// ICMP error is reported with who sent it ("r1 (10.1.1.1)").
 	NameOf func(netip.Addr) string

@@ -42,8 +42,9 @@ type stackAnswer struct {
 
 // openStackSocket opens the socket inside ns, keeping only the ICMP
 // types an echo can get back (replies and errors), with ttl as the
-// requests' TTL or hop limit.
-func openStackSocket(ns *node.Namespace, v6 bool, ttl uint8) (*stackSocket, error) {
+// requests' TTL or hop limit, and, with df, the requests never
+// fragmented (see ProberOptions.DontFragment).
+func openStackSocket(ns *node.Namespace, v6 bool, ttl uint8, df bool) (*stackSocket, error) {
 	fam, proto := unix.AF_INET, unix.IPPROTO_ICMP
 	if v6 {
 		fam, proto = unix.AF_INET6, unix.IPPROTO_ICMPV6
@@ -78,6 +79,11 @@ func openStackSocket(ns *node.Namespace, v6 bool, ttl uint8) (*stackSocket, erro
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, int(ttl)); err != nil {
 			return fail("set hop limit", err)
 		}
+		if df {
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER, unix.IPV6_PMTUDISC_PROBE); err != nil {
+				return fail("set path MTU discovery", err)
+			}
+		}
 	} else {
 		// ICMP_FILTER: a set bit drops that type.
 		keep := uint32(1<<0 | 1<<3 | 1<<4 | 1<<11 | 1<<12)
@@ -86,6 +92,11 @@ func openStackSocket(ns *node.Namespace, v6 bool, ttl uint8) (*stackSocket, erro
 		}
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, int(ttl)); err != nil {
 			return fail("set ttl", err)
+		}
+		if df {
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_PROBE); err != nil {
+				return fail("set path MTU discovery", err)
+			}
 		}
 	}
 	// Hundreds of replies may arrive in one burst during a check.

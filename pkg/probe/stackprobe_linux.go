@@ -19,7 +19,7 @@ func (e *icmpErr) Error() string { return e.e.String() }
 // it once.
 func (p *Prober) stack(v6 bool) (*stackSocket, error) {
 	s, _, err := p.stacks.do(context.Background(), v6, func() (*stackSocket, error) {
-		return openStackSocket(p.ns, v6, p.opts.TTL)
+		return openStackSocket(p.ns, v6, p.opts.TTL, p.opts.DontFragment)
 	}, func(_ *stackSocket, err error) bool { return err == nil })
 	return s, err
 }
@@ -79,6 +79,8 @@ func sendText(errno unix.Errno) error {
 		why = "a prohibit route"
 	case unix.EPERM:
 		why = "a firewall rule in the node dropped it on its way out"
+	case unix.EMSGSIZE:
+		why = "larger than the MTU of the interface it would leave by"
 	default:
 		return fmt.Errorf("the kernel refused to send it: %w", errno)
 	}

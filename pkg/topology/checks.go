@@ -164,40 +164,6 @@ func (b *builder) checkIPv6MTU(li *linkInfo) {
 	}
 }
 
-// buildExpectations checks the expect: entries.
-func (b *builder) buildExpectations() {
-	for _, re := range b.raw.expect {
-		from, to := re.from.s, re.to.s
-		if from == "" || to == "" {
-			continue
-		}
-		ok := true
-		if n, known := b.nodes[from]; !known || n.Kind != KindHost {
-			b.errorf(re.from.at, b.nodeHint(from), "expectation from %q: no such host", from)
-			ok = false
-		}
-		if _, err := netip.ParseAddr(to); err != nil {
-			if n, known := b.nodes[to]; !known || n.Kind != KindHost {
-				b.errorf(re.to.at, b.nodeHint(to), "expectation to %q: neither a host nor an IP address", to)
-				ok = false
-			} else if _, has := b.lab.FirstAddress(to); !has && b.dynamicNode(to) {
-				b.errorf(re.to.at, "expect from "+to+" instead: its probes go out with the address it holds", "expectation to %q: that host's addresses come from its DHCP client, unknown until it runs", to)
-				ok = false
-			} else if !has {
-				b.errorf(re.to.at, "give "+to+" an address on one of its links (addresses:, a subnet: or the addressing: pool), or expect one of its addresses", "expectation to %q: that host has no address", to)
-				ok = false
-			}
-		}
-		if re.ttl != 0 && !re.reach {
-			b.errorf(re.ttlAt, "drop ttl or reach: false", "an expectation with reach: false cannot check a ttl")
-			ok = false
-		}
-		if ok {
-			b.lab.Expect = append(b.lab.Expect, &Expectation{From: from, To: to, Reach: re.reach, TTL: re.ttl, Pos: re.at})
-		}
-	}
-}
-
 func (b *builder) nodeHint(name string) string {
 	if h := didYouMean(name, b.nodeNames()); h != "" {
 		return h

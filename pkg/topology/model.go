@@ -3,6 +3,7 @@ package topology
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 )
 
 // Pos is a place in a topology file, for error messages: the line and,
@@ -208,17 +209,83 @@ type Endpoint struct {
 // String renders the endpoint as node:interface.
 func (e Endpoint) String() string { return e.Node + ":" + e.Interface }
 
-// Expectation is one reachability assertion checked by `topo check`.
+// Expectation is one assertion checked by `topo check`: that From
+// reaches To (ICMP echo), and, with one of Via, TCP, UDP or MTU set,
+// the path it takes, a connection to a port, or the largest packet that
+// passes. Kind names which.
 type Expectation struct {
 	From string `json:"from"`
 	// To is a node name or an address, as written.
 	To string `json:"to"`
-	// Reach is whether an ICMP echo reply must (true) or must not
-	// (false) come back.
+	// Reach is whether the check must succeed (true) or must not
+	// (false): an echo reply, or a TCP connection or UDP answer.
 	Reach bool `json:"reach"`
 	// TTL, when non-zero, is the exact TTL the reply must carry.
 	TTL int `json:"ttl,omitempty"`
-	Pos Pos `json:"-"`
+	// Via lists the routers the path crosses, in order, found with
+	// TTL-limited probes (as traceroute does).
+	Via []string `json:"via,omitempty"`
+	// TCP and UDP are the port a connection is made to.
+	TCP int `json:"tcp,omitempty"`
+	UDP int `json:"udp,omitempty"`
+	// Send is written once connected; Reply (expect: in the file) is
+	// text the answer must contain.
+	Send  string `json:"send,omitempty"`
+	Reply string `json:"expect,omitempty"`
+	// MTU is the size in bytes of the largest IP packet with DF set
+	// that must pass from From to To.
+	MTU int `json:"mtu,omitempty"`
+	// Points is what the expectation is worth when graded (default 1).
+	Points int `json:"points"`
+	Pos    Pos `json:"-"`
+}
+
+// The kinds of expectation (Expectation.Kind).
+const (
+	ExpectReach = "reach"
+	ExpectPath  = "path"
+	ExpectTCP   = "tcp"
+	ExpectUDP   = "udp"
+	ExpectMTU   = "mtu"
+)
+
+// Kind says what the expectation checks: ExpectReach, ExpectPath,
+// ExpectTCP, ExpectUDP or ExpectMTU.
+func (e *Expectation) Kind() string {
+	switch {
+	case len(e.Via) > 0:
+		return ExpectPath
+	case e.TCP != 0:
+		return ExpectTCP
+	case e.UDP != 0:
+		return ExpectUDP
+	case e.MTU != 0:
+		return ExpectMTU
+	}
+	return ExpectReach
+}
+
+// String says what is expected, in words: "h1 must reach h3 via r1, r2",
+// "h1 must not connect to web tcp/80".
+func (e *Expectation) String() string {
+	must := "must"
+	if !e.Reach {
+		must = "must not"
+	}
+	switch e.Kind() {
+	case ExpectPath:
+		return sprintf("%s must reach %s via %s", e.From, e.To, strings.Join(e.Via, ", "))
+	case ExpectTCP:
+		return sprintf("%s %s connect to %s tcp/%d", e.From, must, e.To, e.TCP)
+	case ExpectUDP:
+		return sprintf("%s %s get an answer from %s udp/%d", e.From, must, e.To, e.UDP)
+	case ExpectMTU:
+		return sprintf("%s must pass %d-byte packets to %s", e.From, e.MTU, e.To)
+	}
+	if e.TTL != 0 {
+		return sprintf("%s %s reach %s with ttl %d", e.From, must, e.To, e.TTL)
+	}
+	return sprintf("%s %s reach %s", e.From, must, e.To)
 }
 
 // NodesByName indexes the lab's nodes by name, for callers that look

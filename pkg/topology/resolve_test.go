@@ -346,16 +346,16 @@ func TestExpectations(t *testing.T) {
 		"    addresses: [10.0.1.1/24, 10.0.1.3/24]",
 	))
 	want := []Expectation{
-		{From: "h1", To: "h2", Reach: true, Pos: Pos{File: "lab.yaml", Line: 3, Col: 5}},
-		{From: "h1", To: "10.0.9.9", Reach: false, Pos: Pos{File: "lab.yaml", Line: 4, Col: 5}},
-		{From: "h1", To: "h3", Reach: true, TTL: 63, Pos: Pos{File: "lab.yaml", Line: 5, Col: 5}},
-		{From: "h2", To: "fd00::1", Reach: true, Pos: Pos{File: "lab.yaml", Line: 6, Col: 5}},
+		{From: "h1", To: "h2", Reach: true, Points: 1, Pos: Pos{File: "lab.yaml", Line: 3, Col: 5}},
+		{From: "h1", To: "10.0.9.9", Reach: false, Points: 1, Pos: Pos{File: "lab.yaml", Line: 4, Col: 5}},
+		{From: "h1", To: "h3", Reach: true, TTL: 63, Points: 1, Pos: Pos{File: "lab.yaml", Line: 5, Col: 5}},
+		{From: "h2", To: "fd00::1", Reach: true, Points: 1, Pos: Pos{File: "lab.yaml", Line: 6, Col: 5}},
 	}
 	if len(lab.Expect) != len(want) {
 		t.Fatalf("%d expectations, want %d", len(lab.Expect), len(want))
 	}
 	for i, e := range lab.Expect {
-		if *e != want[i] {
+		if !reflect.DeepEqual(*e, want[i]) {
 			t.Errorf("expectation %d: %+v, want %+v", i, *e, want[i])
 		}
 	}

@@ -113,12 +113,28 @@ type rawEndpoint struct {
 	long      bool // written as {node: ..., interface: ...}
 }
 
+// rawExpect is one expect: entry; each *At is where that field's
+// value is written (zero when the field is absent).
 type rawExpect struct {
 	at       Pos // the expectation entry
 	from, to text
 	reach    bool
+	reachAt  Pos
 	ttl      int
 	ttlAt    Pos
+	via      []text
+	viaAt    Pos
+	tcp, udp int
+	tcpAt    Pos
+	udpAt    Pos
+	send     text
+	reply    text // expect:
+	sendAt   Pos
+	replyAt  Pos
+	mtu      int
+	mtuAt    Pos
+	points   int
+	pointsAt Pos
 }
 
 type rawAddressing struct {
@@ -134,7 +150,7 @@ var (
 	routeFields      = []string{"to", "via"}
 	linkFields       = []string{"endpoints", "addresses", "mtu", "state", "subnet", "impair", "vni", "ospf"}
 	endpointFields   = []string{"node", "interface", "addresses", "mac"}
-	expectFields     = []string{"from", "to", "reach", "ttl"}
+	expectFields     = []string{"from", "to", "reach", "ttl", "via", "tcp", "udp", "send", "expect", "mtu", "points"}
 	addressingFields = []string{"ipv4", "ipv6"}
 )
 
@@ -342,26 +358,6 @@ func (d *decoder) decodeEndpoint(n *yaml.Node) *rawEndpoint {
 	}
 	if e.node.s == "" {
 		d.errorf(e.at, "write {node: h1, interface: eth0}", "endpoint has no node")
-	}
-	return e
-}
-
-func (d *decoder) decodeExpect(n *yaml.Node) *rawExpect {
-	e := &rawExpect{at: d.pos(n), reach: true}
-	for _, f := range d.mapping(n, "expectation", expectFields...) {
-		switch f.key {
-		case "from":
-			e.from = d.str(f.value, "expect from")
-		case "to":
-			e.to = d.str(f.value, "expect to")
-		case "reach":
-			e.reach = d.boolean(f.value, "expect reach")
-		case "ttl":
-			e.ttl, e.ttlAt = d.integer(f.value, "expect ttl", 1, 255), d.pos(f.value)
-		}
-	}
-	if e.from.s == "" || e.to.s == "" {
-		d.errorf(e.at, "write {from: h1, to: h2}", "an expectation needs both from and to")
 	}
 	return e
 }
