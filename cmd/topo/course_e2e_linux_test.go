@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,6 +139,7 @@ func runSheet(t *testing.T, l *labT, name, path string) {
 		running = nil
 	}
 	for i, st := range sheet.Steps {
+		t.Logf("%s:%d: # %s", filepath.Base(filepath.Dir(path)), st.Line, st.Cmd)
 		if i > 0 && st.Block != sheet.Steps[i-1].Block {
 			finish()
 		}
@@ -178,6 +180,12 @@ func startStep(t *testing.T, l *labT, st e2e.SheetStep, line string) *sheetProc 
 	p.cmd.Dir = l.Dir
 	p.cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(e2e.Bin())+":"+os.Getenv("PATH"), "TOPO_STATE_DIR="+l.StateDir)
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	// A timed-out command is killed with everything it started (its
+	// process group), and Wait stops waiting for their output soon
+	// after.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.Cancel = func() error { return syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) }
+	p.cmd.WaitDelay = 5 * time.Second
 	if err := p.cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("line %d: %s: %v", st.Line, line, err)

@@ -118,6 +118,8 @@ var masks = []struct {
 	{regexp.MustCompile(`\b\d+(\.\d+)?(/\d+(\.\d+)?)*\s?(ms|s|us|µs)\b`), "<t>"},
 	{regexp.MustCompile(`\bid \d+\b`), "id <n>"},
 	{regexp.MustCompile(`\(\d+ seen\)`), "(<n> seen)"},
+	{regexp.MustCompile(`^(\S+:\S+|total)( +\d+ +)\d+( +\d+\s*)$`), "$1$2<n>$3"},
+	{regexp.MustCompile(`\b\d+sec\b`), "<t>"},
 	{regexp.MustCompile(`\s+`), " "},
 }
 

@@ -64,6 +64,9 @@ func TestMask(t *testing.T) {
 		{"fe80::/64 dev eth0 proto kernel metric 256", "fe80::/64 dev eth0 proto kernel metric 256"},
 		{"ICMP  10.10.10.10 > 10.10.10.100 echo request id 20963 seq 1 ttl 64", "ICMP 10.10.10.10 > 10.10.10.100 echo request id <n> seq 1 ttl 64"},
 		{"2 frames captured on h2:eth0 (7 seen), 0 dropped", "2 frames captured on h2:eth0 (<n> seen), 0 dropped"},
+		{"r2:eth0           2        10         0", "r2:eth0 2 <n> 0"},
+		{"total             4        18         0", "total 4 <n> 0"},
+		{"10.0.2.10 via 10.0.1.1 dev eth0 src 10.0.1.10 uid 0 cache expires 598sec mtu 1400", "10.0.2.10 via 10.0.1.1 dev eth0 src 10.0.1.10 uid 0 cache expires <t> mtu 1400"},
 		{"lab x is up (0 to remove, 1.08s)", "lab x is up (0 to remove, <t>)"},
 		{"ttl 64, 10mbit, mtu 1400", "ttl 64, 10mbit, mtu 1400"},
 	} {
