@@ -55,7 +55,7 @@ func runCourseLab(t *testing.T, dir string) {
 		t.Fatalf("lab.yaml is not valid with --strict:\n%v", r)
 	}
 	name := labName(t, filepath.Join(dir, "lab.yaml"))
-	runSheet(t, l, name, filepath.Join(dir, "README.md"))
+	sheetSteps := runSheet(t, l, name, filepath.Join(dir, "README.md"))
 
 	// Whatever the sheet did, the lab's file brings it back and its
 	// expectations hold.
@@ -66,9 +66,16 @@ func runCourseLab(t *testing.T, dir string) {
 	if _, err := os.Stat(filepath.Join(dir, "broken.yaml")); err != nil {
 		return
 	}
+	// broken.yaml fails one of two ways, and its sheet shows which and
+	// why: validation refuses it (a warning is enough: the loop of
+	// switches without spanning tree, the mistyped mask), or it comes up
+	// and an expectation fails.
 	broken := filepath.Join(l.Dir, "broken.yaml")
-	if r := l.Topo("validate", broken); r.Code != 0 {
-		return // refused before anything is built: the sheet shows why
+	if !sheetRuns(sheetSteps, "broken.yaml") {
+		t.Errorf("%s/README.md runs no command on broken.yaml: the sheet must show how it fails", dir)
+	}
+	if r := l.Topo("validate", "--strict", broken); r.Code != 0 {
+		return
 	}
 	l.Must("up", broken)
 	if r := l.Topo("check", broken); r.Code != 1 {
@@ -107,7 +114,7 @@ func labName(t *testing.T, file string) string {
 // order, with the lab's name in place of the sheet's, and compares what
 // each prints with the sheet. With -course.update it writes the real
 // outputs into the sheet instead of failing.
-func runSheet(t *testing.T, l *labT, name, path string) {
+func runSheet(t *testing.T, l *labT, name, path string) []e2e.SheetStep {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -158,6 +165,17 @@ func runSheet(t *testing.T, l *labT, name, path string) {
 		}
 		t.Logf("%s: rewrote the output of %d commands", path, len(outputs))
 	}
+	return sheet.Steps
+}
+
+// sheetRuns reports whether one of the steps' commands names file.
+func sheetRuns(steps []e2e.SheetStep, file string) bool {
+	for _, st := range steps {
+		if strings.Contains(st.Cmd, file) {
+			return true
+		}
+	}
+	return false
 }
 
 // sheetProc is one command of a sheet, running.

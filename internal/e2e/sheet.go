@@ -115,6 +115,8 @@ var masks = []struct {
 	{regexp.MustCompile(`\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b`), "<mac>"},
 	{regexp.MustCompile(`\bfe80::[0-9a-f:]*[0-9a-f]`), "fe80::<iid>"},
 	{regexp.MustCompile(`@if\d+\b`), "@if<n>"},
+	{regexp.MustCompile(`^\d+: (\S+@if)`), "<n>: $1"},
+	{regexp.MustCompile(`\(from /\S+\)`), "(from <file>)"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(/\d+(\.\d+)?)*\s?(ms|s|us|µs)\b`), "<t>"},
 	{regexp.MustCompile(`\bid \d+\b`), "id <n>"},
 	{regexp.MustCompile(`\(\d+ seen\)`), "(<n> seen)"},

@@ -67,6 +67,8 @@ func TestMask(t *testing.T) {
 		{"r2:eth0           2        10         0", "r2:eth0 2 <n> 0"},
 		{"total             4        18         0", "total 4 <n> 0"},
 		{"10.0.2.10 via 10.0.1.1 dev eth0 src 10.0.1.10 uid 0 cache expires 598sec mtu 1400", "10.0.2.10 via 10.0.1.1 dev eth0 src 10.0.1.10 uid 0 cache expires <t> mtu 1400"},
+		{"104: s2@if103: <BROADCAST> master br0 state blocking", "<n>: s2@if<n>: <BROADCAST> master br0 state blocking"},
+		{"lab switch-loop: up (from /tmp/x/lab.yaml)", "lab switch-loop: up (from <file>)"},
 		{"lab x is up (0 to remove, 1.08s)", "lab x is up (0 to remove, <t>)"},
 		{"ttl 64, 10mbit, mtu 1400", "ttl 64, 10mbit, mtu 1400"},
 	} {
