@@ -105,7 +105,8 @@ func trimBlank(lines []string) []string {
 
 // masks hide what differs from run to run: times, MAC addresses (and
 // the link-local addresses made from them), interface indexes, ICMP
-// ids, the frames a capture saw but did not keep. Spaces are squeezed
+// and IP ids, TCP sequence numbers and ephemeral ports, the frames a
+// capture saw but did not keep, the file a lab was brought up from. Spaces are squeezed
 // so that columns padded to a lab name's length still compare.
 var masks = []struct {
 	re   *regexp.Regexp
@@ -119,6 +120,9 @@ var masks = []struct {
 	{regexp.MustCompile(`\(from /\S+\)`), "(from <file>)"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(/\d+(\.\d+)?)*\s?(ms|s|us|µs)\b`), "<t>"},
 	{regexp.MustCompile(`\bid \d+\b`), "id <n>"},
+	{regexp.MustCompile(`\b(seq|ack) \d{5,}\b`), "$1 <n>"},
+	{regexp.MustCompile(`\b(\d+\.\d+\.\d+\.\d+)\.(3[2-9]|[4-5]\d|60)\d{3}\b`), "$1.<port>"},
+	{regexp.MustCompile(`\b\d+ milliseconds\b`), "<t>"},
 	{regexp.MustCompile(`\(\d+ seen\)`), "(<n> seen)"},
 	{regexp.MustCompile(`^(\S+:\S+|total)( +\d+ +)\d+( +\d+\s*)$`), "$1$2<n>$3"},
 	{regexp.MustCompile(`\b\d+sec\b`), "<t>"},

@@ -69,6 +69,8 @@ func TestMask(t *testing.T) {
 		{"10.0.2.10 via 10.0.1.1 dev eth0 src 10.0.1.10 uid 0 cache expires 598sec mtu 1400", "10.0.2.10 via 10.0.1.1 dev eth0 src 10.0.1.10 uid 0 cache expires <t> mtu 1400"},
 		{"104: s2@if103: <BROADCAST> master br0 state blocking", "<n>: s2@if<n>: <BROADCAST> master br0 state blocking"},
 		{"lab switch-loop: up (from /tmp/x/lab.yaml)", "lab switch-loop: up (from <file>)"},
+		{"r1:eth1 < TCP   10.0.2.80.80 > 10.0.1.10.53510 [S.] seq 985102377 ack 1669464062 win 65160 len 0 ttl 64", "r1:eth1 < TCP 10.0.2.80.80 > 10.0.1.10.<port> [S.] seq <n> ack <n> win 65160 len 0 ttl 64"},
+		{"curl: (28) Connection timed out after 2001 milliseconds", "curl: (28) Connection timed out after <t>"},
 		{"lab x is up (0 to remove, 1.08s)", "lab x is up (0 to remove, <t>)"},
 		{"ttl 64, 10mbit, mtu 1400", "ttl 64, 10mbit, mtu 1400"},
 	} {
