@@ -123,7 +123,11 @@ func runSheet(t *testing.T, l *labT, name, path string) []e2e.SheetStep {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	if len(sheet.Steps) == 0 || !strings.HasPrefix(sheet.Steps[0].Cmd, "topo up lab.yaml") {
+	if len(sheet.Steps) == 0 {
+		t.Logf("%s: no console blocks yet: only the lab's file is tested", path)
+		return nil
+	}
+	if !strings.HasPrefix(sheet.Steps[0].Cmd, "topo up lab.yaml") {
 		t.Fatalf("%s: the first command of a sheet is `topo up lab.yaml`", path)
 	}
 	nameRE := regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`)
