@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/topo
 PKGS    := ./...
 
-.PHONY: all build demo test test-deps test-kernel vet fuzz bench clean
+.PHONY: all build demo course test test-deps test-kernel vet fuzz bench clean
 
 all: build
 
@@ -19,12 +19,22 @@ demo: build
 	$(BIN) ping --lab two-hosts h1 h2 -c 3
 	$(BIN) down two-hosts
 
+# Draw every lab of the course (examples/course/NN-*/lab.svg) with
+# topo graph; TestCourseGraphs fails when one is not current.
+course: build
+	@for d in examples/course/[0-9][0-9]-*/; do \
+		$(BIN) graph $$d/lab.yaml --format svg -o $$d/lab.svg || exit 1; \
+	done
+
 # Tools the integration tests drive (as a user would), installed from
 # Debian's packages when missing. tshark and tcpdump read back the files
 # of topo capture; tshark's package asks whether non-root users may
 # capture: no (answered before, so nothing waits for a terminal).
 # Graphviz's dot parses back what `topo graph --format dot` writes;
 # Chromium (headless) is the browser the tests of `topo ui` drive.
+# The course (examples/course) needs python3 and curl (lab 11's web
+# server and client) and radvd (lab 12; its service stays off without
+# /etc/radvd.conf, and the lab starts it in its router); lab 7 iperf3.
 test-deps:
 	@missing=""; \
 	command -v ping >/dev/null || missing="$$missing iputils-ping"; \
@@ -38,6 +48,10 @@ test-deps:
 	test -x /usr/lib/frr/zebra || missing="$$missing frr"; \
 	command -v dnsmasq >/dev/null || missing="$$missing dnsmasq-base"; \
 	test -x /usr/sbin/dhcpcd || missing="$$missing dhcpcd-base"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
+	command -v radvd >/dev/null || missing="$$missing radvd"; \
+	command -v iperf3 >/dev/null || missing="$$missing iperf3"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
