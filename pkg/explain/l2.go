@@ -30,31 +30,8 @@ func (l *Lab) passes(e End) bool {
 
 // peer is the other end of e's wire.
 func (l *Lab) peer(e End) (End, bool) {
-	for _, w := range l.Wires {
-		switch e {
-		case w[0]:
-			return w[1], true
-		case w[1]:
-			return w[0], true
-		}
-	}
-	return End{}, false
-}
-
-// ports are the other ports of the bridge e is a port of.
-func (l *Lab) ports(e End) []End {
-	ifc := l.iface(e)
-	n := l.node(e.Node)
-	if ifc == nil || ifc.Master == "" || n == nil {
-		return nil
-	}
-	var out []End
-	for _, name := range sortedIfaces(n) {
-		if o := n.Ifaces[name]; o.Master == ifc.Master && name != e.Iface {
-			out = append(out, End{e.Node, name})
-		}
-	}
-	return out
+	p, ok := l.wires().peers[e]
+	return p, ok
 }
 
 // bridgeUp reports whether the bridge e is a port of is up.
@@ -64,54 +41,10 @@ func (l *Lab) bridgeUp(e End) bool {
 	return br == nil || br.Up
 }
 
-// reach lists the ends whose node receives the frames sent out of
-// start: across its wire, and on through the bridges they meet. With
-// live, only through ends that pass frames; without, as wired. parent
-// leads each reached end back to start. Ends are listed nearest first.
-func (l *Lab) reach(start End, live bool) (reached []End, parent map[End]End) {
-	parent = map[End]End{}
-	seen := map[End]bool{start: true}
-	queue := []End{start}
-	for len(queue) > 0 {
-		e := queue[0]
-		queue = queue[1:]
-		p, ok := l.peer(e)
-		if !ok || seen[p] || live && !l.passes(p) {
-			continue
-		}
-		seen[p], parent[p] = true, e
-		ifc := l.iface(p)
-		if ifc == nil || ifc.Master == "" {
-			reached = append(reached, p)
-			continue
-		}
-		if live && !l.bridgeUp(p) {
-			continue
-		}
-		for _, o := range l.ports(p) {
-			if !seen[o] && (!live || l.passes(o)) {
-				seen[o], parent[o] = true, p
-				queue = append(queue, o)
-			}
-		}
-	}
-	return reached, parent
-}
-
-// firstDown returns the first end on the wired way from start to to
-// that is administratively down, else the first without carrier; ok is
-// false when every end on the way passes frames.
-func (l *Lab) firstDown(start, to End, parent map[End]End) (End, bool) {
-	var way []End
-	for e := to; ; e = parent[e] {
-		way = append([]End{e}, way...)
-		if e == start {
-			break
-		}
-		if _, ok := parent[e]; !ok {
-			break
-		}
-	}
+// firstDown returns the first end of way that is administratively
+// down, else the first without carrier; ok is false when every end on
+// the way passes frames.
+func (l *Lab) firstDown(way []End) (End, bool) {
 	for _, e := range way {
 		if ifc := l.iface(e); ifc != nil && !ifc.Up {
 			return e, true

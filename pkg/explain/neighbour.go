@@ -5,27 +5,17 @@ import (
 	"net/netip"
 )
 
-// owner finds, among the ends reached, the one that answers ARP or NDP
-// for addr: an end of a node holding addr, the interface holding it
-// first (Linux answers for any of its addresses on any interface).
-func (l *Lab) owner(reached []End, addr netip.Addr) (End, bool) {
-	var any End
-	found := false
-	for _, e := range reached {
-		n := l.node(e.Node)
-		if n == nil || !n.owns(addr) {
-			continue
-		}
-		for _, p := range l.iface(e).Addrs {
-			if p.Addr() == addr {
-				return e, true
-			}
-		}
-		if !found {
-			any, found = e, true
+// owner finds the end that answers ARP or NDP for addr on the link of
+// out: the first of the candidates (see candidates) whose way from out
+// passes frames. It reads the owners of addr and the switches on the
+// way, whatever the size of the LAN.
+func (l *Lab) owner(out End, addr netip.Addr) (End, bool) {
+	for _, c := range l.candidates(addr) {
+		if _, ok := l.way(out, c, true); ok {
+			return c, true
 		}
 	}
-	return any, found
+	return End{}, false
 }
 
 // neighbour resolves hop from out as the node's kernel would: its
@@ -35,11 +25,10 @@ func (l *Lab) owner(reached []End, addr netip.Addr) (End, bool) {
 // elsewhere).
 func (w *walker) neighbour(n *Node, out End, hop netip.Addr, viaGw bool) (End, string) {
 	ifc := w.lab.iface(out)
-	reached, _ := w.lab.reach(out, true)
 	if ifc != nil && ifc.MAC == "" || out.Iface == "lo" {
 		return End{n.Name, out.Iface}, "" // no layer 2: loopback and the like
 	}
-	to, ok := w.lab.owner(reached, hop)
+	to, ok := w.lab.owner(out, hop)
 	if nb := n.neighbor(hop, out.Iface); nb != nil && (nb.State == "permanent" || nb.State == "noarp") && nb.MAC != "" {
 		if !ok || w.lab.iface(to).MAC != nb.MAC {
 			at := "nobody on " + out.String() + "'s link has it"
@@ -62,10 +51,10 @@ func (w *walker) neighbour(n *Node, out End, hop netip.Addr, viaGw bool) (End, s
 // downOnWay returns the first down end between out and the node that
 // holds hop, when one is wired to out but unreachable.
 func (w *walker) downOnWay(out End, hop netip.Addr) (End, bool) {
-	reached, parent := w.lab.reach(out, false)
-	to, ok := w.lab.owner(reached, hop)
-	if !ok {
-		return End{}, false
+	for _, c := range w.lab.candidates(hop) {
+		if way, ok := w.lab.way(out, c, false); ok {
+			return w.lab.firstDown(way)
+		}
 	}
-	return w.lab.firstDown(out, to, parent)
+	return End{}, false
 }

@@ -1,6 +1,8 @@
 package explain
 
-import "net/netip"
+import (
+	"net/netip"
+)
 
 // Lab is a snapshot of a lab: its nodes as their kernels hold them and
 // the wires between their interfaces. Nodes may be read as a walk
@@ -16,6 +18,15 @@ type Lab struct {
 	// Subnets gives, for each address of the lab, the subnet it was
 	// given with: the words for "no route to 10.1.3.0/24".
 	Subnets map[netip.Addr]netip.Prefix
+	// Switches names the lab's switches, and Owners the nodes each
+	// address of the lab is given to: with them, resolving a next hop
+	// reads the nodes that own it and the switches on the way to them,
+	// not every node of the LAN. nil: taken from the nodes in Nodes
+	// (all of them must be there then). Not changed once walked.
+	Switches map[string]bool
+	Owners   map[netip.Addr][]string
+
+	index index
 }
 
 // node returns the named node, read through Load when it is not in

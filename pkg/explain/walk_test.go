@@ -247,6 +247,7 @@ func TestWalkLoadsLazily(t *testing.T) {
 	b := chain()
 	all := b.l.Nodes
 	var loaded []string
+	b.fileView()
 	b.l.Nodes = nil
 	b.l.Load = func(name string) *Node {
 		loaded = append(loaded, name)
@@ -257,7 +258,124 @@ func TestWalkLoadsLazily(t *testing.T) {
 		t.Fatalf("h1 -> h3: %+v", p.Broken)
 	}
 	sort.Strings(loaded)
-	if got := strings.Join(loaded, " "); got != "h1 h3 r1 s1" {
-		t.Fatalf("loaded %s, want h1 h3 r1 s1 (not r2 nor h2)", got)
+	if got := strings.Join(loaded, " "); got != "h1 h3 s1" {
+		t.Fatalf("loaded %s, want h1 h3 s1 (not r1, r2 nor h2)", got)
+	}
+}
+
+// fileView gives the snapshot what a lab file tells without reading a
+// node: which nodes are switches and who owns each address.
+func (b *builder) fileView() {
+	b.l.Switches, b.l.Owners = map[string]bool{}, map[netip.Addr][]string{}
+	for name, n := range b.l.Nodes {
+		b.l.Switches[name] = n.Switch
+		for _, ifc := range n.Ifaces {
+			for _, p := range ifc.Addrs {
+				b.l.Owners[p.Addr()] = append(b.l.Owners[p.Addr()], name)
+			}
+		}
+	}
+}
+
+// lan is one LAN of hosts h1..hN (10.0.x.y/16) under a tree of
+// switches: a root s0 and a leaf switch per 8 hosts.
+func lan(hosts int) *builder {
+	b := newBuilder()
+	var leaves []End
+	for k := 0; k*8 < hosts; k++ {
+		var ends []End
+		for h := k*8 + 1; h <= min(hosts, k*8+8); h++ {
+			ends = append(ends, b.iface(fmt.Sprintf("h%d", h), "eth0", fmt.Sprintf("10.0.%d.%d/16", h/250, h%250+1)))
+		}
+		up := b.iface(fmt.Sprintf("s%d", k+1), "up", "")
+		b.sw(fmt.Sprintf("s%d", k+1), ends...)
+		b.node(fmt.Sprintf("s%d", k+1)).Ifaces["up"].Master = "br0"
+		leaves = append(leaves, up)
+	}
+	b.sw("s0", leaves...)
+	return b
+}
+
+// One explanation reads the source, the nodes that own the next hops
+// and the switches on the way, the same however large the LAN.
+func TestWalkCostIndependentOfLAN(t *testing.T) {
+	addrOf := func(h int) netip.Addr { return netip.MustParseAddr(fmt.Sprintf("10.0.%d.%d", h/250, h%250+1)) }
+	for _, tc := range []struct {
+		desc   string
+		break_ func(b *builder)
+		to     int // the host h1 probes
+		want   string
+		reads  string
+	}{
+		{desc: "works", to: 20, reads: "h1 h20 s0 s1 s3"},
+		{desc: "the target's link down", break_: func(b *builder) { b.down("h20", "eth0") }, to: 20,
+			want: "h20:eth0 is down (topo link or state: down)", reads: "h1 h20 s0 s1 s3"},
+		{desc: "a switch port on the way down", break_: func(b *builder) { b.down("s3", "up") }, to: 20,
+			want: "s3:up is down (topo link or state: down)", reads: "h1 h20 s0 s1 s3"},
+		{desc: "nobody has the address", to: -1,
+			want: "nobody on h1:eth0's link has 10.0.200.1 (h1 sends to it directly, as on-link)", reads: "h1"},
+		{desc: "a wrong static entry", break_: func(b *builder) {
+			b.node("h1").Neighbors = []Neighbor{{Addr: addrOf(20), Dev: "eth0", MAC: "02:00:00:00:00:fe", State: "permanent"}}
+		}, to: 20, want: "h1's neighbour entry for 10.0.0.21 says 02:00:00:00:00:fe (permanent), but 10.0.0.21 is at 02:00:00:00:00:", reads: "h1 h20 s0 s1 s3"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var sentences []string
+			for _, hosts := range []int{24, 2400} {
+				b := lan(hosts)
+				if tc.break_ != nil {
+					tc.break_(b)
+				}
+				b.fileView()
+				all := b.l.Nodes
+				b.l.Nodes = nil
+				var loaded []string
+				b.l.Load = func(name string) *Node {
+					loaded = append(loaded, name)
+					return all[name]
+				}
+				dst := netip.MustParseAddr("10.0.200.1")
+				if tc.to > 0 {
+					dst = addrOf(tc.to)
+				}
+				p := Walk(b.l, "h1", netip.Addr{}, dst)
+				sort.Strings(loaded)
+				if got := strings.Join(loaded, " "); got != tc.reads {
+					t.Errorf("%d hosts: read %s, want %s", hosts, got, tc.reads)
+				}
+				got := ""
+				if p.Broken != nil {
+					got = p.Broken.Sentence
+				}
+				if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
+					t.Errorf("%d hosts: broken %q, want %q", hosts, got, tc.want)
+				}
+				sentences = append(sentences, got)
+			}
+			if sentences[0] != sentences[1] {
+				t.Errorf("the sentence depends on the LAN's size: %q and %q", sentences[0], sentences[1])
+			}
+		})
+	}
+}
+
+// With switches wired in a loop, a way that is down does not hide
+// another that passes frames.
+func TestWalkAroundASwitchLoop(t *testing.T) {
+	b := lan(24)
+	b.link("s1", "side", "", "s3", "side", "")
+	b.node("s1").Ifaces["side"].Master = "br0"
+	b.node("s3").Ifaces["side"].Master = "br0"
+	dst := netip.MustParseAddr("10.0.0.21") // h20, on s3
+	if p := Walk(b.l, "h1", netip.Addr{}, dst); p.Broken != nil {
+		t.Fatalf("h1 -> h20 across the loop: %+v", p.Broken)
+	}
+	b.down("s1", "side") // the shorter way
+	if p := Walk(b.l, "h1", netip.Addr{}, dst); p.Broken != nil {
+		t.Fatalf("h1 -> h20 with s1:side down, through s0: %+v", p.Broken)
+	}
+	b.down("s1", "up")
+	p := Walk(b.l, "h1", netip.Addr{}, dst)
+	if p.Broken == nil || p.Broken.Sentence != "s1:side is down (topo link or state: down)" {
+		t.Fatalf("h1 -> h20 with both ways down: %+v", p.Broken)
 	}
 }

@@ -115,20 +115,15 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	if opts.NameOf == nil {
 		opts.NameOf = NodeOfAddress(l)
 	}
-	ifaces, macs := hostInterfaces(ctx, hs, hosts)
-	if len(macs) > 0 {
-		opts.MACOf = func(a netip.Addr) net.HardwareAddr { return macs[a] }
+	if opts.MACOf == nil {
+		opts.MACOf = macsOf(hs, NodeOfAddress(l))
 	}
 	openProber := func(from string) (probe.Source, error) {
 		ns, release, err := hs.use(from)
 		if err != nil {
 			return nil, fmt.Errorf("probe from %s: %w", from, err)
 		}
-		p := probe.NewProber(ns, opts)
-		if ifs := ifaces[from]; ifs != nil {
-			p.UseInterfaces(ifs)
-		}
-		return heldSource{p, release}, nil
+		return heldSource{probe.NewProber(ns, opts), release}, nil
 	}
 	family := pairsFamily(pairs)
 	flush := func() {
@@ -225,42 +220,64 @@ func (s heldSource) Close() error {
 	return s.Prober.Close()
 }
 
-// hostInterfaces reads each host's links and addresses once: check
-// takes from them which hardware address each address of the lab's
-// hosts lives at (so probes ask each next hop directly instead of
-// broadcasting to the whole LAN for every pair), and each host's Prober
-// takes its route snapshot's half from them. A host that cannot be read
-// is left out (its next hops get broadcasts, its Prober reads again).
-func hostInterfaces(ctx context.Context, hs *handles, hosts []string) (map[string]*probe.Interfaces, map[netip.Addr]net.HardwareAddr) {
+// macsOf returns the hardware address each address of the lab's hosts
+// lives at (so that explaining a silent next hop asks it directly
+// instead of broadcasting to the whole LAN), reading the links and
+// addresses of the node that owns the address (nodeOf) the first time
+// one of its addresses is asked for: only failures ask, so a check
+// whose pairs all answer reads nothing. nil when the node cannot be
+// read (the request is then broadcast). Any goroutine.
+func macsOf(hs *handles, nodeOf func(netip.Addr) string) func(netip.Addr) net.HardwareAddr {
 	var mu sync.Mutex
-	ifaces := map[string]*probe.Interfaces{}
-	macs := map[netip.Addr]net.HardwareAddr{}
-	_ = parallel(ctx, len(hosts), func(i int) error {
-		ns, release, err := hs.use(hosts[i])
-		if err != nil {
-			return err
-		}
-		defer release()
-		ifs, err := probe.ReadInterfaces(ns)
-		if err != nil {
-			return err
-		}
-		mac := map[int]net.HardwareAddr{}
-		for _, l := range ifs.Links {
-			mac[l.Attrs().Index] = l.Attrs().HardwareAddr
+	read := map[string]*nodeMACs{}
+	return func(a netip.Addr) net.HardwareAddr {
+		name := nodeOf(a)
+		if name == "" {
+			return nil
 		}
 		mu.Lock()
-		defer mu.Unlock()
-		ifaces[hosts[i]] = ifs
-		for _, a := range ifs.Addrs {
-			ip, ok := netip.AddrFromSlice(a.IP)
-			if ok && len(mac[a.LinkIndex]) > 0 {
-				macs[ip.Unmap()] = mac[a.LinkIndex]
-			}
+		n := read[name]
+		if n == nil {
+			n = &nodeMACs{}
+			read[name] = n
 		}
+		mu.Unlock()
+		n.once.Do(func() { n.macs = readMACs(hs, name) })
+		return n.macs[a.Unmap()]
+	}
+}
+
+// nodeMACs is one node's addresses and the hardware addresses of the
+// interfaces holding them, read once.
+type nodeMACs struct {
+	once sync.Once
+	macs map[netip.Addr]net.HardwareAddr
+}
+
+// readMACs reads which hardware address each of a node's addresses
+// lives at; nil when the node cannot be read.
+func readMACs(hs *handles, name string) map[netip.Addr]net.HardwareAddr {
+	ns, release, err := hs.use(name)
+	if err != nil {
 		return nil
-	})
-	return ifaces, macs
+	}
+	defer release()
+	ifs, err := probe.ReadInterfaces(ns)
+	if err != nil {
+		return nil
+	}
+	mac := map[int]net.HardwareAddr{}
+	for _, l := range ifs.Links {
+		mac[l.Attrs().Index] = l.Attrs().HardwareAddr
+	}
+	out := map[netip.Addr]net.HardwareAddr{}
+	for _, a := range ifs.Addrs {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if ok && len(mac[a.LinkIndex]) > 0 {
+			out[ip.Unmap()] = mac[a.LinkIndex]
+		}
+	}
+	return out
 }
 
 // pairsFamily is the address family of all the pairs' targets, or

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"net/netip"
+	"sort"
 
 	"github.com/topo-lab/topo/pkg/explain"
 	"github.com/topo-lab/topo/pkg/probe"
@@ -10,7 +11,8 @@ import (
 )
 
 // snapshot is a snapshot of l, a lab that is up, for explain.Walk: the
-// lab file's links as the wires and its addresses' subnets, and each
+// lab file's links as the wires, its addresses' subnets and owners and
+// its switches (so a walk reads only the nodes on its way), and each
 // node's kernel state read as a walk first reaches it, with the routes
 // the file gives it. A node that cannot be read is nil (a walk reaching
 // it says so).
@@ -24,6 +26,18 @@ func snapshot(l *topology.Lab, hs *handles) *explain.Lab {
 				snap.Subnets[p.Addr()] = p
 			}
 		}
+	}
+	snap.Switches, snap.Owners = map[string]bool{}, map[netip.Addr][]string{}
+	for _, n := range l.Nodes {
+		snap.Switches[n.Name] = n.Kind == topology.KindSwitch
+	}
+	for name, ps := range l.AddressesByNode() {
+		for _, p := range ps {
+			snap.Owners[p.Addr()] = append(snap.Owners[p.Addr()], name)
+		}
+	}
+	for _, ns := range snap.Owners {
+		sort.Strings(ns)
 	}
 	nodes := l.NodesByName()
 	snap.Load = func(name string) *explain.Node {

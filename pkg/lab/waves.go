@@ -39,19 +39,24 @@ func waveOrder(pairs []probe.Pair) []int {
 		}
 		return [2]string{p.From, to}
 	}
+	// Each pair's rank is where its two hosts first appear: one map
+	// lookup per pair, none in the sort.
 	first := map[[2]string]int{}
+	rank := make([]int, len(pairs))
 	for i, p := range pairs {
-		if _, ok := first[key(p)]; !ok {
-			first[key(p)] = i
+		k := key(p)
+		r, ok := first[k]
+		if !ok {
+			r = i
+			first[k] = i
 		}
+		rank[i] = r
 	}
 	order := make([]int, len(pairs))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return first[key(pairs[order[a]])] < first[key(pairs[order[b]])]
-	})
+	sort.SliceStable(order, func(a, b int) bool { return rank[order[a]] < rank[order[b]] })
 	return order
 }
 

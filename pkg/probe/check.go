@@ -34,7 +34,8 @@ type Result struct {
 	// ICMP is the ICMP error that came back, with ReasonUnreachable.
 	ICMP *ICMPError `json:"icmp,omitempty"`
 	// Iface is the source's output interface, and Src the source
-	// address its kernel chose.
+	// address its kernel chose; with NextHop, looked up by Probe
+	// always, by ProbeAll (and so Check) only for failures.
 	Iface string     `json:"iface,omitempty"`
 	Src   netip.Addr `json:"src,omitzero"`
 	// NextHop is the gateway, or To itself when on-link.
@@ -86,6 +87,21 @@ type Source interface {
 	Close() error
 }
 
+// batchSource is a Source that probes many destinations from one loop
+// (see Prober.ProbeAll); Check uses it when a Source offers it.
+type batchSource interface {
+	ProbeAll(ctx context.Context, dsts []netip.Addr, window int) []Result
+}
+
+// batchOf returns src's batch prober, looking through a shared source.
+func batchOf(src Source) (batchSource, bool) {
+	if k, ok := src.(keptSource); ok {
+		src = k.Source
+	}
+	b, ok := src.(batchSource)
+	return b, ok
+}
+
 // Opener opens the Source for a node name. It is called once per
 // distinct Pair.From, from any goroutine.
 type Opener func(from string) (Source, error)
@@ -100,8 +116,9 @@ type CheckOptions struct {
 }
 
 // Check answers every pair, in parallel: pairs are grouped by source, at
-// most opts.Sources sources are open at a time, and each runs at most
-// opts.PerSource probes at once over its shared sockets, so descriptors
+// most opts.Sources sources are open at a time, and each has at most
+// opts.PerSource probes in flight over its shared sockets (from one
+// loop when the Source offers ProbeAll, as a Prober does), so descriptors
 // and goroutines stay bounded however many pairs there are. Results come
 // back in the order of pairs. A source that cannot be opened fails all
 // its pairs with ReasonError. Cancelling ctx ends outstanding probes.
@@ -155,6 +172,16 @@ func checkSource(ctx context.Context, open Opener, from string, pairs []Pair, id
 		return
 	}
 	defer src.Close()
+	if b, ok := batchOf(src); ok {
+		dsts := make([]netip.Addr, len(idx))
+		for k, i := range idx {
+			dsts[k] = pairs[i].To
+		}
+		for k, r := range b.ProbeAll(ctx, dsts, inFlight) {
+			results[idx[k]] = label(idx[k], r)
+		}
+		return
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(inFlight, len(idx)) {

@@ -431,3 +431,54 @@ func neighTableFulls(t *testing.T) uint64 {
 	}
 	return sum
 }
+
+// ProbeAll gives, from one loop, the verdicts Probe gives one by one:
+// reached, no route, an unresolved next hop, an ignored echo, and an
+// ICMP error with its sender; failures carry their route.
+func TestIntegrationProbeAllVerdicts(t *testing.T) {
+	l := newTestLab(t)
+	l.add("a", "r", "c")
+	l.link("a", "eth0", "r", "eth0")
+	l.link("c", "eth0", "r", "eth1")
+	l.addr("a", "eth0", "10.1.0.1/24")
+	l.addr("r", "eth0", "10.1.0.254/24")
+	l.addr("r", "eth1", "10.2.0.254/24")
+	l.addr("c", "eth0", "10.2.0.1/24")
+	l.addr("a", "eth0", "fd01::1/64")
+	l.addr("r", "eth0", "fd01::fe/64")
+	l.ip("a", "route", "add", "default", "via", "10.1.0.254")
+	l.ip("c", "route", "add", "default", "via", "10.2.0.254")
+	l.sysctl("r", "net.ipv4.ip_forward=1")
+	l.sysctl("c", "net.ipv4.icmp_echo_ignore_all=1")
+	l.ip("r", "route", "add", "unreachable", "10.3.0.0/24")
+	l.ip("a", "route", "add", "10.1.9.9/32", "dev", "eth0") // on-link, nobody has it
+	p := NewProber(l.open("a"), ProberOptions{Timeout: 500 * time.Millisecond})
+	defer p.Close()
+	want := []struct {
+		dst    string
+		reason Reason
+	}{
+		{"10.2.0.254", ""}, {"fd01::fe", ""}, {"10.2.0.1", ReasonICMP}, {"10.3.0.1", ReasonUnreachable},
+		{"10.1.9.9", ReasonARP}, {"2001:db8::1", ReasonNoRoute}, {"10.1.0.254", ""},
+	}
+	var dsts []netip.Addr
+	for _, w := range want {
+		dsts = append(dsts, netip.MustParseAddr(w.dst))
+	}
+	res := p.ProbeAll(ctxT(t), dsts, 2)
+	for i, w := range want {
+		r := res[i]
+		if r.To != dsts[i] || r.Reached != (w.reason == "") || r.Reason != w.reason {
+			t.Errorf("%s: reached %v reason %q (%s), want reason %q", w.dst, r.Reached, r.Reason, r.Error, w.reason)
+		}
+		if r.Reached && (r.RTT <= 0 || r.TTL <= 0) {
+			t.Errorf("%s: reached with rtt %v ttl %d", w.dst, r.RTT, r.TTL)
+		}
+		if !r.Reached && r.Reason != ReasonNoRoute && (r.Iface != "eth0" || !r.Src.IsValid()) {
+			t.Errorf("%s: failed without its route: iface %q src %s", w.dst, r.Iface, r.Src)
+		}
+	}
+	if ie := res[3].ICMP; ie == nil || ie.From != netip.MustParseAddr("10.1.0.254") {
+		t.Errorf("10.3.0.1: ICMP error %+v, want one from the router 10.1.0.254", res[3].ICMP)
+	}
+}

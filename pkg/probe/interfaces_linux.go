@@ -26,13 +26,3 @@ func ReadInterfaces(ns *node.Namespace) (*Interfaces, error) {
 	}
 	return &Interfaces{Links: links, Addrs: addrs}, nil
 }
-
-// UseInterfaces hands the Prober a reading of its namespace's links and
-// addresses taken by the caller, so that its route snapshot (see
-// ProberOptions.SnapshotRoutes) does not dump them again. Call it
-// before the first probe.
-func (p *Prober) UseInterfaces(ifs *Interfaces) {
-	if p.routes != nil {
-		p.routes.ifaces = ifs
-	}
-}

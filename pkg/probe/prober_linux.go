@@ -226,13 +226,18 @@ func (p *Prober) Probe(ctx context.Context, dst netip.Addr) Result {
 			break
 		}
 	}
+	setFailure(&r, err)
+	if r.Reason == ReasonICMP && rerr == nil && ctx.Err() == nil {
+		p.explainSilence(ctx, &r, rt)
+	}
+	return r
+}
+
+// setFailure records in r the failure err (an *Error from stackEcho).
+func setFailure(r *Result, err error) {
 	r.Reason, r.Error = ReasonOf(err), err.Error()
 	var ie *icmpErr
 	if errors.As(err, &ie) {
 		r.ICMP, r.Error = ie.e, ie.e.String()
 	}
-	if r.Reason == ReasonICMP && rerr == nil && ctx.Err() == nil {
-		p.explainSilence(ctx, &r, rt)
-	}
-	return r
 }

@@ -43,9 +43,6 @@ type routeCache struct {
 	addrs   map[addrKey]int
 	singles map[addrKey]netip.Addr
 	names   map[int]string
-	// ifaces is a reading of the links and addresses given by the
-	// caller (Prober.UseInterfaces); nil to dump them in load.
-	ifaces *Interfaces
 
 	groups onceMap[netip.Prefix, groupAnswer]
 }
@@ -141,7 +138,7 @@ func classOf(a netip.Addr) int {
 }
 
 // load takes the snapshot: rules, routes of every table, addresses
-// and interface names (the last two from rc.ifaces when given). Any failure leaves the cache unusable, so every
+// and interface names. Any failure leaves the cache unusable, so every
 // lookup goes to the kernel.
 func (rc *routeCache) load() {
 	rules, err := rc.ns.NL.RuleList(netlink.FAMILY_ALL)
@@ -159,11 +156,9 @@ func (rc *routeCache) load() {
 		}
 		rc.routes = append(rc.routes, cachedPrefix{prefix: p, plain: plainRoute(r)})
 	}
-	ifs := rc.ifaces
-	if ifs == nil {
-		if ifs, err = ReadInterfaces(rc.ns); err != nil {
-			return
-		}
+	ifs, err := ReadInterfaces(rc.ns)
+	if err != nil {
+		return
 	}
 	rc.addrs, rc.singles = map[addrKey]int{}, map[addrKey]netip.Addr{}
 	for _, a := range ifs.Addrs {

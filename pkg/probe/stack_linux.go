@@ -21,7 +21,8 @@ import (
 // the route and the source, its neighbour table (wrong static entries
 // included) the next hop's MAC, and its firewall sees the packet. One
 // goroutine reads the socket and hands each echo reply, and each ICMP
-// error quoting one of our requests, to the request waiting for it.
+// error quoting one of our requests, to the request waiting for it
+// (one echo, or a batch of them: see Prober.ProbeAll).
 type stackSocket struct {
 	f    *os.File
 	rc   syscall.RawConn
@@ -29,7 +30,7 @@ type stackSocket struct {
 	name string
 
 	mu      sync.Mutex
-	waiters map[echoKey]chan stackAnswer
+	waiters map[echoKey]func(stackAnswer)
 	err     error
 	done    chan struct{}
 }
@@ -109,7 +110,7 @@ func openStackSocket(ns *node.Namespace, v6 bool, ttl uint8, df bool) (*stackSoc
 		f.Close()
 		return nil, fmt.Errorf("%s: raw icmp socket: %w", ns.Name, err)
 	}
-	s := &stackSocket{f: f, rc: rc, v6: v6, name: ns.Name, waiters: map[echoKey]chan stackAnswer{}, done: make(chan struct{})}
+	s := &stackSocket{f: f, rc: rc, v6: v6, name: ns.Name, waiters: map[echoKey]func(stackAnswer){}, done: make(chan struct{})}
 	go s.readLoop()
 	return s, nil
 }
@@ -182,16 +183,52 @@ func (s *stackSocket) stop(err error) {
 // the read buffer.
 func (s *stackSocket) dispatch(m stackMsg, at time.Time) {
 	s.mu.Lock()
-	ch := s.waiters[echoKey{m.id, m.seq}]
+	put := s.waiters[echoKey{m.id, m.seq}]
 	s.mu.Unlock()
-	if ch == nil {
+	if put == nil {
 		return
 	}
 	m.payload = append([]byte(nil), m.payload...)
-	select {
-	case ch <- stackAnswer{msg: m, at: at}:
-	default:
+	put(stackAnswer{msg: m, at: at})
+}
+
+// wait registers put to receive the answers to request k; it must not
+// block. It fails when the socket is closed or k is already waited for.
+func (s *stackSocket) wait(k echoKey, put func(stackAnswer)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
 	}
+	if s.waiters[k] != nil {
+		return fmt.Errorf("echo id %d seq %d already in flight in %s", k.id, k.seq, s.name)
+	}
+	s.waiters[k] = put
+	return nil
+}
+
+// unwait ends the wait for request k.
+func (s *stackSocket) unwait(k echoKey) {
+	s.mu.Lock()
+	delete(s.waiters, k)
+	s.mu.Unlock()
+}
+
+// sendTo sends an echo request message to dst; errno errors are
+// errStackSend but ENOBUFS, returned as is (nothing left: try again).
+func (s *stackSocket) sendTo(msg []byte, dst netip.Addr) error {
+	var sa unix.Sockaddr
+	if s.v6 {
+		sa = &unix.SockaddrInet6{Addr: dst.As16()}
+	} else {
+		sa = &unix.SockaddrInet4{Addr: dst.As4()}
+	}
+	err := s.send(msg, sa)
+	var errno unix.Errno
+	if err != nil && errors.As(err, &errno) && errno != unix.ENOBUFS {
+		return errStackSend{errno}
+	}
+	return err
 }
 
 // errStackSend is a request the node's stack refused to send; Errno
@@ -208,40 +245,24 @@ func (e errStackSend) Unwrap() error { return e.errno }
 func (s *stackSocket) echo(ctx context.Context, dst netip.Addr, id, seq uint16, payload []byte) (stackMsg, time.Duration, error) {
 	k := echoKey{id, seq}
 	ch := make(chan stackAnswer, 4)
-	s.mu.Lock()
-	if s.err != nil {
-		s.mu.Unlock()
-		return stackMsg{}, 0, s.err
+	err := s.wait(k, func(a stackAnswer) {
+		select {
+		case ch <- a:
+		default:
+		}
+	})
+	if err != nil {
+		return stackMsg{}, 0, err
 	}
-	if s.waiters[k] != nil {
-		s.mu.Unlock()
-		return stackMsg{}, 0, fmt.Errorf("echo id %d seq %d already in flight in %s", id, seq, s.name)
-	}
-	s.waiters[k] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.waiters, k)
-		s.mu.Unlock()
-	}()
+	defer s.unwait(k)
 	msg := echoMessage(s.v6, id, seq, payload)
-	var sa unix.Sockaddr
-	if s.v6 {
-		sa = &unix.SockaddrInet6{Addr: dst.As16()}
-	} else {
-		sa = &unix.SockaddrInet4{Addr: dst.As4()}
-	}
 	sent := time.Now()
 	for {
-		err := s.send(msg, sa)
+		err := s.sendTo(msg, dst)
 		if err == nil {
 			break
 		}
-		var errno unix.Errno
-		if !errors.As(err, &errno) || errno != unix.ENOBUFS {
-			if errors.As(err, &errno) {
-				return stackMsg{}, 0, errStackSend{errno}
-			}
+		if !errors.Is(err, unix.ENOBUFS) {
 			return stackMsg{}, 0, err
 		}
 		// No queue room: the request never left; try again shortly.
@@ -257,10 +278,7 @@ func (s *stackSocket) echo(ctx context.Context, dst netip.Addr, id, seq uint16, 
 		select {
 		case a := <-ch:
 			m := a.msg
-			if m.reply && !equalBytes(payload, m.payload) {
-				continue // another prober's echo with our id and seq
-			}
-			if !m.reply && m.dst != dst {
+			if !answers(m, dst, payload) {
 				continue
 			}
 			return m, a.at.Sub(sent), nil
@@ -270,6 +288,16 @@ func (s *stackSocket) echo(ctx context.Context, dst netip.Addr, id, seq uint16, 
 			return stackMsg{}, 0, ctx.Err()
 		}
 	}
+}
+
+// answers reports whether m answers our request to dst with payload:
+// a reply carrying the payload (not another prober's echo with our id
+// and seq), or an ICMP error quoting a request to dst.
+func answers(m stackMsg, dst netip.Addr, payload []byte) bool {
+	if m.reply {
+		return equalBytes(payload, m.payload)
+	}
+	return m.dst == dst
 }
 
 func (s *stackSocket) send(msg []byte, sa unix.Sockaddr) error {

@@ -40,11 +40,31 @@ func (p *Prober) stackEcho(ctx context.Context, dst netip.Addr, seq uint16) (Ech
 	ectx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
 	m, rtt, err := s.echo(ectx, dst, p.id, seq, p.cookie)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		err = errNoAnswer
+	}
+	if err = p.verdict(dst, m, err); err != nil {
+		return EchoReply{}, err
+	}
+	return EchoReply{From: dst, Seq: seq, TTL: m.ttl, RTT: rtt, Size: m.size}, nil
+}
+
+// errNoAnswer is an echo request that got no answer within the
+// Prober's Timeout.
+var errNoAnswer = errors.New("no answer within the timeout")
+
+// verdict turns what came back for an echo request to dst (the answer
+// m, or err: an errStackSend, errNoAnswer or another error) into nil
+// for an echo reply or the *Error stackEcho documents.
+func (p *Prober) verdict(dst netip.Addr, m stackMsg, err error) error {
+	fail := func(r Reason, err error) error {
+		return &Error{Reason: r, Op: "echo", Where: p.ns.Name, Addr: dst, Err: err}
+	}
 	var refused errStackSend
 	switch {
 	case errors.As(err, &refused):
 		return fail(sendReason(refused.errno), sendText(refused.errno))
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+	case errors.Is(err, errNoAnswer):
 		return fail(ReasonICMP, timeoutErr(context.DeadlineExceeded))
 	case err != nil:
 		return fail(ReasonError, err)
@@ -54,7 +74,7 @@ func (p *Prober) stackEcho(ctx context.Context, dst netip.Addr, seq uint16) (Ech
 		}
 		return fail(ReasonUnreachable, &icmpErr{m.err})
 	}
-	return EchoReply{From: dst, Seq: seq, TTL: m.ttl, RTT: rtt, Size: m.size}, nil
+	return nil
 }
 
 // sendReason classifies a send the stack refused.
