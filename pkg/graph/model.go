@@ -252,7 +252,7 @@ func Build(l *topology.Lab, o Options) *Graph {
 			gl.B.State = ""
 		}
 		if o.Live != nil {
-			gl.Down = a.State == "down" || b.State == "down" || a.State == "lowerlayerdown" || b.State == "lowerlayerdown"
+			gl.Down = isDown(a.State) || isDown(b.State)
 		}
 		gl.Blocking = a.Port == "blocking" || b.Port == "blocking"
 		gl.Lines = linkLines(gl)
