@@ -30,6 +30,9 @@ func main() {
 	strict := flag.Bool("strict", false, "exit 1 when a target is missed")
 	captureOnly := flag.Bool("capture-only", false, "only compare topo capture with tcpdump")
 	captureSecs := flag.Int("capture-seconds", 10, "seconds of iperf3 per capture run")
+	uiOnly := flag.Bool("ui-only", false, "only what topo ui costs with a page open on 1,000 hosts")
+	uiLab := flag.String("ui-lab", "", "with -ui-only: measure this lab, already up, instead of building one")
+	flag.DurationVar(&uiWindow, "ui-window", uiWindow, "how long topo ui's CPU time is measured, with no page and with one")
 	flag.Parse()
 
 	dir := filepath.Join(*work, *id)
@@ -49,6 +52,9 @@ func main() {
 		b.runs, b.loopRuns = 1, 1
 	}
 	b.captureOnly, b.captureSecs = *captureOnly, *captureSecs
+	if *uiOnly {
+		os.Exit(b.uiOnly(*uiLab, *quick))
+	}
 	code := b.main(*quick, *out, *strict, w)
 	os.Exit(code)
 }
