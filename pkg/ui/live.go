@@ -161,6 +161,11 @@ func (s *Server) poll(ctx context.Context, name string, f *feed) {
 		s.pollWatch(ctx, name, f, wb)
 		return
 	}
+	s.pollRead(ctx, name, f)
+}
+
+// pollRead is poll by reading alone.
+func (s *Server) pollRead(ctx context.Context, name string, f *feed) {
 	var lastGraph, lastLabs, lastErr, lastStates string
 	var prev map[string]Counter
 	var prevAt, fullAt time.Time

@@ -43,9 +43,17 @@ func (s *Server) pollWatch(ctx context.Context, name string, f *feed, wb Watcher
 	for ctx.Err() == nil {
 		fs.publishLabs()
 		w, err := wb.Watch(ctx, name)
+		if err != nil && fs.full(ctx) {
+			// Up now: it may have come up meanwhile; else it cannot be
+			// watched (e.g. no inotify instance left), and is read
+			// again and again, as without a Watcher.
+			if w, err = wb.Watch(ctx, name); err != nil {
+				s.pollRead(ctx, name, f)
+				return
+			}
+		}
 		if err != nil {
-			// Not up (or not readable): say why, and look again later.
-			fs.full(ctx)
+			// Not up: say why (full did), and look again later.
 			sleep(ctx, 4*s.o.Poll)
 			continue
 		}

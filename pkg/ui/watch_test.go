@@ -24,6 +24,7 @@ type watching struct {
 	watches  int
 	cur      *fakeWatch
 	gone     bool // Watch and Picture fail: the lab is down
+	noWatch  bool // Watch fails, the lab is up (no inotify left)
 }
 
 func (f *watching) states() map[string]Counter {
@@ -60,6 +61,9 @@ func (f *watching) Watch(ctx context.Context, lab string) (LabWatch, error) {
 	defer f.mu2.Unlock()
 	if f.gone {
 		return nil, errors.New("lab lab1 is not up")
+	}
+	if f.noWatch {
+		return nil, errors.New("inotify: too many open files")
 	}
 	f.watches++
 	f.cur = &fakeWatch{f: f, changed: make(chan struct{}, 1), done: make(chan struct{})}
@@ -135,5 +139,28 @@ func TestWatchEvents(t *testing.T) {
 	w.Close()
 	if e := next("error"); !strings.Contains(e, "not up") {
 		t.Errorf("error after the lab went down: %s", e)
+	}
+}
+
+// TestWatchFallback: a lab that is up but cannot be watched is read
+// again and again, as without a Watcher: its picture and traffic still
+// come, and its changes.
+func TestWatchFallback(t *testing.T) {
+	f := &watching{noWatch: true}
+	s, err := New(Options{Backend: f, Poll: 20 * time.Millisecond, FullEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	next := stream(t, ts, s)
+	next("graph")
+	next("traffic")
+	f.mu2.Lock()
+	f.kdown = true
+	f.mu2.Unlock()
+	f.SetLink(context.Background(), "lab1", "h1:eth0", false) // the counters' state
+	if g := next("graph"); !strings.Contains(g, `"down":true`) {
+		t.Errorf("picture after h1:eth0 went down: %s", g)
 	}
 }
