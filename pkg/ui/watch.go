@@ -11,9 +11,10 @@ import (
 // fullFactor is how many times as long as the last whole read of the
 // lab (the code of topo status) a watched live view waits before the
 // next one, which only drift and what no event tells need: on a lab
-// of a thousand nodes, a read that costs a core for a second or so
-// comes every minute or two.
-const fullFactor = 40
+// of a thousand nodes, a read that takes half a second to a few
+// seconds (and about a second of CPU) comes every one to five minutes,
+// about 1% of a core.
+const fullFactor = 100
 
 // feedState is what a live view last sent, to send only what changed.
 type feedState struct {
