@@ -32,6 +32,9 @@ func main() {
 	huge := flag.Bool("huge", false, "also topo gen tree 3 22 (10,648 hosts) at scale, with 1,000 pairs checked (several minutes; needs an idle machine)")
 	probeOnly := flag.Bool("probe-only", false, "only compare topo check with the ICMP floor")
 	captureSecs := flag.Int("capture-seconds", 10, "seconds of iperf3 per capture run")
+	uiOnly := flag.Bool("ui-only", false, "only what topo ui costs with a page open on 1,000 hosts")
+	uiLab := flag.String("ui-lab", "", "with -ui-only: measure this lab, already up, instead of building one")
+	flag.DurationVar(&uiWindow, "ui-window", uiWindow, "how long topo ui's CPU time is measured, with no page and with one")
 	flag.Parse()
 
 	dir := filepath.Join(*work, *id)
@@ -51,6 +54,9 @@ func main() {
 		b.runs, b.loopRuns = 1, 1
 	}
 	b.captureOnly, b.captureSecs, b.probeOnly, b.huge = *captureOnly, *captureSecs, *probeOnly, *huge
+	if *uiOnly {
+		os.Exit(b.uiOnly(*uiLab, *quick))
+	}
 	code := b.main(*quick, *out, *strict, w)
 	os.Exit(code)
 }

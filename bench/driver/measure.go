@@ -282,7 +282,7 @@ func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
 			c.checkRSS = max(c.checkRSS, res.maxRSS)
 		}
 		b.say("  %s: check %s s (%s)", c.gen, c.check, strings.Join(c.checkOK, ", "))
-		c.ui = b.uiCost(lab)
+		c.ui = b.uiCost(lab, "")
 		if c.ui.err != nil {
 			b.fail("%s topo ui: %v", c.gen, c.ui.err)
 		}

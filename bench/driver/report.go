@@ -269,7 +269,7 @@ func (r *report) markdown() string {
 			return fmt.Sprintf("%ss (%s), answered %s", fmtSec(c.check.med()), mib(c.checkRSS), strings.Join(c.checkOK, ", "))
 		})
 		row("pairs checked", func(c *scaleCase) string { return c.checkPairs })
-		row("`topo ui`: share of one core with no page / one page open (events it got)", func(c *scaleCase) string {
+		row("`topo ui`: share of one core with no page / one page open, from its first picture on (events it got then)", func(c *scaleCase) string {
 			if c.ui == nil || c.ui.err != nil {
 				return "failed"
 			}

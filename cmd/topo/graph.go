@@ -32,6 +32,9 @@ blocking ports grey, LANs with their subnets. From a FILE nothing is built
 and no root is needed; from a running LAB (or the only one up) the picture
 shows the kernel's state (as topo status reads it) and the last topo
 check's failed pairs in red. --expect overlays the file's expect: entries.
+A lab split across sites is drawn with each site in a frame (its name and
+underlay address) and the links between sites as tunnels with their VNI;
+--site NAME draws that site's part.
 Past 300 hosts, the hosts on one switch are drawn as one node unless
 --expand. The SVG is laid out by topo itself (the same layout as topo ui);
 the same input gives the same bytes. The format defaults to the -o file's
@@ -94,7 +97,13 @@ func isFileArg(arg string) bool {
 // state.
 func graphTarget(cmd *cobra.Command, args []string, o graph.Options) (*graph.Graph, error) {
 	if len(args) == 1 && isFileArg(args[0]) {
-		l, err := loadFile(args[0], cmd.ErrOrStderr())
+		// A file with sites: is drawn whole, each site a frame, unless
+		// --site asks for one site's part (its tunnels' far ends drawn
+		// as remote nodes).
+		l, err := loadWhole(args[0], cmd.ErrOrStderr(), false)
+		if err == nil && site() != "" {
+			l, err = sitePart(l, args[0])
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -119,5 +121,48 @@ func TestE2EGraphFileNoRoot(t *testing.T) {
 	}
 	if left := e2e.NamespacesWithPrefix(l.Name + "-"); len(left) > 0 {
 		t.Errorf("graph FILE built namespaces: %v", left)
+	}
+}
+
+// TestE2EGraphSitesFile: a file with sites is drawn whole without
+// --site (each site a frame), and as one site's part with it (the far
+// ends of its tunnels remote).
+func TestE2EGraphSitesFile(t *testing.T) {
+	for _, c := range []struct {
+		site   string
+		frames []string
+		remote []string
+	}{
+		{"", []string{"m1", "m2", "m3"}, nil},
+		{"m2", []string{"m1", "m2", "m3"}, []string{"h3", "s1"}},
+		{"m3", []string{"m2", "m3"}, []string{"r1"}},
+	} {
+		args := []string{"graph", "../../deploy/lab.yaml", "--format", "json"}
+		if c.site != "" {
+			args = append(args, "--site", c.site)
+		}
+		cmd := exec.Command(e2e.Bin(), args...)
+		cmd.Env = append(os.Environ(), "TOPO_SITE=")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("topo %s: %v", strings.Join(args, " "), err)
+		}
+		var g graph.Graph
+		if err := json.Unmarshal(out, &g); err != nil {
+			t.Fatal(err)
+		}
+		var frames, remote []string
+		for _, f := range g.Sites {
+			frames = append(frames, f.Name)
+		}
+		for _, n := range g.Nodes {
+			if n.Remote {
+				remote = append(remote, n.ID)
+			}
+		}
+		sort.Strings(remote)
+		if !slices.Equal(frames, c.frames) || !slices.Equal(remote, c.remote) {
+			t.Errorf("--site %q: frames %v, remote nodes %v; want %v, %v", c.site, frames, remote, c.frames, c.remote)
+		}
 	}
 }

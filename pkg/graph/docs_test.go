@@ -9,25 +9,29 @@ import (
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-var updateDocs = flag.Bool("update", false, "rewrite docs/three-subnets.svg")
+var updateDocs = flag.Bool("update", false, "rewrite the README's pictures (docs/*.svg)")
 
-// TestDocsPictureInSync keeps the README's picture what topo graph
+// TestDocsPictureInSync keeps the README's pictures what topo graph
 // draws; run `go test ./pkg/graph -run DocsPicture -update` after
 // changing the layout or the SVG.
 func TestDocsPictureInSync(t *testing.T) {
-	l, _, err := topology.Load("../../examples/three-subnets.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := SVG(Build(l, Options{}))
-	path := "../../docs/three-subnets.svg"
-	if *updateDocs {
-		if err := os.WriteFile(path, want, 0o644); err != nil {
+	for _, c := range []struct{ file, svg string }{
+		{"../../examples/three-subnets.yaml", "../../docs/three-subnets.svg"},
+		{"../../deploy/lab.yaml", "../../docs/sites.svg"},
+	} {
+		l, _, err := topology.Load(c.file)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(got, want) {
-		t.Errorf("%s is not what topo graph draws (%v); run `go test ./pkg/graph -run DocsPicture -update`", path, err)
+		want := SVG(Build(l, Options{}))
+		if *updateDocs {
+			if err := os.WriteFile(c.svg, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(c.svg)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s is not what topo graph draws of %s (%v); run `go test ./pkg/graph -run DocsPicture -update`", c.svg, c.file, err)
+		}
 	}
 }

@@ -11,7 +11,8 @@ import (
 // boxes, routers as ellipses, switches as boxes with a double border,
 // link labels with both ends' interfaces and addresses, down links
 // dashed, blocking ones grey, failed pairs as red dotted edges that do
-// not move the layout. Graphviz lays it out itself; the positions of
+// not move the layout; a lab's sites as clusters (cluster_NAME,
+// labelled with the site's name and underlay), tunnels purple. Graphviz lays it out itself; the positions of
 // Graph are not used.
 func DOT(g *Graph) []byte {
 	var b bytes.Buffer
@@ -19,6 +20,18 @@ func DOT(g *Graph) []byte {
 	b.WriteString("  graph [fontname=\"monospace\" overlap=false];\n")
 	b.WriteString("  node [fontname=\"monospace\" fontsize=11 style=filled];\n")
 	b.WriteString("  edge [fontname=\"monospace\" fontsize=9];\n")
+	for _, f := range g.Sites {
+		// A cluster is a frame to Graphviz: its nodes are kept together
+		// inside it.
+		fmt.Fprintf(&b, "  subgraph %s {\n", strconv.Quote("cluster_"+f.Name))
+		fmt.Fprintf(&b, "    label=%s; style=\"rounded,dashed\"; color=\"%s\"; fontcolor=\"%s\";\n", strconv.Quote(f.Title()), colTunnel, colTunnel)
+		for _, n := range g.Nodes {
+			if n.Site == f.Name {
+				fmt.Fprintf(&b, "    %s;\n", strconv.Quote(n.ID))
+			}
+		}
+		b.WriteString("  }\n")
+	}
 	for _, n := range g.Nodes {
 		shape, fill := "box", colHost
 		switch n.Kind {
@@ -33,7 +46,7 @@ func DOT(g *Graph) []byte {
 		if n.Failed {
 			attrs += " color=\"" + colFail + "\" penwidth=2"
 		}
-		if n.Missing {
+		if n.Missing || n.Remote {
 			attrs += " style=\"filled,dashed\""
 		}
 		fmt.Fprintf(&b, "  %s [%s];\n", strconv.Quote(n.ID), attrs)
@@ -42,6 +55,9 @@ func DOT(g *Graph) []byte {
 		attrs := "label=" + dotLabel(l.Lines)
 		if l.Down {
 			attrs += " style=dashed"
+		}
+		if l.VNI != 0 {
+			attrs += " color=\"" + colTunnel + "\" fontcolor=\"" + colTunnel + "\""
 		}
 		if l.Blocking {
 			attrs += " color=\"" + colGrey + "\""

@@ -45,8 +45,7 @@ func layout(g *Graph) {
 		byID[n.ID] = it
 		items = append(items, it)
 	}
-	adj := map[*item][]*item{}
-	var labels []*item
+	var labels, tunnels []*item
 	for i, l := range g.Links {
 		a, b := byID[l.A.Node], byID[l.B.Node]
 		if a == nil || b == nil {
@@ -55,11 +54,40 @@ func layout(g *Graph) {
 		lb := &item{link: l, first: len(g.Nodes) + i}
 		lb.w, lb.h = labelSize(l.Lines)
 		lb.nbrs = []*item{a, b}
+		if a.node.Site != b.node.Site {
+			// A tunnel between sites: its label is laid out below the
+			// frames (layoutSites), not with either site's nodes.
+			tunnels = append(tunnels, lb)
+			continue
+		}
 		labels = append(labels, lb)
-		adj[a] = append(adj[a], b)
-		adj[b] = append(adj[b], a)
 		a.nbrs = append(a.nbrs, lb)
 		b.nbrs = append(b.nbrs, lb)
+	}
+	if len(g.Sites) > 0 {
+		layoutSites(g, items, labels, tunnels)
+	} else {
+		w, h := layoutSet(items, labels, margin, margin)
+		g.Width = max(w+2*margin, 2*margin)
+		g.Height = h + 2*margin
+	}
+	for _, lb := range append(labels, tunnels...) {
+		l := lb.link
+		a, b := lb.nbrs[0], lb.nbrs[1]
+		l.Points = []Point{center(a), {int(lb.x), l.Label.Y + l.Label.H/2}, center(b)}
+	}
+}
+
+// layoutSet lays out items and the labels of the links between them
+// with its top left corner at (left, top): each connected part alone,
+// parts side by side in the order of their first item. It returns the
+// width and height used (0, 0 for no items).
+func layoutSet(items, labels []*item, left, top int) (int, int) {
+	adj := map[*item][]*item{}
+	for _, lb := range labels {
+		a, b := lb.nbrs[0], lb.nbrs[1]
+		adj[a] = append(adj[a], b)
+		adj[b] = append(adj[b], a)
 	}
 	// Connected parts, in the order of their first node.
 	comp := map[*item]int{}
@@ -90,20 +118,17 @@ func layout(g *Graph) {
 		c := comp[lb.nbrs[0]]
 		partLabels[c] = append(partLabels[c], lb)
 	}
-	offset := margin
+	offset := left
 	height := 0
 	for i, part := range parts {
-		w, h := layoutPart(part, partLabels[i], adj, offset)
+		w, h := layoutPart(part, partLabels[i], adj, offset, top)
 		offset += w + gapComp
 		height = max(height, h)
 	}
-	g.Width = max(offset-gapComp+margin, 2*margin)
-	g.Height = height + 2*margin
-	for _, lb := range labels {
-		l := lb.link
-		a, b := lb.nbrs[0], lb.nbrs[1]
-		l.Points = []Point{center(a), {int(lb.x), l.Label.Y + l.Label.H/2}, center(b)}
+	if len(parts) == 0 {
+		return 0, 0
 	}
+	return offset - gapComp - left, height
 }
 
 func center(it *item) Point {
@@ -111,9 +136,9 @@ func center(it *item) Point {
 	return Point{n.X + n.W/2, n.Y + n.H/2}
 }
 
-// layoutPart lays out one connected part with its left edge at left,
-// and returns its width and height.
-func layoutPart(part, labels []*item, adj map[*item][]*item, left int) (int, int) {
+// layoutPart lays out one connected part with its top left corner at
+// (left, top), and returns its width and height.
+func layoutPart(part, labels []*item, adj map[*item][]*item, left, top int) (int, int) {
 	// The root: the centre of the part (the switch or router from which
 	// the farthest node is nearest), so a tree hangs from its top; ties go
 	// to the one with most links, then to the first in the file. Parts
@@ -266,7 +291,7 @@ func layoutPart(part, labels []*item, adj map[*item][]*item, left int) (int, int
 			first = false
 		}
 	}
-	y := margin
+	y := top
 	for _, r := range rows {
 		h := 0
 		for _, it := range r {
@@ -283,7 +308,7 @@ func layoutPart(part, labels []*item, adj map[*item][]*item, left int) (int, int
 		}
 		y += h + gapY
 	}
-	return int(maxX - minX + 0.5), y - gapY - margin
+	return int(maxX - minX + 0.5), y - gapY - top
 }
 
 // place moves a row's boxes toward the mean centre of their neighbours

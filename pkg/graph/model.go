@@ -32,6 +32,9 @@ type Graph struct {
 	// Drift lists the differences between the kernel and the file, for a
 	// running lab.
 	Drift []string `json:"drift,omitempty"`
+	// Sites are the frames of a lab split across machines, in file
+	// order; nil for a lab on one machine.
+	Sites []*SiteFrame `json:"sites,omitempty"`
 	// Width and Height are the size of the drawing, in pixels.
 	Width  int `json:"width"`
 	Height int `json:"height"`
@@ -51,6 +54,12 @@ type Node struct {
 	// Failed is true when a pair of the last check from or to this node
 	// failed.
 	Failed bool `json:"failed,omitempty"`
+	// Site is the machine that builds the node, in a lab with sites.
+	Site string `json:"site,omitempty"`
+	// Remote is true for the far end of a tunnel drawn with one site's
+	// part of a lab: a node of another machine, whose state this one
+	// cannot see.
+	Remote bool `json:"remote,omitempty"`
 	Box
 	layer, order int
 }
@@ -100,6 +109,9 @@ type Link struct {
 	Blocking bool `json:"blocking,omitempty"`
 	// Count is how many links a group's line stands for (0 for one).
 	Count int `json:"count,omitempty"`
+	// VNI is the VXLAN network identifier of a link between two sites
+	// (a tunnel); 0 for a link inside one.
+	VNI int `json:"vni,omitempty"`
 	// Lines are the label's text.
 	Lines []string `json:"lines"`
 	// Label is where the label is drawn; Points is the line's path, from
@@ -110,6 +122,18 @@ type Link struct {
 	order  int
 	x      int
 }
+
+// SiteFrame is the frame around one site's nodes: the site's name and
+// underlay address, and the box drawn around them (its label inside,
+// at the top).
+type SiteFrame struct {
+	Name     string `json:"name"`
+	Underlay string `json:"underlay"`
+	Box
+}
+
+// Title is the frame's label: "m1 192.0.2.1".
+func (s *SiteFrame) Title() string { return s.Name + " " + s.Underlay }
 
 // Pair is an expectation or a checked pair overlaid on the picture.
 type Pair struct {
@@ -188,7 +212,7 @@ func Build(l *topology.Lab, o Options) *Graph {
 		case n.Forward:
 			kind = KindRouter
 		}
-		gn := &Node{ID: n.Name, Kind: kind, Lines: append([]string{n.Name}, subnets[n.Name]...)}
+		gn := &Node{ID: n.Name, Kind: kind, Lines: append([]string{n.Name}, subnets[n.Name]...), Site: n.Site}
 		if o.Live != nil && o.Live.Missing[n.Name] {
 			gn.Missing = true
 		}
@@ -205,7 +229,7 @@ func Build(l *topology.Lab, o Options) *Graph {
 			id := sw + "/hosts"
 			gn := groupNodes[id]
 			if gn == nil {
-				gn = &Node{ID: id, Kind: KindGroup}
+				gn = &Node{ID: id, Kind: KindGroup, Site: siteOf(l, sw)}
 				groupNodes[id] = gn
 				g.Nodes = append(g.Nodes, gn)
 				gl := &Link{ID: sw + "~" + id, A: End{Node: sw}, B: End{Node: id}}
@@ -221,8 +245,14 @@ func Build(l *topology.Lab, o Options) *Graph {
 		}
 		gl := &Link{ID: a.Node + ":" + a.Iface + "~" + b.Node + ":" + b.Iface, A: a, B: b}
 		gl.Down = lk.Down
+		gl.VNI = lk.VNI
+		if lk.Tunnel != nil {
+			// A running site's part: the far end is on another machine,
+			// whose kernel this one cannot read.
+			gl.B.State = ""
+		}
 		if o.Live != nil {
-			gl.Down = a.State == "down" || b.State == "down" || a.State == "lowerlayerdown" || b.State == "lowerlayerdown"
+			gl.Down = isDown(a.State) || isDown(b.State)
 		}
 		gl.Blocking = a.Port == "blocking" || b.Port == "blocking"
 		gl.Lines = linkLines(gl)
@@ -231,6 +261,7 @@ func Build(l *topology.Lab, o Options) *Graph {
 	if o.Live != nil {
 		g.Drift = o.Live.Drift
 	}
+	addSites(g, l)
 	g.Pairs = pairs(l, o)
 	failed := map[string]bool{}
 	for _, p := range g.Pairs {
@@ -304,6 +335,9 @@ func linkLines(l *Link) []string {
 			lines = append(lines, l.B.Node+"→ "+l.B.Impair)
 		}
 	}
+	if l.VNI != 0 {
+		lines = append(lines, "tunnel vni "+strconv.Itoa(l.VNI))
+	}
 	if l.Down {
 		lines = append(lines, "down")
 	}
@@ -349,8 +383,8 @@ func dur(d time.Duration) string {
 }
 
 // groups decides which hosts collapse: past GroupAbove hosts (unless
-// Expand), every host with one link, to a switch with more than one such
-// host, is drawn as part of that switch's group. It maps host -> switch.
+// Expand), every host with one link, to a switch of its site with more
+// than one such host, is drawn as part of that switch's group. It maps host -> switch.
 func groups(l *topology.Lab, o Options) map[string]string {
 	out := map[string]string{}
 	limit := o.GroupAbove
@@ -380,7 +414,9 @@ func groups(l *topology.Lab, o Options) map[string]string {
 		if n.Kind != topology.KindHost || n.Forward || degree[n.Name] != 1 {
 			continue
 		}
-		if sw := nodes[peer[n.Name]]; sw != nil && sw.Kind == topology.KindSwitch {
+		// A host on another site than its switch is drawn alone: its
+		// link is a tunnel, and it belongs in its own site's frame.
+		if sw := nodes[peer[n.Name]]; sw != nil && sw.Kind == topology.KindSwitch && sw.Site == n.Site {
 			perSwitch[sw.Name] = append(perSwitch[sw.Name], n.Name)
 		}
 	}

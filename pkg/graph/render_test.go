@@ -223,7 +223,7 @@ func TestDOTParsedByGraphviz(t *testing.T) {
 	if err != nil {
 		t.Skip("Graphviz's dot is not installed (apt-get install graphviz): DOT output not parsed back")
 	}
-	graphs := []*Graph{richGraph(t), Build(genLab(t, "fattree", 4), Options{}), Build(genLab(t, "tree", 2, 20), Options{})}
+	graphs := []*Graph{richGraph(t), Build(genLab(t, "fattree", 4), Options{}), Build(genLab(t, "tree", 2, 20), Options{}), sitesGraph(t)}
 	for _, g := range graphs {
 		cmd := exec.Command(bin, "-Tplain")
 		cmd.Stdin = bytes.NewReader(DOT(g))
@@ -255,12 +255,14 @@ func TestMermaidSyntax(t *testing.T) {
 	label := `"[^"]*"`
 	forms := []*regexp.Regexp{
 		regexp.MustCompile(`^flowchart TB$`),
-		regexp.MustCompile(`^  n\d+(\[` + label + `\]|\(\(` + label + `\)\)|\{\{` + label + `\}\}|\(\[` + label + `\]\))$`),
+		regexp.MustCompile(`^(  |    )n\d+(\[` + label + `\]|\(\(` + label + `\)\)|\{\{` + label + `\}\}|\(\[` + label + `\]\))$`),
+		regexp.MustCompile(`^  subgraph site\d+\[` + label + `\]$`),
+		regexp.MustCompile(`^  end$`),
 		regexp.MustCompile(`^  n\d+ (---|-\.-|-\.->)\|` + label + `\| n\d+$`),
 		regexp.MustCompile(`^  linkStyle \d+(,\d+)* stroke:#[0-9a-f]{6}(,color:#[0-9a-f]{6})?$`),
 		regexp.MustCompile(`^  style n\d+ stroke:#[0-9a-f]{6},stroke-width:3px$`),
 	}
-	for _, g := range []*Graph{richGraph(t), Build(genLab(t, "ring", 5), Options{})} {
+	for _, g := range []*Graph{richGraph(t), Build(genLab(t, "ring", 5), Options{}), sitesGraph(t)} {
 		out := string(Mermaid(g))
 		for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 			ok := false
@@ -271,7 +273,7 @@ func TestMermaidSyntax(t *testing.T) {
 				t.Errorf("%s line %d is not a Mermaid statement: %q", g.Lab, i+1, line)
 			}
 		}
-		if n := strings.Count(out, "\n  n"); n < len(g.Nodes)+len(g.Links) {
+		if n := strings.Count(out, "\n  n") + strings.Count(out, "\n    n"); n < len(g.Nodes)+len(g.Links) {
 			t.Errorf("%s: %d statements for %d nodes and %d links", g.Lab, n, len(g.Nodes), len(g.Links))
 		}
 	}
@@ -326,6 +328,41 @@ func TestJSONSchema(t *testing.T) {
 	check("label", link.(map[string]any)["label"], "x", "y", "w", "h")
 	check("point", link.(map[string]any)["points"].([]any)[0], "x", "y")
 	check("pair", doc["pairs"].([]any)[0], "from", "to", "reach", "checked", "reason")
+
+	// A lab with sites: each node's site, the frames, a tunnel's VNI.
+	doc = nil
+	if err := json.Unmarshal(JSON(sitesGraph(t)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	check("graph with sites", doc, "lab", "nodes", "links", "sites", "width", "height")
+	check("node with a site", doc["nodes"].([]any)[0], "id", "kind", "lines", "site", "x", "y", "w", "h")
+	check("site", doc["sites"].([]any)[0], "name", "underlay", "x", "y", "w", "h")
+	var tunnel any
+	for _, l := range doc["links"].([]any) {
+		if l.(map[string]any)["vni"] != nil {
+			tunnel = l
+		}
+	}
+	check("tunnel", tunnel, "id", "a", "b", "lines", "label", "points", "vni")
+	l, _, err := topology.Parse("sites.yaml", []byte(sitesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := l.ForSite("m2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = nil
+	if err := json.Unmarshal(JSON(Build(part, Options{})), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var remote any
+	for _, n := range doc["nodes"].([]any) {
+		if n.(map[string]any)["remote"] == true {
+			remote = n
+		}
+	}
+	check("remote node", remote, "id", "kind", "lines", "site", "remote", "x", "y", "w", "h")
 }
 
 // TestPairsOfSeveralExpectations: a pair with a port, a path and an

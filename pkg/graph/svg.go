@@ -17,6 +17,8 @@ const (
 	colGrey    = "#bbbbbb"
 	colFail    = "#d93025"
 	colMissing = "#999999"
+	colTunnel  = "#7b1fa2"
+	colSite    = "#faf7fc"
 )
 
 // SVG renders g as a standalone SVG document, laid out by layout: the
@@ -37,8 +39,16 @@ func SVG(g *Graph) []byte {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="monospace" font-size="13">`+"\n", w, h, w, h)
 	fmt.Fprintf(&b, "<title>lab %s</title>\n", esc(g.Lab))
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", w, h)
+	for _, f := range g.Sites {
+		fmt.Fprintf(&b, `<g class="site" data-id="%s"><rect x="%d" y="%d" width="%d" height="%d" rx="8" fill="%s" stroke="%s" stroke-width="1.5" stroke-dasharray="8 4"/>`,
+			esc(f.Name), f.X, f.Y, f.W, f.H, colSite, colTunnel)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="%s" font-weight="bold">%s</text></g>`+"\n", f.X+framePad, f.Y+LineH+2, colTunnel, esc(f.Title()))
+	}
 	for _, l := range g.Links {
 		stroke, dash := colLine, ""
+		if l.VNI != 0 {
+			stroke = colTunnel
+		}
 		if l.Blocking {
 			stroke = colGrey
 		}
@@ -90,7 +100,7 @@ func SVG(g *Graph) []byte {
 			stroke, sw = colFail, 3
 		}
 		dash := ""
-		if n.Missing {
+		if n.Missing || n.Remote {
 			stroke, dash = colMissing, ` stroke-dasharray="4 3"`
 		}
 		fmt.Fprintf(&b, `<g class="node %s" data-id="%s"><rect x="%d" y="%d" width="%d" height="%d" rx="%d" fill="%s" stroke="%s" stroke-width="%g"%s/>`,

@@ -36,6 +36,33 @@ type Backend interface {
 	Capture(ctx context.Context, lab, target, filter string, ready func(), line func(string), pcap io.Writer) error
 }
 
+// Watcher is a Backend that can follow a lab's interfaces by the
+// kernel's events rather than by reading them all again and again: a
+// live view uses it when the Backend has it.
+type Watcher interface {
+	// Watch starts following lab's interfaces.
+	Watch(ctx context.Context, lab string) (LabWatch, error)
+}
+
+// LabWatch follows a lab's interfaces (see Watcher).
+type LabWatch interface {
+	// Counters reads the counters and state of the interfaces of the
+	// nodes in nodes (all when nil) now, and returns those of every
+	// interface known, keyed by "node:iface".
+	Counters(ctx context.Context, nodes map[string]bool) (map[string]Counter, error)
+	// Snapshot is the latest state known of every interface, without
+	// asking the kernel; it stays readable after the watch ended.
+	Snapshot() map[string]Counter
+	// Changed is signalled when an interface changed state, or a node
+	// went away.
+	Changed() <-chan struct{}
+	// Done is closed when the watch ended by itself: the lab went down
+	// or its state was written again (read the lab again).
+	Done() <-chan struct{}
+	// Close ends the watch and lets go of the lab's namespaces.
+	Close()
+}
+
 // Counter is one interface's counters, as the kernel keeps them.
 type Counter struct {
 	RxPackets uint64 `json:"rx_packets"`

@@ -46,11 +46,38 @@ func (Kernel) Counters(ctx context.Context, name string) (map[string]Counter, er
 	if err != nil {
 		return nil, err
 	}
+	return counters(cs), nil
+}
+
+// Watch implements Watcher with lab.Watch: one netlink socket per node,
+// subscribed to its link events, let go of as soon as the node's
+// namespace is deleted.
+func (Kernel) Watch(ctx context.Context, name string) (LabWatch, error) {
+	w, err := lab.OpenWatch(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return kernelWatch{w}, nil
+}
+
+type kernelWatch struct{ *lab.Watch }
+
+func (k kernelWatch) Counters(ctx context.Context, nodes map[string]bool) (map[string]Counter, error) {
+	cs, err := k.Watch.Counters(ctx, nodes)
+	if err != nil {
+		return nil, err
+	}
+	return counters(cs), nil
+}
+
+func (k kernelWatch) Snapshot() map[string]Counter { return counters(k.Watch.Snapshot()) }
+
+func counters(cs map[string]lab.Counters) map[string]Counter {
 	out := make(map[string]Counter, len(cs))
 	for k, c := range cs {
 		out[k] = Counter{RxPackets: c.RxPackets, TxPackets: c.TxPackets, RxBytes: c.RxBytes, TxBytes: c.TxBytes, RxDropped: c.RxDropped, TxDropped: c.TxDropped, State: c.State}
 	}
-	return out, nil
+	return out
 }
 
 // Node implements Backend: the node's part of topo status, its

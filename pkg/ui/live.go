@@ -148,14 +148,24 @@ func (s *Server) publish(f *feed, fr frame) {
 	}
 }
 
-// poll reads the lab every Poll (longer on a large lab, see wait): the counters (one link dump per node,
-// cheap) always; the whole picture (the code of topo status) when an
+// poll reads the lab every Poll (longer on a large lab, see wait), for
+// a Backend that cannot watch it (see pollWatch): the counters (one link
+// dump per node, cheap) always; the whole picture (the code of topo status) when an
 // interface changed state, and at least every FullEvery for what the
 // counters do not show (addresses, routes, drift, a new check). That
 // periodic read waits at least 20 times as long as the last one took,
 // so on a large lab it costs at most about 5% of a core. It sends only
 // what changed.
 func (s *Server) poll(ctx context.Context, name string, f *feed) {
+	if wb, ok := s.o.Backend.(Watcher); ok {
+		s.pollWatch(ctx, name, f, wb)
+		return
+	}
+	s.pollRead(ctx, name, f)
+}
+
+// pollRead is poll by reading alone.
+func (s *Server) pollRead(ctx context.Context, name string, f *feed) {
 	var lastGraph, lastLabs, lastErr, lastStates string
 	var prev map[string]Counter
 	var prevAt, fullAt time.Time

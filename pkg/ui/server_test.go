@@ -20,6 +20,8 @@ import (
 // fake is a Backend without a kernel: one lab "lab1" whose link can be
 // set down, recording the actions it was asked for.
 type fake struct {
+	// file is lab1's file; "" for two hosts and a link.
+	file    string
 	mu      sync.Mutex
 	down    bool
 	drift   []string
@@ -32,7 +34,11 @@ func (f *fake) Picture(ctx context.Context, lab string) (*graph.Graph, error) {
 	if lab != "lab1" {
 		return nil, errors.New("lab " + lab + " is not up")
 	}
-	l, _, err := topology.Parse("f.yaml", []byte("name: lab1\nhosts: {h1: {}, h2: {}}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n    addresses: [10.0.0.1/24, 10.0.0.2/24]\n"))
+	file := f.file
+	if file == "" {
+		file = "name: lab1\nhosts: {h1: {}, h2: {}}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n    addresses: [10.0.0.1/24, 10.0.0.2/24]\n"
+	}
+	l, _, err := topology.Parse("f.yaml", []byte(file))
 	if err != nil {
 		return nil, err
 	}

@@ -59,11 +59,18 @@ function draw() {
   const svg = el("svg", { width: graph.width, height: graph.height, viewBox: `0 0 ${graph.width} ${graph.height}`, id: "graph" }, pic);
   const byId = {};
   for (const n of graph.nodes) byId[n.id] = n;
+  // A lab split across sites: a frame per site, under everything else.
+  for (const f of graph.sites || []) {
+    const g = el("g", { class: "site", "data-id": f.name }, svg);
+    el("rect", { x: f.x, y: f.y, width: f.w, height: f.h, rx: 8, fill: "#faf7fc", stroke: "#7b1fa2", "stroke-width": 1.5, "stroke-dasharray": "8 4" }, g);
+    const t = el("text", { x: f.x + 14, y: f.y + 18, fill: "#7b1fa2", "font-weight": "bold" }, g);
+    t.textContent = f.name + " " + f.underlay;
+  }
   for (const l of graph.links) {
     el("polyline", {
       class: "link", "data-id": l.id, fill: "none",
       points: l.points.map((p) => p.x + "," + p.y).join(" "),
-      stroke: l.blocking ? "#bbbbbb" : "#555555", "stroke-width": l.count ? 4 : 1.5,
+      stroke: l.blocking ? "#bbbbbb" : l.vni ? "#7b1fa2" : "#555555", "stroke-width": l.count ? 4 : 1.5,
       "stroke-dasharray": l.down ? "6 4" : "none",
     }, svg);
   }
@@ -89,8 +96,8 @@ function draw() {
     const rx = n.kind === "router" ? n.h / 2 : n.kind === "switch" ? 0 : 6;
     el("rect", {
       x: n.x, y: n.y, width: n.w, height: n.h, rx, fill: FILL[n.kind] || "#fff",
-      stroke: n.missing ? "#999999" : n.failed ? "#d93025" : "#555555", "stroke-width": n.failed ? 3 : 1.5,
-      "stroke-dasharray": n.missing ? "4 3" : "none",
+      stroke: n.missing || n.remote ? "#999999" : n.failed ? "#d93025" : "#555555", "stroke-width": n.failed ? 3 : 1.5,
+      "stroke-dasharray": n.missing || n.remote ? "4 3" : "none",
     }, g);
     n.lines.forEach((line, i) => {
       const t = el("text", { x: n.x + n.w / 2, y: n.y + 8 + i * 16 + 12, "text-anchor": "middle" }, g);
