@@ -177,7 +177,8 @@ func Summary(results []Result) string {
 // FormatPingReply renders one PingReply the way ping prints it:
 // "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.052 ms",
 // "From r1 (10.1.1.1) icmp_seq=1: destination net unreachable", or
-// "From 10.0.0.2 icmp_seq=1 no reply (icmp)". Pure.
+// "no answer from 10.0.0.2 for icmp_seq=1" (as ping -O says it; why
+// comes after the statistics, from the walk of the path). Pure.
 func FormatPingReply(r PingReply) string {
 	if r.ICMP != nil {
 		who := r.ICMP.From.String()
@@ -187,7 +188,7 @@ func FormatPingReply(r PingReply) string {
 		return fmt.Sprintf("From %s icmp_seq=%d: %s", who, r.Seq, r.ICMP.Text())
 	}
 	if !r.Received {
-		return fmt.Sprintf("From %s icmp_seq=%d no reply (%s)", r.From, r.Seq, reasonOrError(r.Reason))
+		return fmt.Sprintf("no answer from %s for icmp_seq=%d", r.From, r.Seq)
 	}
 	return fmt.Sprintf("%d bytes from %s: icmp_seq=%d ttl=%d time=%s ms", r.Size, r.From, r.Seq, r.TTL, ms(r.RTT))
 }

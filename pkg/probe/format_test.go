@@ -121,7 +121,7 @@ func TestPingFormat(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	lost := PingReply{Seq: 2, From: r.From, Reason: ReasonICMP}
-	if got, want := FormatPingReply(lost), "From 10.0.0.2 icmp_seq=2 no reply (icmp)"; got != want {
+	if got, want := FormatPingReply(lost), "no answer from 10.0.0.2 for icmp_seq=2"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	st := &PingStats{Dst: r.From}
