@@ -193,8 +193,31 @@ func TestUIBrowser(t *testing.T) {
 		t.Fatalf("ping from the page: %v", err)
 	}
 	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("msg").textContent.includes("reply") && document.getElementById("msg").textContent`))
-	if err != nil || !strings.Contains(msg, "ping h1 → h2 (10.92.1.2): reply, ttl 64 (0 routers on the way)") {
+	if err != nil || !strings.Contains(msg, "ping h1 → h2 (10.92.1.2): reply, ttl 64 (0 routers on the way)") || !strings.Contains(msg, "path by TTL: 1 h2") {
 		t.Errorf("ping h1 -> h2 from the page says %q (%v)", msg, err)
+	}
+	// Bring r1:eth1 -- h3:eth0 back up from the page, then ping h1 -> h3:
+	// the path proven TTL by TTL goes through r1.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#graph g.label[data-id="`+link+`"] rect`)),
+		chromedp.WaitVisible(chromedp.CSS(`#panel button[data-act="up"]`)),
+		chromedp.Click(chromedp.CSS(`#panel button[data-act="up"]`)),
+	); err != nil {
+		t.Fatalf("click up: %v", err)
+	}
+	if !e2e.Eventually(func() bool { return ifaces(t, l.NS("r1"))["eth1"].up() }) {
+		t.Fatal("r1:eth1 is still down in the kernel after the page's up")
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#ping`)),
+		chromedp.Click(chromedp.CSS(`#graph g.node[data-id="h1"] rect`)),
+		chromedp.Click(chromedp.CSS(`#graph g.node[data-id="h3"] rect`)),
+	); err != nil {
+		t.Fatalf("ping h1 -> h3 from the page: %v", err)
+	}
+	msg, err = chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("msg").textContent.includes("h3") && document.getElementById("msg").textContent.includes("reply") && document.getElementById("msg").textContent`))
+	if err != nil || !strings.Contains(msg, "ttl 63 (1 router on the way)") || !strings.Contains(msg, "path by TTL: 1 r1 → 2 h3") {
+		t.Errorf("ping h1 -> h3 from the page says %q (%v)", msg, err)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

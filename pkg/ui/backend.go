@@ -135,4 +135,15 @@ type PingResult struct {
 	Why    string `json:"why,omitempty"`
 	// Path is the path hop by hop, as topo explains it.
 	Path []string `json:"path,omitempty"`
+	// Trace is the path a reply took, proven as traceroute does: one
+	// hop per TTL, who answered at it; set when the ping was answered.
+	Trace []TraceHop `json:"trace,omitempty"`
+}
+
+// TraceHop is one TTL of a traced path: the node (or address) whose
+// answer came back at that TTL, "*" when none did.
+type TraceHop struct {
+	TTL     int    `json:"ttl"`
+	Node    string `json:"node"`
+	Address string `json:"address,omitempty"`
 }

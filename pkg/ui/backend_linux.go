@@ -286,6 +286,7 @@ func (Kernel) Ping(ctx context.Context, name, from, to string) (*PingResult, err
 	if r.Reached {
 		out.TTL, out.RTT = r.TTL, float64(r.RTT.Microseconds())/1000
 		out.Hops = 64 - r.TTL
+		out.Trace = trace(ctx, l, probe.Pair{From: from, To: dst, ToNode: toNode}, out.Hops+1)
 	}
 	if r.Path != nil {
 		for _, h := range r.Path.Forward {
@@ -354,4 +355,31 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		w.fn(string(w.buf[:i]))
 		w.buf = w.buf[i+1:]
 	}
+}
+
+// trace proves the path of a pair that answered, one TTL after the
+// other (probe.Trace), and names who answered at each; nil when the
+// source cannot be entered (the ping's own answer still stands).
+func trace(ctx context.Context, l *topology.Lab, p probe.Pair, hops int) []TraceHop {
+	_, ns, err := lab.OpenNode(l.Name, p.From)
+	if err != nil {
+		return nil
+	}
+	defer ns.Close()
+	opts := probe.ProberOptions{Timeout: time.Second, Attempts: 3, NameOf: lab.NodeOfAddress(l)}
+	var out []TraceHop
+	for i, r := range probe.Trace(ctx, ns, p, min(hops, 32), opts) {
+		h := TraceHop{TTL: i + 1, Node: "*"}
+		switch {
+		case r.Reached:
+			h.Node, h.Address = r.ToNode, r.To.String()
+		case r.ICMP != nil:
+			h.Node, h.Address = r.ICMP.FromNode, r.ICMP.From.String()
+		}
+		if h.Node == "" {
+			h.Node = h.Address
+		}
+		out = append(out, h)
+	}
+	return out
 }

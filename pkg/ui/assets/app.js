@@ -238,7 +238,7 @@ async function ping(from, to) {
   say(`ping ${from} → ${to}…`);
   try {
     const r = await api("POST", labPath("/ping"), { from, to });
-    if (r.reached) say(`ping ${from} → ${to} (${r.address}): reply, ttl ${r.ttl} (${r.hops} router${r.hops === 1 ? "" : "s"} on the way), ${r.rtt_ms.toFixed(2)} ms` + (r.path && r.path.length ? "; path: " + r.path.join(" → ") : ""));
+    if (r.reached) say(`ping ${from} → ${to} (${r.address}): reply, ttl ${r.ttl} (${r.hops} router${r.hops === 1 ? "" : "s"} on the way), ${r.rtt_ms.toFixed(2)} ms` + (r.trace && r.trace.length ? "; path by TTL: " + r.trace.map(t => `${t.ttl} ${t.node}`).join(" → ") : ""));
     else say(`ping ${from} → ${to} (${r.address}): ${r.reason}` + (r.why ? ": " + r.why : "") + (r.path && r.path.length ? "; path: " + r.path.join(" → ") : ""), true);
   } catch (e) { say(e.message, true); }
 }
