@@ -219,6 +219,16 @@ func TestUIBrowser(t *testing.T) {
 	if err != nil || !strings.Contains(msg, "ttl 63 (1 router on the way)") || !strings.Contains(msg, "path by TTL: 1 r1 → 2 h3") {
 		t.Errorf("ping h1 -> h3 from the page says %q (%v)", msg, err)
 	}
+	// Drift: an address added by hand shows on the page (the lab's
+	// state reads "drifted") without anything else happening.
+	if out, err := exec.Command("ip", "-n", l.NS("h2"), "addr", "add", "10.77.0.1/24", "dev", "eth0").CombinedOutput(); err != nil {
+		t.Fatalf("add an address by hand: %v %s", err, out)
+	}
+	start := time.Now()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("state").textContent === "drifted"`)); err != nil {
+		t.Fatalf("the page never said drifted: %v", err)
+	}
+	t.Logf("drift shown %v after the address was added", time.Since(start).Round(time.Millisecond))
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
