@@ -102,7 +102,10 @@ func (b *builder) buildSites() {
 	}
 	sites := map[string]*Site{}
 	underlays := map[netip.Addr]*Site{}
+	declared := map[string]bool{} // written under sites:, valid or not
+	errorsBefore := len(b.probs.Errors())
 	for _, rs := range b.raw.sites {
+		declared[rs.name] = true
 		what := "site " + rs.name
 		if !ValidNodeName(rs.name) {
 			b.errorf(rs.at, "site names are host names: letters, digits and '-', starting with a letter or digit", "%s: the name is not valid (at most %d characters)", what, maxNodeName)
@@ -140,11 +143,14 @@ func (b *builder) buildSites() {
 		sites[s.Name] = s
 		b.lab.Sites = append(b.lab.Sites, s)
 	}
-	if b.failed() {
+	if len(b.lab.Sites) == 0 {
 		return
 	}
+	// A site written but refused above is reported there; the nodes
+	// are still checked against every name written, so one run shows
+	// every problem.
 	def := b.raw.defaultSite
-	if def.s != "" && sites[def.s] == nil {
+	if def.s != "" && !declared[def.s] {
 		b.errorf(def.at, b.siteHint(def.s), "default_site names unknown site %q", def.s)
 	}
 	for _, rn := range append(append([]*rawNode(nil), b.raw.hosts...), b.raw.switches...) {
@@ -153,8 +159,10 @@ func (b *builder) buildSites() {
 			continue
 		}
 		switch {
-		case rn.site.s != "" && sites[rn.site.s] == nil:
+		case rn.site.s != "" && !declared[rn.site.s]:
 			b.errorf(rn.site.at, b.siteHint(rn.site.s), "%s %s: unknown site %q", rn.kind, rn.name, rn.site.s)
+		case rn.site.s != "" && sites[rn.site.s] == nil:
+			// declared but refused: reported at the site
 		case rn.site.s != "":
 			n.Site = rn.site.s
 		case def.s != "":
@@ -163,7 +171,7 @@ func (b *builder) buildSites() {
 			b.errorf(rn.at, "add site: "+b.lab.Sites[0].Name+" (or default_site: at the top of the file)", "%s %s has no site: with sites: declared, every node and switch says which machine builds it", rn.kind, rn.name)
 		}
 	}
-	if b.failed() {
+	if len(b.probs.Errors()) > errorsBefore {
 		return
 	}
 	b.siteLinks(sites)

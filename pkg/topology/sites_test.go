@@ -176,3 +176,30 @@ func TestNoSitesUnchanged(t *testing.T) {
 		t.Errorf("ForSite on a lab without sites succeeded")
 	}
 }
+
+// TestSitesEveryProblemAtOnce: a refused site does not hide the
+// problems of the nodes (one run of validate shows them all).
+func TestSitesEveryProblemAtOnce(t *testing.T) {
+	src := sub(sub(sub(withSites("  - endpoints: [h1:eth0, h2:eth0]"),
+		"192.0.2.2", "192.0.2.1"), // line 4: same underlay as m1
+		"h3: {site: m2}", "h3: {site: m3}"), // line 8: unknown site
+		"s1: {site: m1}", "s1: {}") // line 10: no site
+	_, _, err := Parse("two.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("the file was accepted")
+	}
+	all := err.Error()
+	for _, want := range []string{
+		"two.yaml:4:18: sites m1 and m2 have the same underlay",
+		`two.yaml:8:14: host h3: unknown site "m3"`,
+		"two.yaml:10:3: switch s1 has no site:",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing %q in:\n%s", want, all)
+		}
+	}
+	// h2 names m2, which is written but refused: not "unknown".
+	if strings.Contains(all, `unknown site "m2"`) {
+		t.Errorf("m2 is written under sites: yet called unknown:\n%s", all)
+	}
+}
