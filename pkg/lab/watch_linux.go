@@ -45,7 +45,10 @@ type Watch struct {
 	seq     uint32
 
 	changed chan struct{} // an interface changed or a node went away
-	done    chan struct{}
+	// reconfigured: an address or route of a node was added or removed
+	// (by hand, a daemon, or topo): what only a whole read shows.
+	reconfigured chan struct{}
+	done         chan struct{}
 	why     error // why the watch ended, once done
 	once    sync.Once
 }
@@ -75,7 +78,7 @@ func OpenWatch(ctx context.Context, name string) (*Watch, error) {
 		return nil, err
 	}
 	w := &Watch{lab: name, epfd: -1, inotify: -1, wake: -1, socks: map[int]*watchSock{}, byNS: map[string]*watchSock{},
-		changed: make(chan struct{}, 1), done: make(chan struct{})}
+		changed: make(chan struct{}, 1), reconfigured: make(chan struct{}, 1), done: make(chan struct{})}
 	if err := w.setup(); err != nil {
 		w.closeFds()
 		return nil, fmt.Errorf("watch lab %s: %w", name, err)
@@ -133,14 +136,20 @@ func (w *Watch) setup() error {
 	return nil
 }
 
+// watchedGroups are the route events a Watch hears: links, and the
+// addresses and routes of both families.
+const watchedGroups = 1<<(unix.RTNLGRP_LINK-1) |
+	1<<(unix.RTNLGRP_IPV4_IFADDR-1) | 1<<(unix.RTNLGRP_IPV6_IFADDR-1) |
+	1<<(unix.RTNLGRP_IPV4_ROUTE-1) | 1<<(unix.RTNLGRP_IPV6_ROUTE-1)
+
 // linkSocket opens a route socket in the calling thread's namespace,
-// subscribed to its link events.
+// subscribed to its link, address and route events.
 func linkSocket() (int, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
 	if err != nil {
 		return -1, err
 	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1 << (unix.RTNLGRP_LINK - 1)}); err != nil {
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: watchedGroups}); err != nil {
 		unix.Close(fd)
 		return -1, err
 	}
@@ -151,6 +160,11 @@ func linkSocket() (int, error) {
 // of the lab changed state or went away, or a node's namespace was
 // deleted.
 func (w *Watch) Changed() <-chan struct{} { return w.changed }
+
+// Reconfigured is signalled (one pending signal at most) when an
+// address or a route of a node of the lab was added or removed: what
+// drift a whole read of the lab would show.
+func (w *Watch) Reconfigured() <-chan struct{} { return w.reconfigured }
 
 // Done is closed when the watch has ended: Err says why.
 func (w *Watch) Done() <-chan struct{} { return w.done }
@@ -331,7 +345,7 @@ func (w *Watch) readSocket(fd int, buf []byte) {
 			w.mu.Unlock()
 			return
 		}
-		changed := false
+		changed, reconfigured := false, false
 		for _, m := range msgs {
 			switch m.Header.Type {
 			case unix.NLMSG_DONE, unix.NLMSG_ERROR:
@@ -342,6 +356,8 @@ func (w *Watch) readSocket(fd int, buf []byte) {
 				changed = s.newLink(m.Data) || changed
 			case unix.RTM_NEWSTATS:
 				s.newStats(m.Data)
+			case unix.RTM_NEWADDR, unix.RTM_DELADDR, unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
+				reconfigured = true
 			case unix.RTM_DELLINK:
 				if len(m.Data) >= unix.SizeofIfInfomsg {
 					delete(s.links, int32(binary.NativeEndian.Uint32(m.Data[4:8])))
@@ -352,6 +368,12 @@ func (w *Watch) readSocket(fd int, buf []byte) {
 		w.mu.Unlock()
 		if changed {
 			w.signal()
+		}
+		if reconfigured {
+			select {
+			case w.reconfigured <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

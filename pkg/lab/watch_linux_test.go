@@ -79,6 +79,23 @@ func TestWatch(t *testing.T) {
 		t.Errorf("h3:eth0 after it was set down: %q", st)
 	}
 
+	// An address and a route added by hand in h2: drift, which only a
+	// whole read shows; the watch says so.
+	for len(w.Reconfigured()) > 0 {
+		<-w.Reconfigured()
+	}
+	if out, err := exec.Command("ip", "-n", topology.Namespace(name, "h2"), "addr", "add", "10.95.0.1/24", "dev", "eth0").CombinedOutput(); err != nil {
+		t.Fatalf("ip addr add: %v\n%s", err, out)
+	}
+	waitFor(t, w.Reconfigured(), "reconfigured after an address was added in h2")
+	for len(w.Reconfigured()) > 0 {
+		<-w.Reconfigured()
+	}
+	if out, err := exec.Command("ip", "-n", topology.Namespace(name, "h2"), "route", "add", "10.96.0.0/24", "via", "10.95.0.2").CombinedOutput(); err != nil {
+		t.Fatalf("ip route add: %v\n%s", err, out)
+	}
+	waitFor(t, w.Reconfigured(), "reconfigured after a route was added in h2")
+
 	// h3's namespace deleted (it is this test's): its socket is closed
 	// at once.
 	if out, err := exec.Command("ip", "netns", "del", topology.Namespace(name, "h3")).CombinedOutput(); err != nil {

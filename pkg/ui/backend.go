@@ -56,6 +56,9 @@ type LabWatch interface {
 	// Changed is signalled when an interface changed state, or a node
 	// went away.
 	Changed() <-chan struct{}
+	// Reconfigured is signalled when an address or route of a node was
+	// added or removed: drift, which only a whole read shows.
+	Reconfigured() <-chan struct{}
 	// Done is closed when the watch ended by itself: the lab went down
 	// or its state was written again (read the lab again).
 	Done() <-chan struct{}

@@ -27,6 +27,7 @@ type feedState struct {
 	prev               map[string]Counter
 	prevAt             time.Time
 	fullCost, fullWait time.Duration
+	fullAt             time.Time // when the last whole read ended
 }
 
 // pollWatch is poll for a Backend that is a Watcher: the interfaces'
@@ -36,8 +37,10 @@ type feedState struct {
 // per node at an end of a link drawn: on a large lab, hosts are grouped
 // and theirs are not); the whole lab is read when the watch ends (the lab's state
 // was written, or it went down), when an interface or node came or
-// went, and otherwise every FullEvery, or fullFactor times what the
-// last whole read took, whichever is longer. Idle, it costs next to
+// went, soon after an address or route was added or removed
+// (Reconfigured: at most once per five times a read's cost), and
+// otherwise every FullEvery, or fullFactor times what the last whole
+// read took, whichever is longer. Idle, it costs next to
 // nothing between those reads.
 func (s *Server) pollWatch(ctx context.Context, name string, f *feed, wb Watcher) {
 	fs := &feedState{s: s, f: f, name: name}
@@ -106,6 +109,11 @@ func (fs *feedState) watch(ctx context.Context, w LabWatch) {
 			fs.publishLabs()
 			// At least five times what this read took, as poll does.
 			traffic.Reset(max(every, 5*time.Since(start)))
+		case <-w.Reconfigured():
+			// An address or route changed: read the whole lab soon, but
+			// not more often than five times what a read takes (a
+			// routing daemon's burst of routes costs one read).
+			drift.Reset(max(0, 5*fs.fullCost-time.Since(fs.fullAt)))
 		case <-drift.C:
 			fs.full(ctx)
 			drift.Reset(fs.fullWait)
@@ -118,7 +126,7 @@ func (fs *feedState) watch(ctx context.Context, w LabWatch) {
 func (fs *feedState) full(ctx context.Context) bool {
 	start := time.Now()
 	g, err := fs.s.o.Backend.Picture(ctx, fs.name)
-	fs.fullCost = time.Since(start)
+	fs.fullCost, fs.fullAt = time.Since(start), time.Now()
 	fs.fullWait = max(fs.s.o.FullEvery, fullFactor*fs.fullCost)
 	if err != nil {
 		fs.pic = nil

@@ -86,10 +86,11 @@ type fakeWatch struct {
 func (w *fakeWatch) Counters(ctx context.Context, nodes map[string]bool) (map[string]Counter, error) {
 	return w.f.states(), nil
 }
-func (w *fakeWatch) Snapshot() map[string]Counter { return w.f.states() }
-func (w *fakeWatch) Changed() <-chan struct{}     { return w.changed }
-func (w *fakeWatch) Done() <-chan struct{}        { return w.done }
-func (w *fakeWatch) Close()                       { w.once.Do(func() { close(w.done) }) }
+func (w *fakeWatch) Snapshot() map[string]Counter  { return w.f.states() }
+func (w *fakeWatch) Changed() <-chan struct{}      { return w.changed }
+func (w *fakeWatch) Reconfigured() <-chan struct{} { return nil }
+func (w *fakeWatch) Done() <-chan struct{}         { return w.done }
+func (w *fakeWatch) Close()                        { w.once.Do(func() { close(w.done) }) }
 
 // TestWatchEvents: with a Backend that watches, an interface's change
 // redraws the picture without reading the lab again; the watch ending
