@@ -10,12 +10,63 @@ import (
 // passes frames. It reads the owners of addr and the switches on the
 // way, whatever the size of the LAN.
 func (l *Lab) owner(out End, addr netip.Addr) (End, bool) {
-	for _, c := range l.candidates(addr) {
+	cs := l.candidates(addr)
+	for _, c := range cs {
 		if _, ok := l.way(out, c, true); ok {
 			return c, true
 		}
 	}
+	if len(cs) > 0 {
+		return End{}, false
+	}
+	// No node was given addr in the file: it may have been added by
+	// hand. Read the nodes on out's LAN (only then, and not past
+	// maxLANRead of them) for one that holds it.
+	for _, e := range l.lanEnds(out, maxLANRead) {
+		n := l.node(e.Node)
+		if n == nil || !n.owns(addr) {
+			continue
+		}
+		if _, ok := l.way(out, e, true); ok {
+			return e, true
+		}
+	}
 	return End{}, false
+}
+
+// maxLANRead bounds how many nodes owner reads when looking for an
+// address the file gives nobody: a point-to-point link or a small LAN
+// is read whole, a large one only near out, so one explanation's cost
+// stays bounded.
+const maxLANRead = 64
+
+// lanEnds lists the ends of other nodes than switches reachable from
+// out through its wire and the switches beyond, as wired (reading
+// nothing), nearest first, at most max of them.
+func (l *Lab) lanEnds(out End, max int) []End {
+	x := l.idx()
+	var found []End
+	seen := map[string]bool{out.Node: true}
+	queue := []End{out}
+	for len(queue) > 0 && len(found) < max {
+		a := queue[0]
+		queue = queue[1:]
+		b, wired := x.peers[a]
+		if !wired || seen[b.Node] {
+			continue
+		}
+		seen[b.Node] = true
+		if !x.switches[b.Node] {
+			found = append(found, b)
+			continue
+		}
+		for _, o := range x.ends[b.Node] {
+			if o != b {
+				queue = append(queue, o)
+			}
+		}
+	}
+	return found
 }
 
 // neighbour resolves hop from out as the node's kernel would: its
