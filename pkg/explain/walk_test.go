@@ -301,9 +301,9 @@ func lan(hosts int) *builder {
 func TestWalkCostIndependentOfLAN(t *testing.T) {
 	addrOf := func(h int) netip.Addr { return netip.MustParseAddr(fmt.Sprintf("10.0.%d.%d", h/250, h%250+1)) }
 	for _, tc := range []struct {
-		desc   string
-		break_ func(b *builder)
-		to     int // the host h1 probes
+		desc     string
+		break_   func(b *builder)
+		to       int // the host h1 probes
 		want     string
 		reads    string
 		maxReads int // when reads is "": at most this many nodes read

@@ -49,8 +49,8 @@ type Watch struct {
 	// (by hand, a daemon, or topo): what only a whole read shows.
 	reconfigured chan struct{}
 	done         chan struct{}
-	why     error // why the watch ended, once done
-	once    sync.Once
+	why          error // why the watch ended, once done
+	once         sync.Once
 }
 
 // watchSock is one node's socket and what it has said.
