@@ -72,13 +72,12 @@ the worst of them.`,
 // execTarget finds the lab and node of `topo exec [--lab L] [L/]NODE`.
 // With several labs up and none named, it says which of them have the
 // node.
+// An argument that is not a lab name, a slash and a node name (../x)
+// is taken whole as a node name, which no lab has.
 func execTarget(cmd *cobra.Command, labName, arg string) (string, string, error) {
-	if l, n, ok := strings.Cut(arg, "/"); ok {
+	if l, n, ok := strings.Cut(arg, "/"); ok && topology.ValidLabName(l) && topology.ValidNodeName(n) {
 		if labName != "" && labName != l {
 			return "", "", fmt.Errorf("%s names lab %s, but --lab says %s: give one", arg, l, labName)
-		}
-		if l == "" || n == "" {
-			return "", "", fmt.Errorf("%q: write LAB/NODE, such as lab1/h1", arg)
 		}
 		name, err := pickLab(l)
 		return name, n, err
