@@ -136,6 +136,12 @@ func runSheet(t *testing.T, l *labT, name, path string) []e2e.SheetStep {
 		got := strings.Split(strings.ReplaceAll(out, l.Name, name), "\n")
 		if ok, diff := e2e.MatchOutput(st.Want, got); !ok {
 			if *courseUpdate {
+				for _, g := range got {
+					if strings.HasPrefix(g, "# ") {
+						t.Errorf("%s:%d: # %s prints %q: written into the sheet, it would read as a command; filter it out (grep -v '^#')", path, st.Line, st.Cmd, g)
+						return
+					}
+				}
 				outputs[st.Line] = got
 				return
 			}

@@ -105,14 +105,22 @@ func trimBlank(lines []string) []string {
 
 // masks hide what differs from run to run: times, MAC addresses (and
 // the link-local addresses made from them), interface indexes, ICMP
-// and IP ids, TCP sequence numbers and ephemeral ports, the frames a
-// capture saw but did not keep, the file a lab was brought up from. Spaces are squeezed
-// so that columns padded to a lab name's length still compare.
+// and IP ids, DNS query ids, TCP sequence numbers and ephemeral ports,
+// the frames a capture saw but did not keep, the file a lab was brought
+// up from; and in FRR's output (vtysh) dates, the ages of routes and
+// sessions (00:00:09, 1m02s), timers, BGP table versions and the
+// queue lengths of an OSPF neighbour. Spaces are
+// squeezed so that columns padded to a lab name's length still compare.
 var masks = []struct {
 	re   *regexp.Regexp
 	with string
 }{
 	{regexp.MustCompile(`\b\d{2}:\d{2}:\d{2}\.\d{6}\b`), "<time>"},
+	{regexp.MustCompile(`\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d+ \d{2}:\d{2}:\d{2} \d{4}\b`), "<date>"},
+	{regexp.MustCompile(`(^|[\s,(])\d{2}:\d{2}:\d{2}([\s,)]|$)`), "$1<age>$2"},
+	{regexp.MustCompile(`\b(version|version is) \d+\b`), "$1 <n>"},
+	{regexp.MustCompile(`\b\d+m\d+s\b`), "<t>"},
+	{regexp.MustCompile(`(Full/\S*\s.*:\S+)\s+\d+\s+\d+\s+\d+\s*$`), "$1 <n> <n> <n>"},
 	{regexp.MustCompile(`\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b`), "<mac>"},
 	{regexp.MustCompile(`\bfe80::[0-9a-f:]*[0-9a-f]`), "fe80::<iid>"},
 	{regexp.MustCompile(`@if\d+\b`), "@if<n>"},
@@ -120,6 +128,7 @@ var masks = []struct {
 	{regexp.MustCompile(`\(from /\S+\)`), "(from <file>)"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(/\d+(\.\d+)?)*\s?(ms|s|us|µs)\b`), "<t>"},
 	{regexp.MustCompile(`\bid \d+\b`), "id <n>"},
+	{regexp.MustCompile(`\b(query|response) 0x[0-9a-f]+\b`), "$1 0x<id>"},
 	{regexp.MustCompile(`\b(seq|ack) \d{5,}\b`), "$1 <n>"},
 	{regexp.MustCompile(`\b(\d+\.\d+\.\d+\.\d+)\.(3[2-9]|[4-5]\d|60)\d{3}\b`), "$1.<port>"},
 	{regexp.MustCompile(`\b\d+ milliseconds\b`), "<t>"},

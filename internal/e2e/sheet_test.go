@@ -73,6 +73,16 @@ func TestMask(t *testing.T) {
 		{"curl: (28) Connection timed out after 2001 milliseconds", "curl: (28) Connection timed out after <t>"},
 		{"lab x is up (0 to remove, 1.08s)", "lab x is up (0 to remove, <t>)"},
 		{"ttl 64, 10mbit, mtu 1400", "ttl 64, 10mbit, mtu 1400"},
+		{"srv:eth0 < DNS   10.5.0.101.53873 > 10.5.0.1.53 query 0xbd1c A www.course.lab ttl 64", "srv:eth0 < DNS 10.5.0.101.<port> > 10.5.0.1.53 query 0x<id> A www.course.lab ttl 64"},
+		{"O>* 10.3.0.0/24 [110/30] via 10.0.12.2, eth1, weight 1, 00:00:03", "O>* 10.3.0.0/24 [110/30] via 10.0.12.2, eth1, weight 1, <age>"},
+		{"10.0.12.2       4      65002  00:00:02            2", "10.0.12.2 4 65002 <age> 2"},
+		{"10.0.12.2         1 Full/-          1m02s             3.164s 10.0.12.2", "10.0.12.2 1 Full/- <t> <t> 10.0.12.2"},
+		{"10.0.34.2         1 Full/-          1.718s             3.475s 10.0.41.1       eth2:10.0.41.2                       1     0     0", "10.0.34.2 1 Full/- <t> <t> 10.0.41.1 eth2:10.0.41.2 <n> <n> <n>"},
+		{"      Last update: Mon Nov 30 17:01:33 2026", "Last update: <date>"},
+		{"BGP table version is 3, local router ID is 10.0.12.1, vrf id 0", "BGP table version is <n>, local router ID is 10.0.12.1, vrf id <n>"},
+		{"BGP routing table entry for 10.1.0.0/24, version 2", "BGP routing table entry for 10.1.0.0/24, version <n>"},
+		{"f2:89:72:97:42:88 dev h2-eth0 master br0", "<mac> dev h2-eth0 master br0"},
+		{"fd00:1::ff:fe00:110/64", "fd00:1::ff:fe00:110/64"},
 	} {
 		if got := Mask(tc.in); got != tc.want {
 			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)
