@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -109,4 +110,40 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestDownLinkCarriesNoSession: a ring with one link down (topo link,
+// or state: down) expects no adjacency over it and no route to its
+// subnet, while the rest of the ring still reaches every other subnet.
+func TestDownLinkCarriesNoSession(t *testing.T) {
+	l := parse(t, `
+routing: {ospf: {hello: 1, dead: 4}}
+hosts:
+  r1: {forward: true}
+  r2: {forward: true}
+  r3: {forward: true}
+links:
+  - {endpoints: [r1:eth1, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30], state: down}
+  - {endpoints: [r2:eth2, r3:eth1], addresses: [10.0.23.1/30, 10.0.23.2/30]}
+  - {endpoints: [r3:eth2, r1:eth2], addresses: [10.0.31.1/30, 10.0.31.2/30]}
+`)
+	for _, s := range Sessions(l) {
+		if s.Iface == "eth1" && (s.Router == "r1" || s.Router == "r2" && s.Peer == "r1") {
+			t.Errorf("a session over the down link: %s", s)
+		}
+	}
+	if n := len(Sessions(l)); n != 4 {
+		t.Errorf("%d sessions, want 4 (r2-r3 and r3-r1, both ways)", n)
+	}
+	routes := Routes(l)
+	for r, ps := range routes {
+		for _, p := range ps {
+			if p.String() == "10.0.12.0/30" {
+				t.Errorf("%s expects a route to the down link's subnet", r)
+			}
+		}
+	}
+	if got := fmt.Sprint(routes["r1"]); got != "[10.0.23.0/30]" {
+		t.Errorf("r1 expects %s, want [10.0.23.0/30] (round the ring)", got)
+	}
 }

@@ -24,12 +24,13 @@ func (s Session) String() string {
 }
 
 // Sessions lists every OSPF adjacency and BGP session the lab's
-// routers must reach, sorted by router.
+// routers must reach, sorted by router; none over a link that is down
+// (state: down, or topo link).
 func Sessions(l *topology.Lab) []Session {
 	if !l.NeedsFRR() {
 		return nil
 	}
-	g := newGraph(l)
+	g := newGraph(linksUp(l))
 	var out []Session
 	for _, n := range l.Nodes {
 		if !l.RunsFRR(n) {
@@ -66,12 +67,13 @@ func bgpPeers(a, b *topology.Node) bool {
 
 // Routes lists, per router, the prefixes it must have learnt once its
 // protocols have converged: the OSPF subnets and BGP announcements of
-// the routers its sessions connect it to, directly or not.
+// the routers its sessions connect it to, directly or not. A link that
+// is down carries no session and offers no subnet.
 func Routes(l *topology.Lab) map[string][]netip.Prefix {
 	if !l.NeedsFRR() {
 		return nil
 	}
-	g := newGraph(l)
+	g := newGraph(linksUp(l))
 	out := map[string][]netip.Prefix{}
 	for _, proto := range []string{"ospf", "bgp"} {
 		adj := map[string][]string{}
@@ -142,4 +144,18 @@ func reach(adj map[string][]string, r string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// linksUp is l without its links that are down: what routing can use.
+// The generated configuration keeps them (a link set down and up again
+// changes no daemon's configuration).
+func linksUp(l *topology.Lab) *topology.Lab {
+	out := *l
+	out.Links = nil
+	for _, lk := range l.Links {
+		if !lk.Down {
+			out.Links = append(out.Links, lk)
+		}
+	}
+	return &out
 }
