@@ -17,15 +17,8 @@ func TestReadCounters(t *testing.T) {
 	testns.NeedRoot(t, "makes network namespaces")
 	useRoot(t)
 	name := fmt.Sprintf("rb%04x-count", os.Getpid()&0xffff)
-	desired, _, err := topology.Parse("c.yaml", []byte("name: "+name+"\nhosts:\n  h1: {}\n  h2: {}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n    addresses: [10.93.0.1/24, 10.93.0.2/24]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	upLab(t, name, "hosts:\n  h1: {}\n  h2: {}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n    addresses: [10.93.0.1/24, 10.93.0.2/24]\n")
 	ctx := context.Background()
-	t.Cleanup(func() { Down(ctx, name, Options{}) })
-	if _, err := Up(ctx, desired, Options{}); err != nil {
-		t.Fatal(err)
-	}
 	before, err := ReadCounters(ctx, name)
 	if err != nil {
 		t.Fatal(err)

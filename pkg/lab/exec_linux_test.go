@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -22,15 +21,7 @@ func TestExecVerifiesNode(t *testing.T) {
 	testns.NeedRoot(t, "makes network namespaces")
 	useRoot(t)
 	name := fmt.Sprintf("rb%04x-exec", os.Getpid()&0xffff)
-	desired, _, err := topology.Parse("exec.yaml", []byte("name: "+name+"\nhosts:\n  h1: {}\n  h2: {}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	t.Cleanup(func() { Down(ctx, name, Options{}) })
-	if _, err := Up(ctx, desired, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	upLab(t, name, "hosts:\n  h1: {}\n  h2: {}\n")
 	run := func(nodeName string) (string, error) {
 		var out strings.Builder
 		code, err := Exec(name, nodeName, []string{"/bin/sh", "-c", "readlink /proc/self/ns/net"}, nil, &out, &out)

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -21,15 +20,7 @@ func TestOpenNode(t *testing.T) {
 	testns.NeedRoot(t, "makes network namespaces")
 	useRoot(t)
 	name := fmt.Sprintf("rb%04x-open", os.Getpid()&0xffff)
-	desired, _, err := topology.Parse("open.yaml", []byte("name: "+name+"\nhosts:\n  h1: {}\n  h2: {}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	t.Cleanup(func() { Down(ctx, name, Options{}) })
-	if _, err := Up(ctx, desired, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	upLab(t, name, "hosts:\n  h1: {}\n  h2: {}\n")
 	nsName := topology.Namespace(name, "h1")
 	_, ns, err := OpenNode(name, "h1")
 	if err != nil {

@@ -31,15 +31,8 @@ func TestWatch(t *testing.T) {
 	testns.NeedRoot(t, "makes network namespaces")
 	useRoot(t)
 	name := fmt.Sprintf("rb%04x-watch", os.Getpid()&0xffff)
-	desired, _, err := topology.Parse("w.yaml", []byte("name: "+name+"\nhosts:\n  h1: {}\n  h2: {}\n  h3: {}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n    addresses: [10.94.0.1/24, 10.94.0.2/24]\n  - endpoints: [h1:eth1, h3:eth0]\n    addresses: [10.94.1.1/24, 10.94.1.2/24]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	upLab(t, name, "hosts:\n  h1: {}\n  h2: {}\n  h3: {}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n    addresses: [10.94.0.1/24, 10.94.0.2/24]\n  - endpoints: [h1:eth1, h3:eth0]\n    addresses: [10.94.1.1/24, 10.94.1.2/24]\n")
 	ctx := context.Background()
-	t.Cleanup(func() { Down(ctx, name, Options{}) })
-	if _, err := Up(ctx, desired, Options{}); err != nil {
-		t.Fatal(err)
-	}
 	w, err := OpenWatch(ctx, name)
 	if err != nil {
 		t.Fatal(err)
