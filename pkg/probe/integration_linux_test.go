@@ -224,7 +224,9 @@ func TestIntegrationEchoIgnored(t *testing.T) {
 	}
 }
 
-func TestIntegrationRouter(t *testing.T) {
+// routed is a - r - c: a on 10.1.0.0/24 (and fd01::/64 with r), c on
+// 10.2.0.0/24, r forwarding IPv4; a and c route IPv4 through r.
+func routed(t *testing.T) *testLab {
 	l := newTestLab(t)
 	l.add("a", "r", "c")
 	l.link("a", "eth0", "r", "eth0")
@@ -235,13 +237,18 @@ func TestIntegrationRouter(t *testing.T) {
 	l.addr("c", "eth0", "10.2.0.1/24")
 	l.addr("a", "eth0", "fd01::1/64")
 	l.addr("r", "eth0", "fd01::fe/64")
-	l.addr("r", "eth1", "fd02::fe/64")
-	l.addr("c", "eth0", "fd02::1/64")
 	l.ip("a", "route", "add", "default", "via", "10.1.0.254")
 	l.ip("c", "route", "add", "default", "via", "10.2.0.254")
+	l.sysctl("r", "net.ipv4.ip_forward=1")
+	return l
+}
+
+func TestIntegrationRouter(t *testing.T) {
+	l := routed(t)
+	l.addr("r", "eth1", "fd02::fe/64")
+	l.addr("c", "eth0", "fd02::1/64")
 	l.ip("a", "-6", "route", "add", "default", "via", "fd01::fe")
 	l.ip("c", "-6", "route", "add", "default", "via", "fd02::fe")
-	l.sysctl("r", "net.ipv4.ip_forward=1")
 	l.sysctl("r", "net.ipv6.conf.all.forwarding=1")
 	p := l.prober("a")
 	for _, tc := range []struct{ dst, hop string }{{"10.2.0.1", "10.1.0.254"}, {"fd02::1", "fd01::fe"}} {
@@ -436,19 +443,7 @@ func neighTableFulls(t *testing.T) uint64 {
 // reached, no route, an unresolved next hop, an ignored echo, and an
 // ICMP error with its sender; failures carry their route.
 func TestIntegrationProbeAllVerdicts(t *testing.T) {
-	l := newTestLab(t)
-	l.add("a", "r", "c")
-	l.link("a", "eth0", "r", "eth0")
-	l.link("c", "eth0", "r", "eth1")
-	l.addr("a", "eth0", "10.1.0.1/24")
-	l.addr("r", "eth0", "10.1.0.254/24")
-	l.addr("r", "eth1", "10.2.0.254/24")
-	l.addr("c", "eth0", "10.2.0.1/24")
-	l.addr("a", "eth0", "fd01::1/64")
-	l.addr("r", "eth0", "fd01::fe/64")
-	l.ip("a", "route", "add", "default", "via", "10.1.0.254")
-	l.ip("c", "route", "add", "default", "via", "10.2.0.254")
-	l.sysctl("r", "net.ipv4.ip_forward=1")
+	l := routed(t)
 	l.sysctl("c", "net.ipv4.icmp_echo_ignore_all=1")
 	l.ip("r", "route", "add", "unreachable", "10.3.0.0/24")
 	l.ip("a", "route", "add", "10.1.9.9/32", "dev", "eth0") // on-link, nobody has it
