@@ -75,7 +75,7 @@ func Read(ns *node.Namespace, name string, isSwitch bool) (*Node, error) {
 		if !ok {
 			continue
 		}
-		entry := Neighbor{Addr: a.Unmap(), Dev: names[nb.LinkIndex], State: neighState(nb.State)}
+		entry := Neighbor{Addr: a.Unmap(), Dev: names[nb.LinkIndex], State: node.NeighState(nb.State)}
 		if len(nb.HardwareAddr) > 0 {
 			entry.MAC = nb.HardwareAddr.String()
 		}
@@ -162,22 +162,4 @@ func routeType(t int) string {
 		return "throw"
 	}
 	return "unicast"
-}
-
-// neighState names a neighbour entry's state as `ip neigh` does.
-func neighState(s int) string {
-	for _, n := range []struct {
-		bit  int
-		name string
-	}{
-		{netlink.NUD_PERMANENT, "permanent"}, {netlink.NUD_NOARP, "noarp"},
-		{netlink.NUD_REACHABLE, "reachable"}, {netlink.NUD_STALE, "stale"},
-		{netlink.NUD_DELAY, "delay"}, {netlink.NUD_PROBE, "probe"},
-		{netlink.NUD_FAILED, "failed"}, {netlink.NUD_INCOMPLETE, "incomplete"},
-	} {
-		if s&n.bit != 0 {
-			return n.name
-		}
-	}
-	return "none"
 }

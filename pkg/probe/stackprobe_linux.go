@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/topo-lab/topo/pkg/node"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -150,13 +151,13 @@ func (p *Prober) explainSilence(ctx context.Context, r *Result, rt Route) {
 	if ReasonOf(err) == ReasonARP {
 		// The entry is left from earlier; the next hop is silent now.
 		r.Reason = ReasonARP
-		r.Error = fmt.Sprintf("%s (the neighbour table still has it at %s, %s)", err, r.MAC, neighState(entry.State))
+		r.Error = fmt.Sprintf("%s (the neighbour table still has it at %s, %s)", err, r.MAC, node.NeighState(entry.State))
 		return
 	}
 	if err != nil || n.MAC.String() == r.MAC {
 		return
 	}
-	r.Neighbor = &NeighborMismatch{Addr: hop, Iface: rt.Iface, Table: r.MAC, State: neighState(entry.State), Answered: n.MAC.String()}
+	r.Neighbor = &NeighborMismatch{Addr: hop, Iface: rt.Iface, Table: r.MAC, State: node.NeighState(entry.State), Answered: n.MAC.String()}
 	r.Error = r.Neighbor.String()
 }
 
@@ -165,23 +166,4 @@ func nbProto(a netip.Addr) string {
 		return "NDP"
 	}
 	return "ARP"
-}
-
-// neighState names a neighbour entry's state as `ip neigh` does.
-func neighState(s int) string {
-	names := []struct {
-		bit  int
-		name string
-	}{
-		{netlink.NUD_PERMANENT, "permanent"}, {netlink.NUD_NOARP, "noarp"},
-		{netlink.NUD_REACHABLE, "reachable"}, {netlink.NUD_STALE, "stale"},
-		{netlink.NUD_DELAY, "delay"}, {netlink.NUD_PROBE, "probe"},
-		{netlink.NUD_FAILED, "failed"}, {netlink.NUD_INCOMPLETE, "incomplete"},
-	}
-	for _, n := range names {
-		if s&n.bit != 0 {
-			return n.name
-		}
-	}
-	return "none"
 }

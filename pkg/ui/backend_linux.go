@@ -123,26 +123,13 @@ func (Kernel) Node(ctx context.Context, name, nodeName string) (*NodeInfo, error
 			if len(n.HardwareAddr) > 0 {
 				line += " lladdr " + n.HardwareAddr.String()
 			}
-			line += " " + strings.ToLower(neighState(n.State))
+			line += " " + (node.NeighState(n.State))
 			info.Neighbours = append(info.Neighbours, line)
 		}
 		sort.Strings(info.Neighbours)
 	}
 	info.Processes = processesIn(h.Inode)
 	return info, nil
-}
-
-// neighState names a neighbour entry's state as ip neigh does.
-func neighState(s int) string {
-	names := map[int]string{
-		netlink.NUD_INCOMPLETE: "INCOMPLETE", netlink.NUD_REACHABLE: "REACHABLE", netlink.NUD_STALE: "STALE",
-		netlink.NUD_DELAY: "DELAY", netlink.NUD_PROBE: "PROBE", netlink.NUD_FAILED: "FAILED",
-		netlink.NUD_NOARP: "NOARP", netlink.NUD_PERMANENT: "PERMANENT",
-	}
-	if n, ok := names[s]; ok {
-		return n
-	}
-	return "state " + strconv.Itoa(s)
 }
 
 // processesIn lists the processes whose network namespace has the
