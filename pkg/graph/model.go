@@ -187,7 +187,9 @@ type LiveIface struct {
 	Port      string
 }
 
-// CheckedPair is one pair of a stored check result.
+// CheckedPair is one pair of a check: from a node to a node (or an
+// address), whether it must be reached, whether it behaved so, and why
+// not.
 type CheckedPair struct {
 	From   string `json:"from"`
 	To     string `json:"to"`

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"time"
+
+	"github.com/topo-lab/topo/pkg/graph"
 )
 
 // LastCheck is the outcome of a lab's last `topo check`, kept in its
@@ -15,16 +17,8 @@ type LastCheck struct {
 	Pairs []CheckedPair `json:"pairs"`
 }
 
-// CheckedPair is one pair of a check: from a node to a node (or an
-// address), whether it must be reached, whether it behaved so, and why
-// not.
-type CheckedPair struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Reach  bool   `json:"reach"`
-	OK     bool   `json:"ok"`
-	Reason string `json:"reason,omitempty"`
-}
+// CheckedPair is one pair of a stored check, as the picture paints it.
+type CheckedPair = graph.CheckedPair
 
 // SaveLastCheck replaces the lab's stored check outcome, atomically
 // (a reader sees the old or the new one). The lab must be up.

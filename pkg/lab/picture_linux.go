@@ -26,9 +26,7 @@ func Picture(ctx context.Context, name string, o graph.Options) (*graph.Graph, *
 	}
 	o.Live = LiveOf(s)
 	if c, err := LoadLastCheck(name); err == nil && c != nil {
-		for _, p := range c.Pairs {
-			o.Live.Check = append(o.Live.Check, graph.CheckedPair(p))
-		}
+		o.Live.Check = c.Pairs
 	}
 	return graph.Build(st.Lab, o), s, nil
 }
