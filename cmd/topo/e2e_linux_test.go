@@ -638,6 +638,19 @@ func TestE2ENotRoot(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, "is valid") {
 		t.Errorf("validate as nobody:\n%v", r)
 	}
+	// Every command that reads or changes a running lab says it needs
+	// root, in one line, before touching anything.
+	for _, args := range [][]string{{"logs", "h1"}, {"ui"}, {"graph", l.Name}, {"check", l.Name, "--expect", file}, {"exec", "--all", "--", "true"}} {
+		r := asNobody(args...)
+		msg := strings.TrimSpace(r.Stderr)
+		if r.Code == 0 || strings.Contains(msg, "\n") || !strings.Contains(msg, "needs root") {
+			t.Errorf("%v as nobody: want one line saying it needs root:\n%v", args, r)
+		}
+	}
+	// A file's picture needs no root.
+	if r := asNobody("graph", file, "--format", "dot"); r.Code != 0 || !strings.Contains(r.Stdout, "graph ") {
+		t.Errorf("graph FILE as nobody:\n%v", r)
+	}
 }
 
 func TestE2ENotOwned(t *testing.T) {

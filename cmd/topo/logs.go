@@ -28,6 +28,9 @@ each start and exit.`,
 		Example: "  topo logs web1/web\n  topo logs -f -n 20 r1",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := needRoot("topo logs"); err != nil {
+				return err
+			}
 			name, err := labFlag(cmd, labName)
 			if err != nil {
 				return err
