@@ -310,18 +310,19 @@ func validArea(s string) bool {
 
 func (b *builder) buildBGP(rn *rawNode, n *Node) {
 	r := rn.bgp
+	ok := true // every problem of the entry is reported; n gets it only when none
 	if !rn.forward {
 		b.errorf(r.at, "add forward: true: only routers speak BGP", "host %s: bgp on a node that is not a router", rn.name)
-		return
+		ok = false
 	}
 	asn, err := strconv.ParseUint(r.asn.s, 10, 64)
-	if r.asn.s == "" {
+	switch {
+	case r.asn.s == "":
 		b.errorf(r.at, "write bgp: {asn: 65001}", "host %s: bgp has no asn", rn.name)
-		return
-	}
-	if err != nil || asn < 1 || asn > 4294967294 {
+		ok = false
+	case err != nil || asn < 1 || asn > 4294967294:
 		b.errorf(r.asn.at, "private ASNs are 64512-65534 and 4200000000-4294967294", "host %s: bgp asn %q is not from 1 to 4294967294", rn.name, r.asn.s)
-		return
+		ok = false
 	}
 	g := &BGP{ASN: uint32(asn), IBGP: r.ibgp}
 	for _, a := range r.advertise {
@@ -340,5 +341,7 @@ func (b *builder) buildBGP(rn *rawNode, n *Node) {
 			g.RouterID = id
 		}
 	}
-	n.BGP = g
+	if ok {
+		n.BGP = g
+	}
 }

@@ -186,3 +186,17 @@ func TestParseDNS(t *testing.T) {
 		t.Errorf("dns naming no host: %v", err)
 	}
 }
+
+// TestBGPEveryProblemAtOnce: a bgp entry on a node that is not a
+// router still has its asn checked, so one run shows both.
+func TestBGPEveryProblemAtOnce(t *testing.T) {
+	_, _, err := Parse("lab.yaml", []byte(y("hosts:", "  r1: {bgp: {asn: 99999999999}}")))
+	if err == nil {
+		t.Fatal("the file was accepted")
+	}
+	for _, want := range []string{"lab.yaml:2:8: host r1: bgp on a node that is not a router", `lab.yaml:2:19: host r1: bgp asn "99999999999" is not from 1`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}
