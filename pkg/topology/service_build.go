@@ -117,6 +117,7 @@ func (b *builder) buildServiceList(rn *rawNode, n *Node) {
 		names = append(names, rs.name)
 	}
 	ok := map[string]*Service{}
+	all := map[string]*Service{} // every service, good or not, for the circle check
 	for _, name := range names {
 		rs := byName[name]
 		s := &Service{Name: name, Command: strings.TrimSpace(rs.command.s), Restart: RestartOnFailure, Pos: rs.at}
@@ -160,17 +161,24 @@ func (b *builder) buildServiceList(rn *rawNode, n *Node) {
 				s.After = append(s.After, a.s)
 			}
 		}
+		all[name] = s
 		if good {
 			ok[name] = s
 		}
 	}
-	order, cycle := serviceOrder(names, ok)
+	// The circle is looked for among all services, so that one with
+	// another problem does not hide it.
+	order, cycle := serviceOrder(names, all)
 	if cycle != nil {
 		rs := byName[cycle[0]]
 		b.errorf(rs.afterAt, "remove one of the after: entries", "host %s: services wait for each other in a circle: %s", rn.name, strings.Join(append(cycle, cycle[0]), " -> "))
 		return
 	}
-	n.Services = order
+	for _, s := range order {
+		if ok[s.Name] != nil {
+			n.Services = append(n.Services, s)
+		}
+	}
 }
 
 // serviceOrder sorts services so each comes after those it names in

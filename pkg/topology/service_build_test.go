@@ -200,3 +200,19 @@ func TestBGPEveryProblemAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceCircleWithOtherProblems: a service with a problem of its
+// own still counts in the circle check.
+func TestServiceCircleWithOtherProblems(t *testing.T) {
+	_, _, err := Parse("lab.yaml", []byte(y("hosts:", "  h1:", "    services:",
+		`      web: {restart: sometimes, command: "x", after: [db]}`,
+		`      db: {command: "y", after: [web]}`)))
+	if err == nil {
+		t.Fatal("the file was accepted")
+	}
+	for _, want := range []string{`restart "sometimes" is not valid`, "services wait for each other in a circle: web -> db -> web"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}
