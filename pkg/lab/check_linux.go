@@ -164,6 +164,7 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 		open, closeAll = probe.SharedOpener(openProber)
 		defer closeAll()
 	}
+	fullsBefore := tableFulls()
 	done := make([]probe.Result, 0, len(pairs))
 	for i, w := range waves {
 		if i > 0 {
@@ -175,8 +176,19 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	for k, i := range order {
 		results[i] = done[k]
 	}
-	explainWith(ctx, l, hs, results)
+	explainWith(ctx, l, hs, results, fullsBefore.since(tableFulls()))
 	return results, nil
+}
+
+// tableFulls reads how often the kernel's neighbour tables have been
+// full so far (see node.NeighbourTableFulls); zero where unreadable.
+func tableFulls() tableFull {
+	var t tableFull
+	t.refused4, _ = node.NeighbourTableFulls(unix.AF_INET)
+	t.refused6, _ = node.NeighbourTableFulls(unix.AF_INET6)
+	t.max4, _ = node.NeighbourTableMax(unix.AF_INET)
+	t.max6, _ = node.NeighbourTableMax(unix.AF_INET6)
+	return t
 }
 
 // involved lists, in file order, the hosts that probing pairs touches:

@@ -65,9 +65,10 @@ func snapshot(l *topology.Lab, hs *handles) *explain.Lab {
 // explainWith walks the path of every result that failed, through a
 // snapshot of l taken now (see snapshot), and fills in its Path and
 // Why: the first broken hop's sentence, or, when every hop looks right,
-// what the probe itself saw. It reads nothing when every result
-// reached. Needs root; any goroutine.
-func explainWith(ctx context.Context, l *topology.Lab, hs *handles, res []probe.Result) {
+// what the probe itself saw, or, when the kernel's neighbour table was
+// full while the probes ran (full), that. It reads nothing when every
+// result reached. Needs root; any goroutine.
+func explainWith(ctx context.Context, l *topology.Lab, hs *handles, res []probe.Result, full tableFull) {
 	failed := false
 	for _, r := range res {
 		failed = failed || !r.Reached
@@ -82,6 +83,9 @@ func explainWith(ctx context.Context, l *topology.Lab, hs *handles, res []probe.
 		}
 		if !res[i].Reached {
 			explainOne(snap, &res[i])
+			if full.full() && res[i].Reason != probe.ReasonError && (res[i].Path == nil || res[i].Path.Broken == nil) {
+				res[i].Why = full.sentence(res[i].From)
+			}
 		}
 	}
 }

@@ -46,6 +46,53 @@ func NeighbourTableMax(family int) (int, error) {
 	return readIntFile("/proc/sys/net/ipv4/neigh/default/gc_thresh3")
 }
 
+// NeighbourTableFulls reads how many times, since boot, the kernel's
+// neighbour table of a family (unix.AF_INET or unix.AF_INET6) was full
+// when an entry was to be made (table_fulls in
+// /proc/net/stat/{arp,ndisc}_cache, summed over the CPUs): read before
+// and after probing, a difference means some probes had no entry and
+// were dropped. Machine-wide; any goroutine.
+func NeighbourTableFulls(family int) (uint64, error) {
+	path := "/proc/net/stat/arp_cache"
+	if family == unix.AF_INET6 {
+		path = "/proc/net/stat/ndisc_cache"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return tableFulls(path, string(b))
+}
+
+// tableFulls sums the table_fulls column of a neighbour statistics
+// file's text (one header line, then one line of hex numbers per CPU).
+// Pure.
+func tableFulls(path, text string) (uint64, error) {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	col := -1
+	for i, h := range strings.Fields(lines[0]) {
+		if h == "table_fulls" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return 0, fmt.Errorf("%s: no table_fulls column", path)
+	}
+	var sum uint64
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) <= col {
+			return 0, fmt.Errorf("%s: short line %q", path, l)
+		}
+		n, err := strconv.ParseUint(f[col], 16, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
 // InputBacklog reads net.core.netdev_max_backlog, how many received
 // frames each CPU queues before dropping: one frame flooded to more
 // ports than that at once loses copies. Machine-wide; any goroutine.
