@@ -146,7 +146,7 @@ func TestCheckExplainsBrokenHop(t *testing.T) {
 		l := &labT{l.In(t)}
 		p := routeErrors(l, "From r1 (10.1.1.1) icmp_seq=1: destination net unreachable\n", "ping", "--lab", l.Name, "h1", "10.1.9.9", "-c1")
 		if p.Code == 0 || !strings.Contains(p.Stdout, "From r1 (10.1.1.1) icmp_seq=1: destination net unreachable\n") ||
-			!strings.Contains(p.Stdout, "why: r1 has no route to 10.1.9.9/32\n") {
+			!strings.Contains(p.Stdout, "why: r1 has no route to 10.1.9.9\n") {
 			t.Errorf("ping 10.1.9.9: want r1's net unreachable\n%v", p)
 		}
 		// A loop: the request bounces between r1 and r2 until its TTL

@@ -156,11 +156,17 @@ func noForwardText(n *Node, dst netip.Addr) string {
 	return n.Name + " does not forward IPv6 (net.ipv6.conf.all.forwarding = 0)"
 }
 
+// noRouteText names the destination by the lab's subnet that holds it,
+// or by the address alone when none does.
 func noRouteText(node string, to netip.Prefix, back bool) string {
-	if back {
-		return fmt.Sprintf("%s has no route back to %s: the echo arrived but the reply was lost", node, to)
+	dst := to.String()
+	if to.IsSingleIP() {
+		dst = to.Addr().String()
 	}
-	return fmt.Sprintf("%s has no route to %s", node, to)
+	if back {
+		return fmt.Sprintf("%s has no route back to %s: the echo arrived but the reply was lost", node, dst)
+	}
+	return fmt.Sprintf("%s has no route to %s", node, dst)
 }
 
 func downText(l *Lab, e End) string {

@@ -146,7 +146,7 @@ func TestWalk(t *testing.T) {
 		{desc: "router's far link down", break_: func(b *builder) { b.down("r1", "eth1") }, from: "h1", to: h2,
 			want: "r1:eth1 is down (topo link or state: down)", kind: KindLinkDown},
 		{desc: "a router's link down, and a destination it never had a route to", break_: func(b *builder) { b.down("r1", "eth1") }, from: "h1", to: netip.MustParseAddr("10.9.9.9"),
-			want: "r1 has no route to 10.9.9.9/32", kind: KindNoRoute},
+			want: "r1 has no route to 10.9.9.9", kind: KindNoRoute},
 		{desc: "the far end of the first link down", break_: func(b *builder) { b.down("r2", "eth0") }, from: "h1", to: h2,
 			want: "r2:eth0 is down (topo link or state: down)", kind: KindLinkDown},
 		{desc: "a switch port down", break_: func(b *builder) { b.down("s1", "p3") }, from: "h1", to: h2,
