@@ -83,7 +83,7 @@ func explainWith(ctx context.Context, l *topology.Lab, hs *handles, res []probe.
 		}
 		if !res[i].Reached {
 			explainOne(snap, &res[i])
-			if full.full() && res[i].Reason != probe.ReasonError && (res[i].Path == nil || res[i].Path.Broken == nil) {
+			if full.blames(res[i]) {
 				res[i].Why = full.sentence(res[i].From)
 			}
 		}

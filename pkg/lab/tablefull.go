@@ -1,6 +1,10 @@
 package lab
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/topo-lab/topo/pkg/probe"
+)
 
 // tableFull is what the kernel's shared neighbour table did during a
 // check: how many times it refused an entry, per family, and its size.
@@ -12,6 +16,16 @@ type tableFull struct {
 
 // full says whether the table refused any entry while the probes ran.
 func (t tableFull) full() bool { return t.refused4 > 0 || t.refused6 > 0 }
+
+// blames says whether r's failure is best explained by the full table:
+// the table refused entries while the probes ran, the walk found no
+// broken hop, and the probe saw only silence (no neighbour answer, or
+// no echo reply), nothing more telling such as an ICMP error or a
+// wrong neighbour entry. Pure.
+func (t tableFull) blames(r probe.Result) bool {
+	silent := (r.Reason == probe.ReasonARP || r.Reason == probe.ReasonICMP) && r.Neighbor == nil && r.ICMP == nil
+	return t.full() && silent && (r.Path == nil || r.Path.Broken == nil)
+}
 
 // sentence says why a probe from `from` that the walk finds nothing
 // wrong with may have failed: its request, or the answer, had no

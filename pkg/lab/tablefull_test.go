@@ -3,6 +3,9 @@ package lab
 import (
 	"strings"
 	"testing"
+
+	"github.com/topo-lab/topo/pkg/explain"
+	"github.com/topo-lab/topo/pkg/probe"
 )
 
 func TestTableFullSince(t *testing.T) {
@@ -39,5 +42,30 @@ func TestTableFullSentence(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("sentence %q lacks %q", got, want)
 		}
+	}
+}
+
+func TestTableFullBlames(t *testing.T) {
+	full, calm := tableFull{refused4: 1}, tableFull{}
+	broken := &explain.Path{Broken: &explain.Break{}}
+	for _, tc := range []struct {
+		name string
+		t    tableFull
+		r    probe.Result
+		want bool
+	}{
+		{"arp silence while full", full, probe.Result{Reason: probe.ReasonARP}, true},
+		{"echo silence while full", full, probe.Result{Reason: probe.ReasonICMP, Path: &explain.Path{}}, true},
+		{"table never full", calm, probe.Result{Reason: probe.ReasonARP}, false},
+		{"the walk found a broken hop", full, probe.Result{Reason: probe.ReasonARP, Path: broken}, false},
+		{"an ICMP error came back", full, probe.Result{Reason: probe.ReasonUnreachable, ICMP: &probe.ICMPError{}}, false},
+		{"the probe could not run", full, probe.Result{Reason: probe.ReasonError}, false},
+		{"refused on the way out", full, probe.Result{Reason: probe.ReasonFiltered}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.t.blames(tc.r); got != tc.want {
+				t.Fatalf("blames = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
