@@ -36,6 +36,7 @@ type bench struct {
 	captureOnly bool // only the capture comparison (-capture-only)
 	captureSecs int  // seconds of iperf3 per capture run
 	probeOnly   bool // only topo check against the ICMP floor (-probe-only)
+	reachOnly   bool // only all pairs: Mininet's pingall, the ping loop, the ICMP floor (-reach-only)
 	huge        bool // also 10,648 hosts at scale (-huge)
 }
 

@@ -31,6 +31,7 @@ func main() {
 	captureOnly := flag.Bool("capture-only", false, "only compare topo capture with tcpdump")
 	huge := flag.Bool("huge", false, "also topo gen tree 3 22 (10,648 hosts) at scale, with 1,000 pairs checked (several minutes; needs an idle machine)")
 	probeOnly := flag.Bool("probe-only", false, "only compare topo check with the ICMP floor")
+	reachOnly := flag.Bool("reach-only", false, "only all pairs: topo check against Mininet's pingall, an ip netns exec ping loop and the ICMP floor")
 	captureSecs := flag.Int("capture-seconds", 10, "seconds of iperf3 per capture run")
 	uiOnly := flag.Bool("ui-only", false, "only what topo ui costs with a page open on 1,000 hosts")
 	uiLab := flag.String("ui-lab", "", "with -ui-only: measure this lab, already up, instead of building one")
@@ -54,6 +55,7 @@ func main() {
 		b.runs, b.loopRuns = 1, 1
 	}
 	b.captureOnly, b.captureSecs, b.probeOnly, b.huge = *captureOnly, *captureSecs, *probeOnly, *huge
+	b.reachOnly = *reachOnly
 	if *uiOnly {
 		os.Exit(b.uiOnly(*uiLab, *quick))
 	}
@@ -123,7 +125,13 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 		b.say("== all pairs against the ICMP floor")
 		rep.probes = b.probeLabs(quick)
 	}
-	if !b.captureOnly && !b.probeOnly {
+	if b.reachOnly {
+		b.say("== all-pairs reachability")
+		rep.reach = b.reachability("tree", reach)
+		b.say("== all pairs against the ICMP floor")
+		rep.probes = b.probeLabs(quick)
+	}
+	if !b.captureOnly && !b.probeOnly && !b.reachOnly {
 		b.say("== build and teardown: topo, the kernel floor, Mininet")
 		rep.builds = append(rep.builds, b.buildAndTeardown("tree", tree, true))
 		rep.builds = append(rep.builds, b.buildAndTeardown("linear", linear, true))
@@ -136,7 +144,7 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 			rep.scale = append(rep.scale, b.scale(s.kind, s.args, s.samples))
 		}
 	}
-	if !b.probeOnly {
+	if !b.probeOnly && !b.reachOnly {
 		b.say("== topo capture against tcpdump")
 		secs := b.captureSecs
 		if quick {
@@ -163,6 +171,8 @@ func (b *bench) main(quick bool, out string, strict bool, w io.Writer) int {
 		out = filepath.Join(b.work, "capture-results.md") // a part: bench/results.md stays whole
 	case b.probeOnly:
 		out = filepath.Join(b.work, "probe-results.md")
+	case b.reachOnly:
+		out = filepath.Join(b.work, "reach-results.md")
 	}
 	if !quick {
 		if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
