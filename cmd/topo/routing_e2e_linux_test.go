@@ -38,9 +38,13 @@ links:
 var ttlRE = regexp.MustCompile(`ttl=(\d+)`)
 
 // pingTTL pings once from a node and returns the reply's TTL, or 0
-// when no reply came.
-func pingTTL(l *labT, from, to string) int {
-	r := l.Topo("exec", "--lab", l.Name, from, "--", "ping", "-c1", "-W0.3", to)
+// when no reply came within 0.3 s.
+func pingTTL(l *labT, from, to string) int { return pingTTLWithin(l, from, to, "0.3") }
+
+// pingTTLWithin is pingTTL with the reply awaited up to wait seconds
+// (the first packet to a new next hop waits for ARP at each hop).
+func pingTTLWithin(l *labT, from, to, wait string) int {
+	r := l.Topo("exec", "--lab", l.Name, from, "--", "ping", "-c1", "-W"+wait, to)
 	if m := ttlRE.FindStringSubmatch(r.Stdout); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return n
@@ -105,12 +109,12 @@ func TestLinkWaitsForRouting(t *testing.T) {
 		if !convergedRE.MatchString(r.Stdout) {
 			t.Errorf("link %s did not say routing converged:\n%s", step.state, r.Stdout)
 		}
-		if got := pingTTL(l, "h1", "10.2.0.10"); got != step.ttl {
+		if got := pingTTLWithin(l, "h1", "10.2.0.10", "2"); got != step.ttl {
 			t.Errorf("right after link %s: h1 -> h2 ttl %d, want %d\n%s", step.state, got, step.ttl, r.Stdout)
 		}
 		for _, from := range []string{"h1", "h2", "h3", "h4"} {
 			for i, to := range []string{"10.1.0.10", "10.2.0.10", "10.3.0.10", "10.4.0.10"} {
-				if from != "h"+strconv.Itoa(i+1) && pingTTL(l, from, to) == 0 {
+				if from != "h"+strconv.Itoa(i+1) && pingTTLWithin(l, from, to, "2") == 0 {
 					t.Errorf("right after link %s: %s does not reach %s", step.state, from, to)
 				}
 			}
