@@ -69,8 +69,9 @@ test: test-deps
 	$(GO) test -p 1 -count=1 -timeout 20m $(PKGS)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./pkg/topology/
 
-# The traffic-control tests (TestNetem*, TestImpair*) and the test that
-# changes the root namespace (TestInheritedSysctls) on Debian 12's
+# The traffic-control tests (TestNetem*, TestImpair*), the test that
+# changes the root namespace (TestInheritedSysctls) and lab 7 of the
+# course (TestCourse/07-impairments: iperf3 over netem) on Debian 12's
 # stock kernel, booted under QEMU: this machine's kernel has no netem,
 # and its root namespace is not the tests' to change.
 # Fetches the kernel from Debian's mirrors once (test/kernel/.cache/).

@@ -11,13 +11,15 @@ import (
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// defaultRoutingWait bounds how long up waits for routing to converge.
+// defaultRoutingWait bounds how long up and link wait for routing to
+// converge.
 const defaultRoutingWait = 60 * time.Second
 
-// waitRouting waits until every OSPF adjacency is Full and every BGP
-// session Established, and says how long it took; when limit passes
-// first, it names each one that is stuck.
-func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time.Duration) error {
+// waitRouting waits until every OSPF adjacency is Full, every BGP
+// session Established and every route leads where it should, and says
+// how long it took; when limit passes first, it names each one that is
+// stuck. command is the one that waits ("topo up"), for the hint.
+func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time.Duration, command string) error {
 	if !lab.NeedsWait(l) {
 		return nil
 	}
@@ -30,7 +32,7 @@ func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time
 		return err
 	}
 	if len(stuck) > 0 {
-		return fmt.Errorf("lab %s: routing has not converged after %s:\n  %s\n(`topo up --wait DURATION` waits longer; `topo logs NODE/ospfd` shows a daemon's log)", l.Name, limit, joinStuck(stuck))
+		return fmt.Errorf("lab %s: routing has not converged after %s:\n  %s\n(`%s --wait DURATION` waits longer; `topo logs NODE/ospfd` shows a daemon's log)", l.Name, limit, joinStuck(stuck), command)
 	}
 	what := "routing converged"
 	if !l.NeedsFRR() {

@@ -40,7 +40,7 @@ func runCourseLab(t *testing.T, dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	for _, need := range courseNeeds(t, filepath.Join(dir, "lab.yaml")) {
 		if _, err := exec.LookPath(need); err != nil {
-			t.Skipf("skipped: this lab needs %s, which is not installed (`make test-deps` installs it)", need)
+			e2e.Skipf(t, "skipped: this lab needs %s, which is not installed (`make test-deps` installs it)", need)
 		}
 	}
 	l := newLab(t, "c"+filepath.Base(dir)[:2], "")
@@ -50,7 +50,7 @@ func runCourseLab(t *testing.T, dir string) {
 	l.File = filepath.Join(l.Dir, "lab.yaml")
 	if r := l.Topo("validate", "--strict", l.File); r.Code != 0 {
 		if strings.Contains(r.Stderr, "no netem qdisc") {
-			t.Skipf("skipped: this lab needs the netem qdisc, which this kernel lacks (see its sheet, \"Before you start\"):\n%s", r.Stderr)
+			e2e.Skipf(t, "skipped: this lab needs the netem qdisc, which this kernel lacks (see its sheet, \"Before you start\"; make test-kernel runs it):\n%s", r.Stderr)
 		}
 		t.Fatalf("lab.yaml is not valid with --strict:\n%v", r)
 	}

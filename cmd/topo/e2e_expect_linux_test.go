@@ -265,11 +265,11 @@ func grade(t *testing.T, l *labT, file string) (gradeReport, int) {
 	return rep, r.Code
 }
 
-// teacherFile grades routedLab: its nodes, two addresses and four
-// expectations, one worth 3 points.
-const teacherFile = `nodes: [h1, h2, r1, r2]
+// teacherFile grades routedLab: its nodes (r2 worth 2 points), two
+// addresses (h1's worth 2) and four expectations, one worth 3 points.
+const teacherFile = `nodes: [h1, h2, r1, {node: r2, points: 2}]
 addresses:
-  h1: 10.1.1.10/24
+  h1: {address: 10.1.1.10/24, points: 2}
   r2: 10.1.2.2
 expect:
   - {from: h1, to: h2}
@@ -287,8 +287,11 @@ func TestGrade(t *testing.T) {
 	file := good.Dir + "/grade.yaml"
 	writeFile(t, file, teacherFile)
 	rep, code := grade(t, good, file)
-	if code != 0 || rep.Earned != 12 || rep.Points != 12 || rep.Holds != 10 || rep.Checks != 10 {
-		t.Errorf("a lab as the teacher's: exit %d, %d/%d points, %d of %d checks; want 0, 12/12, 10 of 10\n%+v", code, rep.Earned, rep.Points, rep.Holds, rep.Checks, rep)
+	if code != 0 || rep.Earned != 14 || rep.Points != 14 || rep.Holds != 10 || rep.Checks != 10 {
+		t.Errorf("a lab as the teacher's: exit %d, %d/%d points, %d of %d checks; want 0, 14/14, 10 of 10\n%+v", code, rep.Earned, rep.Points, rep.Holds, rep.Checks, rep)
+	}
+	if len(rep.Items) == 10 && (rep.Items[3].Points != 2 || rep.Items[3].Earned != 2 || rep.Items[4].Points != 2 || rep.Items[4].Line != 3) {
+		t.Errorf("--json: node r2 and h1's address are worth %d and %d points (line %d), want 2 and 2 (line 3)", rep.Items[3].Points, rep.Items[4].Points, rep.Items[4].Line)
 	}
 	bad := newLab(t, "grade-b", `hosts:
   h1:
@@ -311,14 +314,14 @@ links:
 		" 1/1  node h1 exists",
 		" 1/1  node h2 exists",
 		" 1/1  node r1 exists",
-		" 0/1  node r2 exists: no node r2",
-		" 0/1  h1 holds 10.1.1.10/24: h1 has 10.1.1.11/24 on eth0",
+		" 0/2  node r2 exists: no node r2",
+		" 0/2  h1 holds 10.1.1.10/24: h1 has 10.1.1.11/24 on eth0",
 		" 0/1  r2 holds 10.1.2.2: no node r2",
 		" 1/1  h1 must reach h2",
 		" 0/3  h1 must reach h2 via r1, r2: no node r2",
 		" 0/1  h2 must pass 1400-byte packets to h1: the largest DF packet that passes is 1500 bytes, not 1400",
 		" 1/1  h1 must not get an answer from h2 udp/9",
-		"score " + bad.Name + " 5/12",
+		"score " + bad.Name + " 5/14",
 	}
 	if got := strings.TrimSuffix(r.Stdout, "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("--score printed:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))

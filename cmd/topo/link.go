@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/topo-lab/topo/pkg/lab"
@@ -14,10 +15,16 @@ import (
 
 func linkCmd() *cobra.Command {
 	var labName string
+	var wait time.Duration
+	var noWait bool
 	c := &cobra.Command{
-		Use:     "link [--lab LAB] NODE:IFACE up|down",
-		Short:   "Take a link down or up in a running lab (either end names the link)",
-		Example: "  topo link h1:eth0 down\n  topo link h1:eth0 up",
+		Use:   "link [--lab LAB] NODE:IFACE up|down",
+		Short: "Take a link down or up in a running lab (either end names the link)",
+		Long: `Take a link down or up in a running lab (either end names the link).
+When the lab runs OSPF or BGP, wait, as up does, until the routers have
+converged around the change (every adjacency and session that should be
+up is, every route leads where it should) and say how long it took.`,
+		Example: "  topo link h1:eth0 down\n  topo link r1:eth1 up --wait 2m",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var up bool
@@ -49,9 +56,18 @@ func linkCmd() *cobra.Command {
 			}
 			plan.WriteNotes(out)
 			fmt.Fprintf(out, "link %s <-> %s is %s\n", l.Ends[0], l.Ends[1], args[1])
-			return nil
+			if noWait {
+				return nil
+			}
+			st, err := lab.LoadState(name)
+			if err != nil {
+				return err
+			}
+			return waitRouting(ctx, out, st.Lab, wait, "topo link")
 		},
 	}
 	c.Flags().StringVar(&labName, "lab", "", "the lab (default: the only lab that is up)")
+	c.Flags().DurationVar(&wait, "wait", defaultRoutingWait, "how long to wait for OSPF and BGP to converge")
+	c.Flags().BoolVar(&noWait, "no-wait", false, "do not wait for OSPF and BGP to converge")
 	return c
 }

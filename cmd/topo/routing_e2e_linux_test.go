@@ -38,9 +38,13 @@ links:
 var ttlRE = regexp.MustCompile(`ttl=(\d+)`)
 
 // pingTTL pings once from a node and returns the reply's TTL, or 0
-// when no reply came.
-func pingTTL(l *labT, from, to string) int {
-	r := l.Topo("exec", "--lab", l.Name, from, "--", "ping", "-c1", "-W0.3", to)
+// when no reply came within 0.3 s.
+func pingTTL(l *labT, from, to string) int { return pingTTLWithin(l, from, to, "0.3") }
+
+// pingTTLWithin is pingTTL with the reply awaited up to wait seconds
+// (the first packet to a new next hop waits for ARP at each hop).
+func pingTTLWithin(l *labT, from, to, wait string) int {
+	r := l.Topo("exec", "--lab", l.Name, from, "--", "ping", "-c1", "-W"+wait, to)
 	if m := ttlRE.FindStringSubmatch(r.Stdout); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return n
@@ -87,6 +91,39 @@ func TestOSPFRingConvergesAndReroutes(t *testing.T) {
 	t.Logf("rerouted in %s", took)
 	l.Must("link", "--lab", l.Name, "r1:eth1", "up")
 	waitTTL(t, l, "h1", "10.2.0.10", 62, 15*time.Second)
+}
+
+// TestLinkWaitsForRouting: topo link returns once OSPF has converged
+// around the change, so the very next probe takes the new path: with
+// r1-r2 down, h1 -> h2 goes r1, r4, r3, r2 (ttl 60) and every host
+// reaches every other; up again, the short way (ttl 62). --no-wait does not wait.
+func TestLinkWaitsForRouting(t *testing.T) {
+	l := newLab(t, "lwait", ospfRing)
+	l.Must("up", l.File)
+	convergedRE := regexp.MustCompile(`(?m)^routing converged in \d+\.\ds$`)
+	for _, step := range []struct {
+		state string
+		ttl   int
+	}{{"down", 60}, {"up", 62}, {"down", 60}, {"up", 62}} {
+		r := l.Must("link", "--lab", l.Name, "r1:eth1", step.state)
+		if !convergedRE.MatchString(r.Stdout) {
+			t.Errorf("link %s did not say routing converged:\n%s", step.state, r.Stdout)
+		}
+		if got := pingTTLWithin(l, "h1", "10.2.0.10", "2"); got != step.ttl {
+			t.Errorf("right after link %s: h1 -> h2 ttl %d, want %d\n%s", step.state, got, step.ttl, r.Stdout)
+		}
+		for _, from := range []string{"h1", "h2", "h3", "h4"} {
+			for i, to := range []string{"10.1.0.10", "10.2.0.10", "10.3.0.10", "10.4.0.10"} {
+				if from != "h"+strconv.Itoa(i+1) && pingTTLWithin(l, from, to, "2") == 0 {
+					t.Errorf("right after link %s: %s does not reach %s", step.state, from, to)
+				}
+			}
+		}
+	}
+	r := l.Must("link", "--lab", l.Name, "r1:eth1", "down", "--no-wait")
+	if strings.Contains(r.Stdout, "routing converged") {
+		t.Errorf("link --no-wait waited:\n%s", r.Stdout)
+	}
 }
 
 // bgpLine is three ASes in a line, a host behind each end.

@@ -132,7 +132,7 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 		return svcErr
 	}
 	if !f.noWait {
-		if err := waitRouting(ctx, out, desired, f.wait); err != nil {
+		if err := waitRouting(ctx, out, desired, f.wait, "topo up"); err != nil {
 			return err
 		}
 	}

@@ -15,6 +15,16 @@ import (
 // topoPackage is what Main builds.
 const topoPackage = "github.com/topo-lab/topo/cmd/topo"
 
+// PrebuiltEnv names the environment variable that gives Main a topo
+// binary to use instead of building one (where there is no Go: the VM
+// of make test-kernel).
+const PrebuiltEnv = "TOPO_E2E_BIN"
+
+// InVMEnv is set (to 1) in the VM of make test-kernel, whose kernel and
+// root namespace are the tests' own: there a test that would skip for
+// want of a kernel feature fails instead (see Skipf).
+const InVMEnv = "TOPO_KERNEL_VM"
+
 var (
 	// bin is the topo binary built by Main.
 	bin string
@@ -24,7 +34,7 @@ var (
 	buildErr error
 )
 
-// Main builds topo, runs the tests of m and exits. Lab names of this
+// Main builds topo (or takes the one PrebuiltEnv names), runs the tests of m and exits. Lab names of this
 // run start with prefix and four random hex digits (RunID), so labs of
 // concurrent runs never collide. As root, the run fails when it leaves
 // a namespace named with RunID, or a link in the root namespace whose
@@ -46,9 +56,17 @@ func Main(m *testing.M, prefix string) {
 		os.Exit(1)
 	}
 	bin = filepath.Join(dir, "topo")
-	build := exec.Command("go", "build", "-o", bin, topoPackage)
-	if out, err := build.CombinedOutput(); err != nil {
-		buildErr = fmt.Errorf("go build %s: %v\n%s", topoPackage, err, out)
+	if prebuilt := os.Getenv(PrebuiltEnv); prebuilt != "" {
+		// The VM of make test-kernel has no Go: it brings topo along.
+		bin = prebuilt
+		if _, err := os.Stat(bin); err != nil {
+			buildErr = fmt.Errorf("%s=%s: %w", PrebuiltEnv, bin, err)
+		}
+	} else {
+		build := exec.Command("go", "build", "-o", bin, topoPackage)
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build %s: %v\n%s", topoPackage, err, out)
+		}
 	}
 	root := os.Geteuid() == 0
 	var before []string
@@ -100,10 +118,10 @@ func NeedRoot(t testing.TB) {
 	t.Helper()
 	NeedBinary(t)
 	if os.Geteuid() != 0 {
-		t.Skip("skipped: end-to-end tests build network namespaces and need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
+		Skipf(t, "skipped: end-to-end tests build network namespaces and need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("skipped: the ip command (iproute2) is not installed")
+		Skipf(t, "skipped: the ip command (iproute2) is not installed")
 	}
 }
 
@@ -143,4 +161,15 @@ func AddedRootLinks(t testing.TB, before []string) []string {
 		t.Fatalf("root namespace links: %v", err)
 	}
 	return added
+}
+
+// Skipf skips t with the message, except in the VM of make test-kernel
+// (InVMEnv set), where the test was sent to run: there it fails t, so
+// that a skip is never counted as a pass.
+func Skipf(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(InVMEnv) != "" {
+		t.Fatalf("in the VM of make test-kernel, this test must run, but it would skip: "+format, args...)
+	}
+	t.Skipf(format, args...)
 }

@@ -109,7 +109,9 @@ func trimBlank(lines []string) []string {
 // the frames a capture saw but did not keep, the file a lab was brought
 // up from; and in FRR's output (vtysh) dates, the ages of routes and
 // sessions (00:00:09, 1m02s), timers, BGP table versions and the
-// queue lengths of an OSPF neighbour. Spaces are
+// queue lengths of an OSPF neighbour; in iperf3's reports the stream
+// id, the interval, the amounts, rates and retransmissions (they vary
+// with the machine, and a lossy link's from run to run). Spaces are
 // squeezed so that columns padded to a lab name's length still compare.
 var masks = []struct {
 	re   *regexp.Regexp
@@ -121,6 +123,11 @@ var masks = []struct {
 	{regexp.MustCompile(`\b(version|version is) \d+\b`), "$1 <n>"},
 	{regexp.MustCompile(`\b\d+m\d+s\b`), "<t>"},
 	{regexp.MustCompile(`(Full/\S*\s.*:\S+)\s+\d+\s+\d+\s+\d+\s*$`), "$1 <n> <n> <n>"},
+	{regexp.MustCompile(`^\[\s*\d+\]`), "[<n>]"},
+	{regexp.MustCompile(`\b\d+\.\d+-\d+\.\d+\s+sec\b`), "<interval>"},
+	{regexp.MustCompile(`\b\d+(\.\d+)? [KMGT]?Bytes\b`), "<size>"},
+	{regexp.MustCompile(`\b\d+(\.\d+)? [KMGT]?bits/sec\b`), "<rate>"},
+	{regexp.MustCompile(`(<rate>\s+)\d+(\s+sender)$`), "$1<n>$2"},
 	{regexp.MustCompile(`\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b`), "<mac>"},
 	{regexp.MustCompile(`\bfe80::[0-9a-f:]*[0-9a-f]`), "fe80::<iid>"},
 	{regexp.MustCompile(`@if\d+\b`), "@if<n>"},

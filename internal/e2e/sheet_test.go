@@ -83,6 +83,9 @@ func TestMask(t *testing.T) {
 		{"BGP routing table entry for 10.1.0.0/24, version 2", "BGP routing table entry for 10.1.0.0/24, version <n>"},
 		{"f2:89:72:97:42:88 dev h2-eth0 master br0", "<mac> dev h2-eth0 master br0"},
 		{"fd00:1::ff:fe00:110/64", "fd00:1::ff:fe00:110/64"},
+		{"[  5]   0.00-5.00   sec  4.25 MBytes  7.13 Mbits/sec   23             sender", "[<n>] <interval> <size> <rate> <n> sender"},
+		{"[  5]   0.00-5.43   sec   912 KBytes  1.38 Mbits/sec                  receiver", "[<n>] <interval> <size> <rate> receiver"},
+		{"[  5]   0.00-5.00   sec  4.25 MBytes  7.13 Mbits/sec                  sender", "[<n>] <interval> <size> <rate> sender"},
 	} {
 		if got := Mask(tc.in); got != tc.want {
 			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -30,12 +31,18 @@ func (s Stuck) String() string {
 	if s.Proto == "route" {
 		return s.Router + " has not installed a route to " + s.Peer + " yet"
 	}
+	if s.Proto == "path" {
+		return s.Router + "'s route to " + s.Peer + " " + s.State
+	}
 	return s.Session.String() + ": " + s.State
 }
 
 // RoutingState asks each router of a lab that is up (through vtysh in
-// the node) for its OSPF neighbours and BGP sessions, and returns those
-// of routing.Sessions that are not Full or Established.
+// the node) for its OSPF neighbours, BGP sessions and routes, and
+// returns those of routing.Sessions that are not Full or Established,
+// the routes of routing.Routes not installed yet and, when all are,
+// the routes that do not lead there yet (routing.Detours: a router
+// still sending a prefix out of a link that went down, or back).
 func RoutingState(ctx context.Context, l *topology.Lab) ([]Stuck, error) {
 	return routingState(ctx, l, nil)
 }
@@ -48,6 +55,9 @@ func routingState(ctx context.Context, l *topology.Lab, only map[string]bool) ([
 		byRouter[s.Router] = append(byRouter[s.Router], s)
 	}
 	for _, lk := range l.Links {
+		if lk.Down {
+			continue // no lease comes over a link that is down
+		}
 		for _, e := range lk.Ends {
 			for _, d := range e.Dynamic {
 				byRouter[e.Node] = append(byRouter[e.Node], routing.Session{Router: e.Node, Proto: "lease", Iface: e.Interface, Peer: d})
@@ -61,6 +71,7 @@ func routingState(ctx context.Context, l *topology.Lab, only map[string]bool) ([
 	}
 	var mu sync.Mutex
 	var stuck []Stuck
+	ribs := map[string]routing.RIB{}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for r, ss := range byRouter {
@@ -72,15 +83,36 @@ func routingState(ctx context.Context, l *topology.Lab, only map[string]bool) ([
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			got := routerState(l.Name, r, ss)
+			got, rib := routerState(l.Name, r, ss)
 			mu.Lock()
 			stuck = append(stuck, got...)
+			if rib != nil {
+				ribs[r] = rib
+			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
+	if only == nil && len(stuck) == 0 && l.NeedsFRR() {
+		stuck = detours(l, ribs)
+	}
 	sortStuck(stuck)
 	return stuck, ctx.Err()
+}
+
+// detours follows the routes of every router (ribs holds those already
+// read) to the prefixes each must reach (routing.Detours).
+func detours(l *topology.Lab, ribs map[string]routing.RIB) []Stuck {
+	for _, n := range l.Nodes {
+		if l.RunsFRR(n) && ribs[n.Name] == nil {
+			ribs[n.Name] = installedRIB(l.Name, n.Name)
+		}
+	}
+	var out []Stuck
+	for _, d := range routing.Detours(l, ribs) {
+		out = append(out, Stuck{Session: routing.Session{Router: d.Router, Proto: "path", Peer: d.Prefix.String()}, State: d.Why})
+	}
+	return out
 }
 
 func sortStuck(s []Stuck) {
@@ -92,10 +124,10 @@ func sortStuck(s []Stuck) {
 }
 
 // routerState reads one router's neighbours and returns its sessions
-// that are not up.
-func routerState(lab, r string, ss []routing.Session) []Stuck {
+// that are not up, and its routes when it had any to look for.
+func routerState(lab, r string, ss []routing.Session) ([]Stuck, routing.RIB) {
 	var ospf, bgp map[string]string
-	var routes map[string]bool
+	var routes routing.RIB
 	var out []Stuck
 	for _, s := range ss {
 		var state string
@@ -114,10 +146,12 @@ func routerState(lab, r string, ss []routing.Session) []Stuck {
 			}
 		case "route":
 			if routes == nil {
-				routes = installedRoutes(lab, r)
+				routes = installedRIB(lab, r)
 			}
-			if routes[s.Peer] {
-				continue
+			if p, err := netip.ParsePrefix(s.Peer); err == nil {
+				if _, ok := routes[p]; ok {
+					continue
+				}
 			}
 		case "bgp":
 			if bgp == nil {
@@ -133,7 +167,7 @@ func routerState(lab, r string, ss []routing.Session) []Stuck {
 		}
 		out = append(out, Stuck{Session: s, State: state})
 	}
-	return out
+	return out, routes
 }
 
 // vtysh runs vtysh -c cmd in a node and returns its output.
@@ -225,10 +259,11 @@ func WaitRouting(ctx context.Context, l *topology.Lab, limit time.Duration) ([]S
 	}
 }
 
-// installedRoutes lists the prefixes a router's zebra has installed in
-// the kernel (or holds as connected).
-func installedRoutes(lab, r string) map[string]bool {
-	out := map[string]bool{}
+// installedRIB reads the routes a router's zebra has installed in the
+// kernel (or holds as connected), each with its next hops in the FIB;
+// empty when vtysh cannot be asked.
+func installedRIB(lab, r string) routing.RIB {
+	out := routing.RIB{}
 	data, err := vtysh(lab, r, "show ip route json")
 	if err != nil {
 		return out
@@ -236,14 +271,33 @@ func installedRoutes(lab, r string) map[string]bool {
 	var v map[string][]struct {
 		Installed bool   `json:"installed"`
 		Protocol  string `json:"protocol"`
+		Nexthops  []struct {
+			FIB   bool   `json:"fib"`
+			IP    string `json:"ip"`
+			Iface string `json:"interfaceName"`
+		} `json:"nexthops"`
 	}
-	if json.Unmarshal(data, &v) == nil {
-		for p, list := range v {
-			for _, e := range list {
-				if e.Installed || e.Protocol == "connected" {
-					out[p] = true
+	if json.Unmarshal(data, &v) != nil {
+		return out
+	}
+	for key, list := range v {
+		p, err := netip.ParsePrefix(key)
+		if err != nil {
+			continue
+		}
+		for _, e := range list {
+			if !e.Installed && e.Protocol != "connected" {
+				continue
+			}
+			hops := out[p]
+			if e.Protocol != "connected" {
+				for _, h := range e.Nexthops {
+					if a, err := netip.ParseAddr(h.IP); err == nil && h.FIB {
+						hops = append(hops, routing.NextHop{Addr: a, Iface: h.Iface})
+					}
 				}
 			}
+			out[p] = hops
 		}
 	}
 	return out

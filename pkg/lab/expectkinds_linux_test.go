@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -168,5 +170,25 @@ func TestJudgeAddress(t *testing.T) {
 		if holds, why := judgeAddress(nodes, held, c.c); holds != c.holds || why != c.why {
 			t.Errorf("%s: %v, %q; want %v, %q", c.c, holds, why, c.holds, c.why)
 		}
+	}
+}
+
+// TestGradeNodePoints: a node check is worth the points its entry in
+// the expectations file gives (0 included), earned only when it holds.
+func TestGradeNodePoints(t *testing.T) {
+	l := &topology.Lab{Name: "bob", Nodes: []*topology.Node{{Name: "h1", Kind: topology.KindHost}}}
+	f := &topology.ExpectFile{Nodes: []topology.NodeCheck{
+		{Name: "h1", Points: 3}, {Name: "r2", Points: 2}, {Name: "h1", Points: 0},
+	}}
+	got, err := Grade(context.Background(), l, f, probe.ProberOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, g := range got {
+		s = append(s, fmt.Sprintf("%s %d/%d", g.Check, g.Earned, g.Points))
+	}
+	if want := "node h1 exists 3/3; node r2 exists 0/2; node h1 exists 0/0"; strings.Join(s, "; ") != want {
+		t.Errorf("graded %q, want %q", strings.Join(s, "; "), want)
 	}
 }

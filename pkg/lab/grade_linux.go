@@ -38,12 +38,12 @@ type Graded struct {
 // must be on one of the node's interfaces (read from the kernel, not
 // from the lab's file), and each expectation must hold. A check that
 // names a node l lacks fails with "no node X"; it never stops the
-// others. Nodes and addresses are worth a point each.
+// others. Each check is worth the points the file gives it.
 func Grade(ctx context.Context, l *topology.Lab, f *topology.ExpectFile, opts probe.ProberOptions) ([]Graded, error) {
 	var out []Graded
 	nodes := l.NodesByName()
 	for _, n := range f.Nodes {
-		g := Graded{Check: "node " + n.Name + " exists", Kind: "node", Line: n.Pos.Line, Points: 1}
+		g := Graded{Check: "node " + n.Name + " exists", Kind: "node", Line: n.Pos.Line, Points: n.Points}
 		if nd := nodes[n.Name]; nd != nil {
 			g.Holds, g.Why = true, "a "+string(nd.Kind)
 		} else {
@@ -57,7 +57,7 @@ func Grade(ctx context.Context, l *topology.Lab, f *topology.ExpectFile, opts pr
 			return nil, err
 		}
 		for _, a := range f.Addresses {
-			g := Graded{Check: a.String(), Kind: "address", Line: a.Pos.Line, Points: 1}
+			g := Graded{Check: a.String(), Kind: "address", Line: a.Pos.Line, Points: a.Points}
 			g.Holds, g.Why = judgeAddress(nodes, held, a)
 			out = append(out, g)
 		}

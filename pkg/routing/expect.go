@@ -82,17 +82,7 @@ func Routes(l *topology.Lab) map[string][]netip.Prefix {
 				adj[s.Router] = append(adj[s.Router], s.Peer)
 			}
 		}
-		offers := map[string][]netip.Prefix{}
-		for _, n := range l.Nodes {
-			if proto == "ospf" && l.RunsOSPF(n) {
-				for _, i := range g.ifaces[n.Name] {
-					offers[n.Name] = append(offers[n.Name], v4Subnets(i.addrs)...)
-				}
-			}
-			if proto == "bgp" && n.BGP != nil {
-				offers[n.Name] = g.announced(n)
-			}
-		}
+		offers := offered(l, g, proto)
 		for r := range adj {
 			own := map[netip.Prefix]bool{}
 			for _, i := range g.ifaces[r] {
@@ -114,6 +104,23 @@ func Routes(l *topology.Lab) map[string][]netip.Prefix {
 		sort.Slice(out[r], func(i, j int) bool { return out[r][i].String() < out[r][j].String() })
 	}
 	return out
+}
+
+// offered lists, per router, the prefixes it offers to proto ("ospf":
+// its subnets, "bgp": its announcements).
+func offered(l *topology.Lab, g *graph, proto string) map[string][]netip.Prefix {
+	offers := map[string][]netip.Prefix{}
+	for _, n := range l.Nodes {
+		if proto == "ospf" && l.RunsOSPF(n) {
+			for _, i := range g.ifaces[n.Name] {
+				offers[n.Name] = append(offers[n.Name], v4Subnets(i.addrs)...)
+			}
+		}
+		if proto == "bgp" && n.BGP != nil {
+			offers[n.Name] = g.announced(n)
+		}
+	}
+	return offers
 }
 
 func v4Subnets(addrs []netip.Prefix) []netip.Prefix {

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -104,7 +105,7 @@ func TestParseExpectFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := []NodeCheck{{"h1", Pos{File: "grade.yaml", Line: 1, Col: 9}}, {"h2", Pos{File: "grade.yaml", Line: 1, Col: 13}}, {"r1", Pos{File: "grade.yaml", Line: 1, Col: 17}}}; !reflect.DeepEqual(f.Nodes, got) {
+	if got := []NodeCheck{{"h1", 1, Pos{File: "grade.yaml", Line: 1, Col: 9}}, {"h2", 1, Pos{File: "grade.yaml", Line: 1, Col: 13}}, {"r1", 1, Pos{File: "grade.yaml", Line: 1, Col: 17}}}; !reflect.DeepEqual(f.Nodes, got) {
 		t.Errorf("nodes %+v, want %+v", f.Nodes, got)
 	}
 	var addrs []string
@@ -124,6 +125,42 @@ func TestParseExpectFile(t *testing.T) {
 	// are only names until a lab is graded.
 	if _, err := ParseExpectFile("grade.yaml", []byte(y("expect:", "  - {from: h9, to: h8, via: [x1]}"))); err != nil {
 		t.Errorf("a file naming nodes of no lab was refused: %v", err)
+	}
+}
+
+// TestParseExpectFilePoints: an entry of nodes: or addresses: is worth
+// 1 point, or what its {node:|address:, points:} form says, 0 included.
+func TestParseExpectFilePoints(t *testing.T) {
+	f, err := ParseExpectFile("grade.yaml", []byte(y(
+		"nodes: [h1, {node: r2, points: 3}, {node: h3, points: 0}]",
+		"addresses:",
+		"  h1: {address: 10.0.1.10/24, points: 2}",
+		"  r1:",
+		"    - 10.0.1.1/24",
+		"    - {address: fd00::1, points: 5}",
+		"expect:",
+		"  - {from: h1, to: h2}",
+	)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []NodeCheck{
+		{"h1", 1, Pos{File: "grade.yaml", Line: 1, Col: 9}},
+		{"r2", 3, Pos{File: "grade.yaml", Line: 1, Col: 20}},
+		{"h3", 0, Pos{File: "grade.yaml", Line: 1, Col: 43}},
+	}
+	if !reflect.DeepEqual(f.Nodes, want) {
+		t.Errorf("nodes %+v, want %+v", f.Nodes, want)
+	}
+	var addrs []string
+	for _, a := range f.Addresses {
+		addrs = append(addrs, fmt.Sprintf("%s: %d points, line %d", a, a.Points, a.Pos.Line))
+	}
+	if got, want := strings.Join(addrs, "; "), "h1 holds 10.0.1.10/24: 2 points, line 3; r1 holds 10.0.1.1/24: 1 points, line 5; r1 holds fd00::1: 5 points, line 6"; got != want {
+		t.Errorf("addresses %q, want %q", got, want)
+	}
+	if !f.Addresses[2].Bare {
+		t.Errorf("a bare address with points is %+v", f.Addresses[2])
 	}
 }
 
@@ -157,6 +194,14 @@ func TestParseExpectFileInvalid(t *testing.T) {
 		{"conflict", y("expect:", "  - {from: h1, to: h2, tcp: 80, mtu: 1400}"), 2, 38, "has both tcp and mtu", ""},
 		{"port out of range", y("expect:", "  - {from: h1, to: h2, udp: 0}"), 2, 29, "expect udp port must be a whole number from 1 to 65535", ""},
 		{"missing to", y("expect:", "  - {from: h1, tcp: 80}"), 2, 5, "needs both from and to", ""},
+		{"node points too many", y("nodes: [h1, {node: r2, points: 1001}]"), 1, 32, "nodes points must be a whole number from 0 to 1000", ""},
+		{"node points negative", y("nodes:", "  - {node: r2, points: -1}"), 2, 24, "nodes points must be a whole number from 0 to 1000", ""},
+		{"node entry without node", y("nodes: [{points: 2}]"), 1, 9, "nodes entry has no node:", "{node: h1, points: 2}"},
+		{"node entry unknown field", y("nodes: [{name: r2, points: 2}]"), 1, 10, `nodes entry: unknown field "name"`, `"node"`},
+		{"bad node name with points", y("nodes: [{node: h_2, points: 2}]"), 1, 16, `nodes: "h_2" is not a node name`, ""},
+		{"address points not a number", y("addresses:", "  h1: {address: 10.0.0.1/24, points: two}"), 2, 38, "addresses of h1 points must be a whole number from 0 to 1000", ""},
+		{"address entry without address", y("addresses:", "  h1: [{points: 2}]"), 2, 8, "addresses of h1 entry has no address:", "{address: 10.0.0.1/24, points: 2}"},
+		{"bad address with points", y("addresses:", "  h1: [{address: 10.0.0.300/24, points: 2}]"), 2, 18, `addresses of h1: "10.0.0.300/24" is not an IP address`, ""},
 	} {
 		t.Run(c.desc, func(t *testing.T) {
 			_, err := ParseExpectFile("grade.yaml", []byte(c.src))

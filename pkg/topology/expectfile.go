@@ -26,7 +26,9 @@ type ExpectFile struct {
 // NodeCheck is a node that must exist in the lab graded (nodes:).
 type NodeCheck struct {
 	Name string
-	Pos  Pos
+	// Points is what the check is worth when graded (default 1).
+	Points int
+	Pos    Pos
 }
 
 // AddressCheck is an address a node must hold (addresses:). With Bare
@@ -35,6 +37,8 @@ type AddressCheck struct {
 	Node   string
 	Prefix netip.Prefix
 	Bare   bool
+	// Points is what the check is worth when graded (default 1).
+	Points int
 	Pos    Pos
 }
 
@@ -108,12 +112,16 @@ func ParseExpectFile(file string, data []byte) (*ExpectFile, error) {
 	for _, fl := range d.mapping(root, "the expectations file", expectFileFields...) {
 		switch fl.key {
 		case "nodes":
-			for _, n := range d.strings(fl.value, "nodes") {
+			for _, item := range d.entries(fl.value) {
+				n, points, ok := d.pointed(item, "node", "h1", "nodes")
+				if !ok {
+					continue
+				}
 				if !ValidNodeName(n.s) {
 					d.errorf(n.at, "node names are letters, digits and '-'", "nodes: %q is not a node name", n.s)
 					continue
 				}
-				out.Nodes = append(out.Nodes, NodeCheck{Name: n.s, Pos: n.at})
+				out.Nodes = append(out.Nodes, NodeCheck{Name: n.s, Points: points, Pos: n.at})
 			}
 		case "addresses":
 			for _, na := range d.mapping(fl.value, "addresses") {
@@ -121,8 +129,13 @@ func ParseExpectFile(file string, data []byte) (*ExpectFile, error) {
 					d.errorf(na.at, "key each entry by a node name: h1: 10.0.0.1/24", "addresses: %q is not a node name", na.key)
 					continue
 				}
-				for _, a := range d.strings(na.value, "addresses of "+na.key) {
+				for _, item := range d.entries(na.value) {
+					a, points, ok := d.pointed(item, "address", "10.0.0.1/24", "addresses of "+na.key)
+					if !ok {
+						continue
+					}
 					if c, ok := addressCheck(na.key, a); ok {
+						c.Points = points
 						out.Addresses = append(out.Addresses, c)
 					} else {
 						d.errorf(a.at, "write an address such as 10.0.0.1/24 or fd00::1", "addresses of %s: %q is not an IP address", na.key, a.s)
@@ -156,6 +169,46 @@ func ParseExpectFile(file string, data []byte) (*ExpectFile, error) {
 		return nil, r.probs.Errors()
 	}
 	return out, nil
+}
+
+// entries returns the items of a list, or a single value (a scalar or
+// a mapping) as a list of one.
+func (d *decoder) entries(n *yaml.Node) []*yaml.Node {
+	r := d.resolve(n)
+	switch {
+	case r == nil || isNull(r) || d.exceeded:
+		return nil
+	case r.Kind == yaml.SequenceNode:
+		return r.Content
+	}
+	return []*yaml.Node{n}
+}
+
+// pointed reads one entry of nodes: or of a node's addresses: a plain
+// value (h1, 10.0.0.1/24), worth 1 point, or a mapping of the value
+// under key and its points: ({node: h1, points: 2}, {address:
+// 10.0.0.1/24, points: 2}), as an expectation's. example is a value
+// for the hint; what names the list in messages.
+func (d *decoder) pointed(n *yaml.Node, key, example, what string) (text, int, bool) {
+	if r := d.resolve(n); r == nil || r.Kind != yaml.MappingNode {
+		s, ok := d.scalar(n, what+" entry")
+		return text{s: s, at: d.pos(n)}, 1, ok
+	}
+	var v text
+	points := 1
+	for _, f := range d.mapping(n, what+" entry", key, "points") {
+		switch f.key {
+		case key:
+			v = d.str(f.value, what+" "+key)
+		case "points":
+			points = d.integer(f.value, what+" points", 0, maxPoints)
+		}
+	}
+	if v.s == "" {
+		d.errorf(d.pos(n), sprintf("write {%s: %s, points: 2}", key, example), "%s entry has no %s:", what, key)
+		return v, 0, false
+	}
+	return v, points, true
 }
 
 // addressCheck reads one entry of addresses:.
