@@ -50,7 +50,7 @@ test-deps:
 	test -x /usr/sbin/dhcpcd || missing="$$missing dhcpcd-base"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
 	command -v curl >/dev/null || missing="$$missing curl"; \
-	command -v busybox >/dev/null || missing="$$missing busybox"; \
+	command -v busybox >/dev/null || missing="$$missing busybox-static"; \
 	command -v radvd >/dev/null || missing="$$missing radvd"; \
 	command -v iperf3 >/dev/null || missing="$$missing iperf3"; \
 	if [ -n "$$missing" ]; then \
