@@ -18,8 +18,9 @@ import (
 // enabling NAPI even without XDP"), and its peer sends there instead
 // of to the backlog, but only packets GRO may take: with TCP
 // segmentation offload on at the sending end, only those of a local
-// socket. So a bridge port sends with TSO off, and whatever receives
-// from one has GRO on (see floodOffloads).
+// socket. So on a LAN too large for the backlog (VethSpec.FloodQueues)
+// a bridge port sends with TSO off, and whatever receives from one has
+// GRO on (see floodOffloads).
 
 // The legacy ethtool requests (linux/ethtool.h): stable, and one
 // feature each without looking up feature names.

@@ -52,11 +52,11 @@ func napiPackets(t *testing.T, ns *node.Namespace, name string) int {
 	return n
 }
 
-// TestFloodOffloads: a bridge port sends with TSO off and the host
-// across receives with GRO on, so a broadcast the switch floods (h1's
-// ARP request for h2) reaches h2 through h2's own NAPI ring, not the
-// machine's input backlog; an end that is no bridge port keeps the
-// kernel's defaults.
+// TestFloodOffloads: with FloodQueues, a bridge port sends with TSO
+// off and the host across receives with GRO on, so a broadcast the
+// switch floods (h1's ARP request for h2) reaches h2 through h2's own
+// NAPI ring, not the machine's input backlog; an end that is no bridge
+// port, or a link without FloodQueues, keeps the kernel's defaults.
 func TestFloodOffloads(t *testing.T) {
 	needRoot(t)
 	if ok, why := FloodQueues(); !ok {
@@ -69,9 +69,9 @@ func TestFloodOffloads(t *testing.T) {
 	for i, h := range []*node.Namespace{h1, h2} {
 		port := "p" + strconv.Itoa(i+1)
 		// The switch end is A for h1 and B for h2: both sides of the spec.
-		spec := VethSpec{A: sw, B: h, AName: port, BName: "eth0", AMaster: node.BridgeName, Up: true}
+		spec := VethSpec{A: sw, B: h, AName: port, BName: "eth0", AMaster: node.BridgeName, Up: true, FloodQueues: true}
 		if i == 1 {
-			spec = VethSpec{A: h, B: sw, AName: "eth0", BName: port, BMaster: node.BridgeName, Up: true}
+			spec = VethSpec{A: h, B: sw, AName: "eth0", BName: port, BMaster: node.BridgeName, Up: true, FloodQueues: true}
 		}
 		if err := CreateVeth(spec); err != nil {
 			t.Fatal(err)
@@ -84,8 +84,16 @@ func TestFloodOffloads(t *testing.T) {
 			t.Errorf("%s: the host end lost its TSO", h.Name)
 		}
 	}
-	if err := CreateVeth(VethSpec{A: h3, B: h1, AName: "eth0", BName: "eth1", Up: true}); err != nil {
+	if err := CreateVeth(VethSpec{A: h3, B: h1, AName: "eth0", BName: "eth1", Up: true, FloodQueues: true}); err != nil {
 		t.Fatal(err)
+	}
+	// A port of a LAN that fits the backlog keeps the defaults.
+	if err := CreateVeth(VethSpec{A: sw, B: h3, AName: "p3", BName: "eth1", AMaster: node.BridgeName, Up: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !offload(t, sw, "p3", ethtoolGTSO) || offload(t, h3, "eth1", ethtoolGGRO) {
+		t.Errorf("without FloodQueues: port TSO %v, host GRO %v; want the defaults (on, off)",
+			offload(t, sw, "p3", ethtoolGTSO), offload(t, h3, "eth1", ethtoolGGRO))
 	}
 	if offload(t, h3, "eth0", ethtoolGGRO) || !offload(t, h3, "eth0", ethtoolGTSO) {
 		t.Errorf("a veth between hosts: GRO %v, TSO %v; want the defaults (off, on)",
