@@ -35,6 +35,7 @@ course: build
 # The course (examples/course) needs python3 and curl (lab 11's web
 # server and client) and radvd (lab 12; its service stays off without
 # /etc/radvd.conf, and the lab starts it in its router); lab 7 iperf3.
+# ethtool -S shows which queue a veth received on (TestFloodOffloads).
 test-deps:
 	@missing=""; \
 	command -v ping >/dev/null || missing="$$missing iputils-ping"; \
@@ -53,6 +54,7 @@ test-deps:
 	command -v busybox >/dev/null || missing="$$missing busybox-static"; \
 	command -v radvd >/dev/null || missing="$$missing radvd"; \
 	command -v iperf3 >/dev/null || missing="$$missing iperf3"; \
+	command -v ethtool >/dev/null || missing="$$missing ethtool"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \

@@ -30,9 +30,11 @@ func checkCmd() *cobra.Command {
 		asJSON, allPairs, score bool
 		timeout                 time.Duration
 		expectFile              string
+		samples                 int
+		seed                    uint64
 	)
 	c := &cobra.Command{
-		Use:   "check [LAB | FILE] [--json] [--all] [--expect FILE [--score]]",
+		Use:   "check [LAB | FILE] [--json] [--all | --pairs N [--seed S]] [--expect FILE [--score]]",
 		Short: "Check reachability: the file's expectations, or every host to every other",
 		Long: `Probe, in parallel, either the lab's expect: entries or (when it has none,
 or with --all) every host to every address of every other host, and print a
@@ -44,6 +46,10 @@ unreachable (an ICMP error came back; who sent it is said), icmp (no echo
 reply). Expectations may also prove a path (via:, with TTL-limited
 probes), a TCP or UDP port (tcp:, udp:) or a path MTU (mtu:). Exit
 status 1 if anything expected failed.
+
+With --pairs N, probe N pairs picked at random among all pairs (a lab of
+10,000 hosts has 100 million): the seed is printed, and --seed S picks
+the same pairs again.
 
 With --expect FILE, check the running lab (built from anyone's file)
 against the expectations in FILE instead: an expectations file holds
@@ -62,6 +68,9 @@ hold (a lab file will do: its expect: entries are taken). --score prints the poi
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if expectFile != "" && (samples != 0 || cmd.Flags().Changed("seed")) {
+				return errors.New("--pairs and --seed sample all pairs, not an expectations file: drop --expect or them")
+			}
 			if expectFile != "" {
 				f, err := topology.LoadExpectFile(expectFile)
 				if err != nil {
@@ -75,13 +84,22 @@ hold (a lab file will do: its expect: entries are taken). --score prints the poi
 			if score {
 				return errors.New("--score grades against an expectations file: add --expect FILE")
 			}
-			return runCheck(ctx, cmd.OutOrStdout(), l, checkOpts{json: asJSON, all: allPairs, timeout: timeout})
+			if samples < 0 {
+				return fmt.Errorf("--pairs %d: give a number of pairs above 0", samples)
+			}
+			o := checkOpts{json: asJSON, all: allPairs || samples > 0, timeout: timeout, samples: samples, seed: seed}
+			if !cmd.Flags().Changed("seed") {
+				o.seed = uint64(time.Now().UnixNano())
+			}
+			return runCheck(ctx, cmd.OutOrStdout(), l, o)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().BoolVar(&allPairs, "all", false, "check all pairs even when the lab has expectations")
 	c.Flags().StringVar(&expectFile, "expect", "", "check against the expectations in `FILE` (expect:, nodes:, addresses:) instead of the lab's own")
 	c.Flags().BoolVar(&score, "score", false, "with --expect: print the points of each check and the total")
+	c.Flags().IntVar(&samples, "pairs", 0, "probe `N` pairs picked at random among all pairs (see --seed)")
+	c.Flags().Uint64Var(&seed, "seed", 0, "with --pairs: the seed that picks the pairs (default: a new one, printed)")
 	c.Flags().VarP(secondsVar(&timeout, time.Second), "timeout", "W", "time to wait for each answer (seconds, or a duration such as 200ms)")
 	return c
 }
@@ -115,6 +133,8 @@ func checkTarget(args []string, warn io.Writer) (*topology.Lab, error) {
 type checkOpts struct {
 	json, all bool
 	timeout   time.Duration
+	samples   int    // > 0: that many pairs at random (lab.SamplePairs)
+	seed      uint64 // for samples
 }
 
 // runCheck checks l's expectations or all its pairs and prints the
@@ -149,7 +169,15 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		}
 		return nil
 	}
-	pairs := lab.AllPairs(l)
+	var pairs []probe.Pair
+	if o.samples > 0 {
+		pairs = lab.SamplePairs(l, o.samples, o.seed)
+		if !o.json {
+			fmt.Fprintf(out, "%d pairs picked at random (--seed %d picks them again)\n", len(pairs), o.seed)
+		}
+	} else {
+		pairs = lab.AllPairs(l)
+	}
 	if len(pairs) == 0 {
 		return fmt.Errorf("lab %s has no pair of hosts with addresses to check", l.Name)
 	}

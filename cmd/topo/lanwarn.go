@@ -8,16 +8,20 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/topo-lab/topo/pkg/lab"
+	"github.com/topo-lab/topo/pkg/link"
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// warnLargeLAN prints largeLANWarning and neighbourTableWarning for
-// this machine, if any.
+// warnLargeLAN prints largeLANWarning (only when the kernel cannot give
+// veths a receive queue of their own, see link.FloodQueues) and
+// neighbourTableWarning for this machine, if any.
 func warnLargeLAN(l *topology.Lab, w io.Writer) {
-	if backlog, err := node.InputBacklog(); err == nil {
-		if msg := largeLANWarning(l, backlog); msg != "" {
-			fmt.Fprintln(w, msg)
+	if ok, why := link.FloodQueues(); !ok {
+		if backlog, err := node.InputBacklog(); err == nil {
+			if msg := largeLANWarning(l, backlog, why); msg != "" {
+				fmt.Fprintln(w, msg)
+			}
 		}
 	}
 	if max, err := node.NeighbourTableMax(unix.AF_INET); err == nil {
@@ -42,9 +46,10 @@ func neighbourTableWarning(entries, max int) string {
 
 // largeLANWarning says, in one sentence, when the lab's largest
 // switched LAN has more host interfaces than the machine queues
-// received frames per CPU (backlog): each broadcast there (an ARP
-// request, say) loses copies, so some hosts never hear it. "" when not.
-func largeLANWarning(l *topology.Lab, backlog int) string {
+// received frames per CPU (backlog) and the kernel queues a switch's
+// floods there (why says so): each broadcast there (an ARP request,
+// say) loses copies, so some hosts never hear it. "" when not.
+func largeLANWarning(l *topology.Lab, backlog int, why string) string {
 	lans := l.LANs()
 	if len(lans) == 0 || lans[0].Hosts <= backlog {
 		return ""
@@ -54,6 +59,6 @@ func largeLANWarning(l *topology.Lab, backlog int) string {
 	if len(sw) > 3 {
 		names += fmt.Sprintf(" and %d more", len(sw)-3)
 	}
-	return fmt.Sprintf("warning: the LAN of switches %s has %d hosts, more than this machine queues at once (net.core.netdev_max_backlog = %d), so every broadcast there misses some hosts and ARP to them can fail; raise it (sysctl -w net.core.netdev_max_backlog=%d) or split the LAN with routers",
-		names, lans[0].Hosts, backlog, 2*lans[0].Hosts)
+	return fmt.Sprintf("warning: the LAN of switches %s has %d hosts, more than this machine queues at once (net.core.netdev_max_backlog = %d; %s), so every broadcast there misses some hosts and ARP to them can fail; raise it (sysctl -w net.core.netdev_max_backlog=%d) or split the LAN with routers",
+		names, lans[0].Hosts, backlog, why, 2*lans[0].Hosts)
 }

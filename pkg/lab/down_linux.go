@@ -124,7 +124,7 @@ func Down(ctx context.Context, name string, opts Options) (bool, error) {
 		done++
 		return done
 	}
-	err = parallel(ctx, len(nodes), func(i int) error {
+	err = parallelOn(ctx, waitWorkers, len(nodes), func(i int) error {
 		inode, _ := own.inode(nodes[i])
 		err := removeNode(name, nodes[i], inode, true)
 		var leftAlone error

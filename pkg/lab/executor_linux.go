@@ -42,6 +42,8 @@ type executor struct {
 	// services (node/service) it restarts. See serviceStep.
 	svcSteps bool
 	restarts map[string]bool
+	// floods holds the switches whose links get FloodQueues.
+	floods floodSwitches
 }
 
 // firstIndex is the lowest interface index topo gives: clear of lo,

@@ -246,6 +246,7 @@ func (x *executor) createLink(l *topology.Link) error {
 		AMasterIndex: x.bridgeIndex(ends[0]), BMasterIndex: x.bridgeIndex(ends[1]),
 		Up:     !l.Down,
 		AIndex: x.nextIndex(), BIndex: x.nextIndex(),
+		FloodQueues: x.floodsOver(ends[0].Node) || x.floodsOver(ends[1].Node),
 	}
 	err = link.CreateVeth(spec)
 	if errors.Is(err, unix.EBUSY) {

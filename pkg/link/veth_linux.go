@@ -26,6 +26,15 @@ type VethSpec struct {
 	// AMaster and BMaster name a bridge in A (or B) that the end
 	// becomes a port of; "" for none.
 	AMaster, BMaster string
+	// FloodQueues, on a link with a bridge port, gives that port TCP
+	// segmentation offload off and the end across from it generic
+	// receive offload on, so that the copies the switch floods go to
+	// the receiver's own ring instead of the machine's input backlog,
+	// which a LAN of more hosts than net.core.netdev_max_backlog
+	// overflows (see floodOffloads). It costs TCP through the switch
+	// about half its throughput (segmented by the CPU at the port), so
+	// it is for such LANs only.
+	FloodQueues bool
 	// AMasterIndex and BMasterIndex are those bridges' interface
 	// indexes when the caller knows them (saving a lookup each); 0 to
 	// look the name up.
@@ -50,7 +59,8 @@ func (s VethSpec) String() string {
 // through A's socket: the B end is born in B, so nothing ever appears
 // in the root namespace and nothing is moved; names, indexes, MTU,
 // MACs, A's master and the up flags all travel in that request. Only a
-// master for B takes a second request, through B's socket.
+// master for B takes a second request, through B's socket, and
+// FloodQueues one ethtool request per end and feature.
 //
 // If AName exists in A or BName in B, the error wraps fs.ErrExist and
 // nothing is changed. If a step after creation fails, the pair is
@@ -63,7 +73,7 @@ func CreateVeth(s VethSpec) (err error) {
 	if err != nil {
 		return fmt.Errorf("veth %s: %w", s, err)
 	}
-	if s.BMaster == "" && !s.Up {
+	if s.BMaster == "" && !s.Up && !s.FloodQueues {
 		return nil
 	}
 	defer func() {
@@ -73,8 +83,16 @@ func CreateVeth(s VethSpec) (err error) {
 	}()
 	// The far end cannot be brought up (the kernel refuses while its
 	// peer is not yet linked) or given a master in the same request.
-	if err := configureEnd(s.B, s.BName, s.BIndex, s.BMaster, s.BMasterIndex, s.Up); err != nil {
-		return fmt.Errorf("veth %s: %w", s, err)
+	if s.BMaster != "" || s.Up {
+		if err := configureEnd(s.B, s.BName, s.BIndex, s.BMaster, s.BMasterIndex, s.Up); err != nil {
+			return fmt.Errorf("veth %s: %w", s, err)
+		}
+	}
+	// No request creates an interface with its offloads set.
+	if s.FloodQueues {
+		if err := floodOffloads(s); err != nil {
+			return fmt.Errorf("veth %s: %w", s, err)
+		}
 	}
 	return nil
 }

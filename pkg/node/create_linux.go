@@ -51,9 +51,8 @@ func Create(name string, opts CreateOptions) (_ *Namespace, err error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	paths := make([]string, len(opts.Sysctls))
-	for i, sc := range opts.Sysctls {
-		if paths[i], err = sysctlPath(sc.Key); err != nil {
+	for _, sc := range opts.Sysctls {
+		if _, err = sysctlPath(sc.Key); err != nil {
 			return nil, err
 		}
 	}
@@ -66,6 +65,13 @@ func Create(name string, opts CreateOptions) (_ *Namespace, err error) {
 		return nil, fmt.Errorf("create namespace %s: %w", name, err)
 	}
 	f.Close()
+	var m *sysMount
+	if len(opts.Sysctls) > 0 {
+		if m, err = acquireSysMount(); err != nil {
+			return nil, fmt.Errorf("create namespace %s: open /proc: %w", name, err)
+		}
+		defer m.release()
+	}
 	ns := &Namespace{Name: name, Fd: -1}
 	defer func() {
 		if err != nil {
@@ -74,13 +80,18 @@ func Create(name string, opts CreateOptions) (_ *Namespace, err error) {
 		}
 	}()
 	err = unshareAndBind([]newNamespace{{flag: unix.CLONE_NEWNET, typ: "net", target: path}}, func() error {
-		for i, p := range paths {
-			err := writeProcFile(p, opts.Sysctls[i].Value)
-			if errors.Is(err, fs.ErrNotExist) && opts.Sysctls[i].Optional {
+		if m == nil {
+			return ns.openHere()
+		}
+		dirs := sysDirs{root: m.fd, fds: map[string]int{}}
+		defer dirs.close()
+		for _, sc := range opts.Sysctls {
+			err := dirs.write(sc.Key, sc.Value)
+			if errors.Is(err, fs.ErrNotExist) && sc.Optional {
 				continue
 			}
 			if err != nil {
-				return fmt.Errorf("set sysctl %s=%s: %w", opts.Sysctls[i].Key, opts.Sysctls[i].Value, err)
+				return fmt.Errorf("set sysctl %s=%s: %w", sc.Key, sc.Value, err)
 			}
 		}
 		return ns.openHere()

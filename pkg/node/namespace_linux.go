@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"unsafe"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -92,6 +93,18 @@ func (n *Namespace) openSockets() error {
 func (n *Namespace) Request(req *nl.NetlinkRequest, resType uint16) ([][]byte, error) {
 	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: n.raw}
 	return req.Execute(unix.NETLINK_ROUTE, resType)
+}
+
+// DeviceIoctl makes a network device request (SIOCETHTOOL, ...) with
+// ifr, a struct ifreq, through one of the namespace's sockets: the
+// kernel looks the device up in the socket's namespace, so no thread
+// moves. Any goroutine.
+func (n *Namespace) DeviceIoctl(req uint, ifr unsafe.Pointer) error {
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(n.raw.Socket.GetFd()), uintptr(req), uintptr(ifr))
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // Close releases the netlink sockets and the namespace reference.

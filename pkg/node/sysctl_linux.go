@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -28,14 +27,12 @@ func sysctlPath(key string) (string, error) {
 // returns their values, trimmed, keyed like keys. A key the kernel does
 // not have is an error wrapping fs.ErrNotExist. The files are opened on
 // a thread switched into ns (via ns.Do), because /proc/sys/net shows
-// the namespace of the thread that opens it.
-//
-// A lookup of /proc/sys/net/ipv4 grows slower with every namespace
-// whose settings were ever read (the kernel keeps one cached entry of
-// that name per namespace, in one chain), while what lies below it is
-// the namespace's own. So each family's directory is opened once and
-// the files are opened relative to it. The forwarding sysctls are read
-// over netlink instead: no thread switch and no /proc lookup.
+// the namespace of the thread that opens it, and through a procfs
+// instance of topo's own (see sysMount): under /proc, a lookup of
+// net/ipv4 grows slower with every namespace on the machine. Each
+// directory is opened once and its files relative to it. The
+// forwarding sysctls are read over netlink instead: no thread switch
+// and no procfs.
 func ReadSysctls(ns *Namespace, keys []string) (map[string]string, error) {
 	return readSysctls(ns, keys, false)
 }
@@ -68,15 +65,16 @@ func readSysctls(ns *Namespace, keys []string, skipMissing bool) (map[string]str
 	if len(rest) == 0 {
 		return out, nil
 	}
-	err := ns.Do(func() error {
-		dirs := map[string]int{}
-		defer func() {
-			for _, fd := range dirs {
-				unix.Close(fd)
-			}
-		}()
+	m, err := acquireSysMount()
+	if err != nil {
+		return nil, fmt.Errorf("%s: read sysctls: open /proc: %w", ns.Name, err)
+	}
+	defer m.release()
+	err = ns.Do(func() error {
+		dirs := sysDirs{root: m.fd, fds: map[string]int{}}
+		defer dirs.close()
 		for _, k := range rest {
-			v, err := readSysctlAt(dirs, k)
+			v, err := dirs.read(k)
 			if skipMissing && errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
@@ -93,55 +91,93 @@ func readSysctls(ns *Namespace, keys []string, skipMissing bool) (map[string]str
 	return out, nil
 }
 
-// readSysctlAt reads a valid net.* key through the open directory of
-// its first level (net.ipv4, net.ipv6, ...), opening and caching it in
-// dirs when needed.
-func readSysctlAt(dirs map[string]int, key string) (string, error) {
-	parts := strings.Split(key, ".")
-	if len(parts) < 3 {
-		p, _ := sysctlPath(key)
-		b, err := os.ReadFile(p)
-		return strings.TrimSpace(string(b)), err
-	}
-	top := "/proc/sys/net/" + parts[1]
-	dir, ok := dirs[top]
+// sysDirs opens the settings of the calling thread's namespace under a
+// procfs root, keeping each directory open (keyed by its path under
+// root) so that its files are opened relative to it.
+type sysDirs struct {
+	root int
+	fds  map[string]int
+}
+
+// file opens the file of a valid net.* key with flags.
+func (d sysDirs) file(key string, flags int) (int, error) {
+	rel := sysctlRel(key)
+	i := strings.LastIndexByte(rel, '/')
+	dir, name := rel[:i], rel[i+1:]
+	fd, ok := d.fds[dir]
 	if !ok {
-		fd, err := unix.Open(top, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		var err error
+		fd, err = unix.Openat(d.root, dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return "", &fs.PathError{Op: "open", Path: top, Err: err}
+			return -1, &fs.PathError{Op: "open", Path: "/proc/" + dir, Err: err}
 		}
-		dirs[top], dir = fd, fd
+		d.fds[dir] = fd
 	}
-	rel := strings.Join(parts[2:], "/")
-	fd, err := unix.Openat(dir, rel, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	f, err := unix.Openat(fd, name, flags|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return "", &fs.PathError{Op: "open", Path: top + "/" + rel, Err: err}
+		return -1, &fs.PathError{Op: "open", Path: "/proc/" + rel, Err: err}
+	}
+	return f, nil
+}
+
+// read returns the trimmed value of a valid net.* key.
+func (d sysDirs) read(key string) (string, error) {
+	fd, err := d.file(key, unix.O_RDONLY)
+	if err != nil {
+		return "", err
 	}
 	defer unix.Close(fd)
 	var b [256]byte
 	n, err := unix.Read(fd, b[:])
 	if err != nil {
-		return "", &fs.PathError{Op: "read", Path: top + "/" + rel, Err: err}
+		return "", &fs.PathError{Op: "read", Path: "/proc/" + sysctlRel(key), Err: err}
 	}
 	return strings.TrimSpace(string(b[:n])), nil
 }
 
-// WriteSysctl sets the net.* sysctl key to value inside ns (opening the
-// file on a thread switched into ns). A key the kernel does not have is
-// an error wrapping fs.ErrNotExist.
-func WriteSysctl(ns *Namespace, key, value string) error {
-	p, err := sysctlPath(key)
+// write sets a valid net.* key to value.
+func (d sysDirs) write(key, value string) error {
+	fd, err := d.file(key, unix.O_WRONLY)
 	if err != nil {
 		return err
 	}
+	_, err = unix.Write(fd, []byte(value))
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &fs.PathError{Op: "write", Path: "/proc/" + sysctlRel(key), Err: err}
+	}
+	return nil
+}
+
+func (d sysDirs) close() {
+	for _, fd := range d.fds {
+		unix.Close(fd)
+	}
+}
+
+// sysctlRel is a valid key's path under a procfs root.
+func sysctlRel(key string) string { return "sys/" + strings.ReplaceAll(key, ".", "/") }
+
+// WriteSysctl sets the net.* sysctl key to value inside ns (opening the
+// file on a thread switched into ns, as ReadSysctls does). A key the kernel does not have is
+// an error wrapping fs.ErrNotExist.
+func WriteSysctl(ns *Namespace, key, value string) error {
+	if _, err := sysctlPath(key); err != nil {
+		return err
+	}
+	m, err := acquireSysMount()
+	if err != nil {
+		return fmt.Errorf("%s: set sysctl %s=%s: open /proc: %w", ns.Name, key, value, err)
+	}
+	defer m.release()
 	return ns.Do(func() error {
-		f, err := os.OpenFile(p, os.O_WRONLY, 0)
-		if err != nil {
+		dirs := sysDirs{root: m.fd, fds: map[string]int{}}
+		defer dirs.close()
+		err := dirs.write(key, value)
+		if errors.Is(err, fs.ErrNotExist) {
 			return sysctlErr(ns, key, err)
-		}
-		_, err = f.Write([]byte(value))
-		if cerr := f.Close(); err == nil {
-			err = cerr
 		}
 		if err != nil {
 			return fmt.Errorf("%s: set sysctl %s=%s: %w", ns.Name, key, value, err)

@@ -26,10 +26,15 @@ const RefIface = "ref0"
 // (IPv6 mtu) are left out, and so are interfaces whose names hold a
 // dot. One walk of /proc/sys/net on a thread switched into ns.
 func ReadSysctlTree(ns *Namespace) (map[string]string, error) {
+	m, err := acquireSysMount()
+	if err != nil {
+		return nil, fmt.Errorf("%s: read sysctls: open /proc: %w", ns.Name, err)
+	}
+	defer m.release()
 	var out map[string]string
-	err := ns.Do(func() error {
+	err = ns.Do(func() error {
 		var err error
-		out, err = readSysctlTree()
+		out, err = readSysctlTree(m.path())
 		return err
 	})
 	if err != nil {
@@ -38,11 +43,12 @@ func ReadSysctlTree(ns *Namespace) (map[string]string, error) {
 	return out, nil
 }
 
-// readSysctlTree is ReadSysctlTree on the calling thread's namespace.
-func readSysctlTree() (map[string]string, error) {
+// readSysctlTree is ReadSysctlTree on the calling thread's namespace,
+// under proc, the path of a procfs root ending in a slash.
+func readSysctlTree(proc string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, root := range sysctlTreeRoots {
-		base := "/proc/sys/net/" + root
+		base := proc + "sys/net/" + root
 		err := filepath.WalkDir(base, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
@@ -53,7 +59,7 @@ func readSysctlTree() (map[string]string, error) {
 			if d.IsDir() {
 				return nil
 			}
-			rel := strings.TrimPrefix(path, "/proc/sys/")
+			rel := strings.TrimPrefix(path, proc+"sys/")
 			if strings.Contains(rel, ".") {
 				return nil
 			}
@@ -96,10 +102,16 @@ func skipSysctl(key string) bool {
 // as a setting of a named interface, is skipped). The namespace is
 // gone when FreshSysctls returns.
 func FreshSysctls(create []Sysctl, bridge bool, after []Sysctl) (map[string]string, error) {
+	m, err := acquireSysMount()
+	if err != nil {
+		return nil, fmt.Errorf("read a fresh node's sysctls: open /proc: %w", err)
+	}
+	defer m.release()
+	proc := m.path()
 	var out map[string]string
-	err := InThrowawayNetns(func() error {
+	err = InThrowawayNetns(func() error {
 		for _, sc := range create {
-			if err := writeSysctlHere(sc); err != nil {
+			if err := writeSysctlHere(proc, sc); err != nil {
 				return err
 			}
 		}
@@ -122,11 +134,11 @@ func FreshSysctls(create []Sysctl, bridge bool, after []Sysctl) (map[string]stri
 		}
 		for _, sc := range after {
 			sc.Optional = true
-			if err := writeSysctlHere(sc); err != nil {
+			if err := writeSysctlHere(proc, sc); err != nil {
 				return err
 			}
 		}
-		out, err = readSysctlTree()
+		out, err = readSysctlTree(proc)
 		return err
 	})
 	if err != nil {
@@ -136,13 +148,13 @@ func FreshSysctls(create []Sysctl, bridge bool, after []Sysctl) (map[string]stri
 }
 
 // writeSysctlHere writes one setting in the calling thread's
-// namespace; an Optional one the kernel lacks is skipped.
-func writeSysctlHere(sc Sysctl) error {
-	p, err := sysctlPath(sc.Key)
-	if err != nil {
+// namespace, under proc (see readSysctlTree); an Optional one the
+// kernel lacks is skipped.
+func writeSysctlHere(proc string, sc Sysctl) error {
+	if _, err := sysctlPath(sc.Key); err != nil {
 		return err
 	}
-	err = writeProcFile(p, sc.Value)
+	err := writeProcFile(proc+sysctlRel(sc.Key), sc.Value)
 	if errors.Is(err, fs.ErrNotExist) && sc.Optional || errors.Is(err, unix.EINVAL) && sc.Optional {
 		return nil
 	}

@@ -66,6 +66,18 @@ func TestDrift(t *testing.T) {
 		steps: []string{"~ h2 sysctl net.ipv4.conf.all.rp_filter = 0"},
 		names: "h2 sysctl",
 	}, {
+		// Read through another directory than the IPv4 ones, and
+		// not over netlink as forwarding and rp_filter could be.
+		desc:  "an IPv6 lab default changed by hand",
+		cmd:   []string{"ip", "netns", "exec", l.NS("h3"), "sysctl", "-qw", "net.ipv6.conf.default.router_solicitations=3"},
+		steps: []string{"~ h3 sysctl net.ipv6.conf.default.router_solicitations = 0"},
+		names: "h3 sysctl",
+	}, {
+		desc:  "an ARP lab default changed by hand",
+		cmd:   []string{"ip", "netns", "exec", l.NS("h1"), "sysctl", "-qw", "net.ipv4.conf.default.arp_ignore=1"},
+		steps: []string{"~ h1 sysctl net.ipv4.conf.default.arp_ignore = 0"},
+		names: "h1 sysctl",
+	}, {
 		desc:  "route deleted",
 		cmd:   []string{"ip", "-n", l.NS("h1"), "route", "del", "10.99.0.0/16"},
 		steps: []string{"+ h1 route 10.99.0.0/16 via 10.77.1.2"},
