@@ -204,14 +204,9 @@ func runCheck(ctx context.Context, out io.Writer, l *topology.Lab, o checkOpts) 
 		fmt.Fprintf(out, "%s (%d pairs in %.2fs)\n", probe.Summary(res), len(res), time.Since(start).Seconds())
 	}
 	if failed > 0 {
-		for _, r := range res {
-			if r.Reason == probe.ReasonARP {
-				if note := neighbourTableNote(); note != "" {
-					fmt.Fprintln(os.Stderr, note)
-				}
-				break
-			}
-		}
+		// A failure the kernel's full neighbour table explains says so
+		// in its own reason (lab.CheckPairs counts the table's refusals
+		// while the probes run).
 		return exitError{1}
 	}
 	return nil

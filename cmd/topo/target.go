@@ -31,7 +31,8 @@ func resolveTarget(l *topology.Lab, s string) (netip.Addr, error) {
 	return a, nil
 }
 
-// neighbourTableNote returns a sentence to print after ARP/NDP failures when
+// neighbourTableNote returns a sentence to print after a ping or arp
+// probe failed ARP/NDP when
 // the kernel's neighbour table, shared by every namespace of the
 // machine, is full: then "arp" says more about the machine than about
 // the lab.
