@@ -32,10 +32,9 @@ func resolveTarget(l *topology.Lab, s string) (netip.Addr, error) {
 }
 
 // neighbourTableNote returns a sentence to print after a ping or arp
-// probe failed ARP/NDP when
-// the kernel's neighbour table, shared by every namespace of the
-// machine, is full: then "arp" says more about the machine than about
-// the lab.
+// probe failed ARP/NDP when the kernel's neighbour table, shared by
+// every namespace of the machine, is full: then "arp" says more about
+// the machine than about the lab.
 func neighbourTableNote() string {
 	for _, f := range []struct {
 		family int
