@@ -92,10 +92,11 @@ func sortStuck(s []Stuck) {
 }
 
 // routerState reads one router's neighbours and returns its sessions
-// that are not up.
+// that are not up. Each kind of state is asked for once, when the
+// first session that needs it comes.
 func routerState(lab, r string, ss []routing.Session) []Stuck {
-	var ospf, bgp map[string]string
-	var routes map[string]bool
+	var ospf, ospf6, bgp map[string]string
+	routes := map[bool]map[string]bool{}
 	var out []Stuck
 	for _, s := range ss {
 		var state string
@@ -108,15 +109,24 @@ func routerState(lab, r string, ss []routing.Session) []Stuck {
 			if strings.HasPrefix(state, "Full") {
 				continue
 			}
+		case "ospf6":
+			if ospf6 == nil {
+				ospf6 = ospf6Neighbours(lab, r)
+			}
+			state = ospf6[s.Iface+" "+s.PeerID.String()]
+			if state == "Full" {
+				continue
+			}
 		case "lease":
 			if hasGlobal(lab, r, s.Iface, s.Peer == topology.DynDHCP) {
 				continue
 			}
 		case "route":
-			if routes == nil {
-				routes = installedRoutes(lab, r)
+			v4 := !strings.Contains(s.Peer, ":")
+			if routes[v4] == nil {
+				routes[v4] = installedRoutes(lab, r, v4)
 			}
-			if routes[s.Peer] {
+			if routes[v4][s.Peer] {
 				continue
 			}
 		case "bgp":
@@ -174,21 +184,47 @@ func ospfNeighbours(lab, r string) map[string]string {
 	return out
 }
 
-// bgpSessions maps each BGP peer's address to its state.
-func bgpSessions(lab, r string) map[string]string {
+// ospf6Neighbours maps each OSPFv3 neighbour, as "IFACE ROUTER-ID",
+// to its state ("Full", "Init").
+func ospf6Neighbours(lab, r string) map[string]string {
 	out := map[string]string{}
-	data, err := vtysh(lab, r, "show bgp ipv4 unicast summary json")
+	data, err := vtysh(lab, r, "show ipv6 ospf6 neighbor json")
 	if err != nil {
 		return out
 	}
 	var v struct {
+		Neighbors []struct {
+			ID    string `json:"neighborId"`
+			State string `json:"state"`
+			Iface string `json:"interfaceName"`
+		} `json:"neighbors"`
+	}
+	if json.Unmarshal(data, &v) == nil {
+		for _, n := range v.Neighbors {
+			out[n.Iface+" "+n.ID] = n.State
+		}
+	}
+	return out
+}
+
+// bgpSessions maps each BGP peer's address to its state, in every
+// address family (an IPv6 session is listed under ipv6Unicast).
+func bgpSessions(lab, r string) map[string]string {
+	out := map[string]string{}
+	data, err := vtysh(lab, r, "show bgp summary json")
+	if err != nil {
+		return out
+	}
+	var v map[string]struct {
 		Peers map[string]struct {
 			State string `json:"state"`
 		} `json:"peers"`
 	}
 	if json.Unmarshal(data, &v) == nil {
-		for a, p := range v.Peers {
-			out[a] = p.State
+		for _, af := range v {
+			for a, p := range af.Peers {
+				out[a] = p.State
+			}
 		}
 	}
 	return out
@@ -225,11 +261,15 @@ func WaitRouting(ctx context.Context, l *topology.Lab, limit time.Duration) ([]S
 	}
 }
 
-// installedRoutes lists the prefixes a router's zebra has installed in
-// the kernel (or holds as connected).
-func installedRoutes(lab, r string) map[string]bool {
+// installedRoutes lists the prefixes of one family a router's zebra
+// has installed in the kernel (or holds as connected).
+func installedRoutes(lab, r string, v4 bool) map[string]bool {
 	out := map[string]bool{}
-	data, err := vtysh(lab, r, "show ip route json")
+	cmd := "show ip route json"
+	if !v4 {
+		cmd = "show ipv6 route json"
+	}
+	data, err := vtysh(lab, r, cmd)
 	if err != nil {
 		return out
 	}

@@ -2,7 +2,6 @@ package routing
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/topo-lab/topo/pkg/topology"
@@ -63,7 +62,7 @@ func (g *graph) ospf(n *topology.Node) string {
 			b.WriteString(" ip ospf network point-to-point\n")
 		}
 		g.timers(&b, "ip ospf")
-		if i.hostsOnly {
+		if i.passive() {
 			b.WriteString(" ip ospf passive\n")
 		}
 	}
@@ -81,7 +80,7 @@ func (g *graph) ospf6(n *topology.Node) string {
 		if i.link.OSPF != nil && i.link.OSPF.Cost > 0 {
 			fmt.Fprintf(&b, " ipv6 ospf6 cost %d\n", i.link.OSPF.Cost)
 		}
-		if i.hostsOnly {
+		if i.passive() {
 			b.WriteString(" ipv6 ospf6 passive\n")
 		} else if len(i.peers) == 1 && g.nodes[i.link.Ends[0].Node].Kind == topology.KindHost && g.nodes[i.link.Ends[1].Node].Kind == topology.KindHost {
 			b.WriteString(" ipv6 ospf6 network point-to-point\n")
@@ -90,52 +89,4 @@ func (g *graph) ospf6(n *topology.Node) string {
 	}
 	fmt.Fprintf(&b, "!\nrouter ospf6\n ospf6 router-id %s\n!\n", g.routerID(n))
 	return b.String()
-}
-
-// bgp is bgpd's configuration: a session with every router on a shared
-// segment whose ASN differs (eBGP), or is the same when both set ibgp;
-// the subnets towards hosts (or advertise:) announced.
-func (g *graph) bgp(n *topology.Node) string {
-	var b strings.Builder
-	b.WriteString(header(n))
-	fmt.Fprintf(&b, "!\nrouter bgp %d\n bgp router-id %s\n no bgp ebgp-requires-policy\n no bgp network import-check\n timers bgp 1 3\n", n.BGP.ASN, g.routerID(n))
-	for _, i := range g.ifaces[n.Name] {
-		for _, p := range i.peers {
-			if !bgpPeers(n, p.node) {
-				continue
-			}
-			same := p.node.BGP.ASN == n.BGP.ASN
-			for _, a := range p.addrs {
-				if a.Addr().Is4() {
-					fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %s timers connect 1\n", a.Addr(), p.node.BGP.ASN, a.Addr())
-					if same {
-						fmt.Fprintf(&b, " neighbor %s next-hop-self\n", a.Addr())
-					}
-				}
-			}
-		}
-	}
-	b.WriteString(" address-family ipv4 unicast\n")
-	for _, p := range g.announced(n) {
-		if p.Addr().Is4() {
-			fmt.Fprintf(&b, "  network %s\n", p)
-		}
-	}
-	b.WriteString(" exit-address-family\n!\n")
-	return b.String()
-}
-
-// announced is what a BGP router announces: its advertise: list, or
-// the IPv4 subnets towards its hosts.
-func (g *graph) announced(n *topology.Node) []netip.Prefix {
-	if n.BGP.Advertise != nil {
-		return n.BGP.Advertise
-	}
-	var nets []netip.Prefix
-	for _, i := range g.ifaces[n.Name] {
-		if i.hostsOnly {
-			nets = append(nets, v4Subnets(i.addrs)...)
-		}
-	}
-	return nets
 }

@@ -27,7 +27,14 @@ type ifaceInfo struct {
 	// hostsOnly says no other router is on the segment: OSPF is
 	// passive there and BGP advertises its subnet.
 	hostsOnly bool
+	// external says every router on the segment is a BGP speaker of
+	// another AS: the IGP stays inside the AS, so OSPF is passive there
+	// (the link's subnet is still announced, as a stub).
+	external bool
 }
+
+// passive reports whether OSPF forms no adjacency on the interface.
+func (i ifaceInfo) passive() bool { return i.hostsOnly || i.external }
 
 type peer struct {
 	node  *topology.Node
@@ -67,6 +74,15 @@ func newGraph(l *topology.Lab) *graph {
 				info.peers = append(info.peers, peer{node: on, addrs: other.Addresses})
 			}
 			info.hostsOnly = len(info.peers) == 0
+			info.external = !info.hostsOnly && n.BGP != nil
+			for _, p := range info.peers {
+				if !info.external {
+					break
+				}
+				if p.node.BGP == nil || p.node.BGP.ASN == n.BGP.ASN {
+					info.external = false
+				}
+			}
 			g.ifaces[n.Name] = append(g.ifaces[n.Name], info)
 		}
 	}
@@ -89,10 +105,52 @@ func (g *graph) routerID(n *topology.Node) netip.Addr {
 	return netip.IPv4Unspecified()
 }
 
-func (g *graph) hasIPv6(n *topology.Node) bool {
+func (g *graph) hasIPv6(n *topology.Node) bool { return g.firstAddr(n, false).IsValid() }
+
+// firstAddr is the node's first address of one family (global, for
+// IPv6) in link order; invalid when it has none.
+func (g *graph) firstAddr(n *topology.Node, v4 bool) netip.Addr {
 	for _, i := range g.ifaces[n.Name] {
 		for _, a := range i.addrs {
-			if a.Addr().Is6() && !a.Addr().IsLinkLocalUnicast() {
+			if family(a.Addr(), v4) {
+				return a.Addr()
+			}
+		}
+	}
+	return netip.Addr{}
+}
+
+// family reports whether a is a routable address of one family: IPv4,
+// or IPv6 but not link-local.
+func family(a netip.Addr, v4 bool) bool {
+	if v4 {
+		return a.Is4()
+	}
+	return a.Is6() && !a.IsLinkLocalUnicast()
+}
+
+// stableAddr is the address a router's iBGP peers reach it at, in one
+// family: its router_id when it holds it, else its first address.
+// topo gives routers no loopback, so this is an interface address,
+// reached over the IGP whichever link carries it.
+func (g *graph) stableAddr(n *topology.Node, v4 bool) netip.Addr {
+	if v4 && n.BGP != nil && n.BGP.RouterID.IsValid() {
+		for _, i := range g.ifaces[n.Name] {
+			for _, a := range i.addrs {
+				if a.Addr() == n.BGP.RouterID {
+					return a.Addr()
+				}
+			}
+		}
+	}
+	return g.firstAddr(n, v4)
+}
+
+// holds reports whether one of n's interfaces in g has address a.
+func (g *graph) holds(n *topology.Node, a netip.Addr) bool {
+	for _, i := range g.ifaces[n.Name] {
+		for _, p := range i.addrs {
+			if p.Addr() == a {
 				return true
 			}
 		}
