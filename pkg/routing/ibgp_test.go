@@ -90,3 +90,45 @@ func TestIBGPMeshNeedsIGP(t *testing.T) {
 		t.Errorf("r1 has no session with r3 configured:\n%s", c)
 	}
 }
+
+// TestDualStackSessions: a dual-stack link between OSPF routers has an
+// OSPFv3 adjacency (named by the peer's router-id) beside the OSPFv2
+// one; BGP has a session per family; IPv6 routes are expected too.
+func TestDualStackSessions(t *testing.T) {
+	l := parse(t, `
+routing: {ospf: {}}
+hosts:
+  r1: {forward: true, bgp: {asn: 65001}}
+  r2: {forward: true, bgp: {asn: 65002, ibgp: true}}
+  r3: {forward: true, bgp: {asn: 65002, ibgp: true}}
+  h3: {gateway: auto}
+links:
+  - {endpoints: [r1:eth1, r2:eth1], addresses: [[10.0.12.1/30, "fd00:12::1/64"], [10.0.12.2/30, "fd00:12::2/64"]]}
+  - {endpoints: [r2:eth2, r3:eth1], addresses: [[10.0.23.1/30, "fd00:23::1/64"], [10.0.23.2/30, "fd00:23::2/64"]]}
+  - {endpoints: [r3:eth0, h3:eth0], addresses: [[10.3.0.1/24, "fd00:3::1/64"], [10.3.0.10/24, "fd00:3::10/64"]]}
+`)
+	var got []string
+	for _, s := range Sessions(l) {
+		if s.Router == "r2" {
+			got = append(got, s.String()+" id "+s.PeerID.String())
+		}
+	}
+	want := []string{
+		"r2 ospf eth2 -> r3 (10.0.23.2) id invalid IP",
+		"r2 ospf6 eth2 -> r3 (fd00:23::2) id 10.0.23.2",
+		"r2 bgp eth1 -> r1 (10.0.12.1) id invalid IP",
+		"r2 bgp eth1 -> r1 (fd00:12::1) id invalid IP",
+		"r2 bgp -> r3 (10.0.23.2) over the IGP id invalid IP",
+		"r2 bgp -> r3 (fd00:23::2) over the IGP id invalid IP",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sessions:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := fmt.Sprint(Routes(l)["r1"]); got != "[10.3.0.0/24 fd00:3::/64]" {
+		t.Errorf("r1 expects %s", got)
+	}
+	c := Expand(l).Node("r1").Files["/etc/frr/bgpd.conf"]
+	if !strings.Contains(c, " address-family ipv6 unicast\n  neighbor fd00:12::2 activate\n exit-address-family\n") {
+		t.Errorf("r1's IPv6 session is not active in ipv6 unicast:\n%s", c)
+	}
+}
