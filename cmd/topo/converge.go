@@ -34,10 +34,35 @@ func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time
 	}
 	what := "routing converged"
 	if !l.NeedsFRR() {
-		what = "addresses leased"
+		what = addressesCame(l)
 	}
 	fmt.Fprintf(out, "%s in %.1fs\n", what, time.Since(start).Seconds())
 	return nil
+}
+
+// addressesCame says how a lab's dynamic addresses came: "addresses
+// leased" (DHCP, DHCPv6), "addresses made from router advertisements"
+// (SLAAC), or both.
+func addressesCame(l *topology.Lab) string {
+	var leased, slaac bool
+	for _, lk := range l.Links {
+		for _, e := range lk.Ends {
+			for _, d := range e.Dynamic {
+				if d == topology.DynSLAAC {
+					slaac = true
+				} else {
+					leased = true
+				}
+			}
+		}
+	}
+	switch {
+	case leased && slaac:
+		return "addresses leased and made from router advertisements"
+	case slaac:
+		return "addresses made from router advertisements"
+	}
+	return "addresses leased"
 }
 
 func joinStuck(stuck []lab.Stuck) string {

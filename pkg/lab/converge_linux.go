@@ -22,10 +22,17 @@ type Stuck struct {
 }
 
 // String says what is stuck and how: "r1 ospf eth1 -> r2 (10.0.12.2):
-// Init", "r1 has not installed a route to 10.3.0.0/24 yet".
+// Init", "r1 has not installed a route to 10.3.0.0/24 yet", "h1:eth0
+// has no DHCP lease yet (...)".
 func (s Stuck) String() string {
 	if s.Proto == "lease" {
-		return s.Router + ":" + s.Iface + " has no address from " + s.Peer + " yet"
+		switch s.Peer {
+		case topology.DynSLAAC:
+			return s.Router + ":" + s.Iface + " has no address from a router advertisement yet (is a router on the link sending them?)"
+		case topology.DynDHCP6:
+			return s.Router + ":" + s.Iface + " has no DHCPv6 lease yet (is a DHCPv6 server on the link running? see topo logs " + s.Router + "/dhcp6-" + s.Iface + ")"
+		}
+		return s.Router + ":" + s.Iface + " has no DHCP lease yet (is a DHCP server on the link running? see topo logs " + s.Router + "/dhcp-" + s.Iface + ")"
 	}
 	if s.Proto == "route" {
 		return s.Router + " has not installed a route to " + s.Peer + " yet"
