@@ -84,7 +84,11 @@ func routingConverged(ctx context.Context, l *topology.Lab) error {
 		return err
 	}
 	if len(stuck) > 0 {
-		return fmt.Errorf("lab %s: routing has not converged yet, so probes would fail for that alone:\n  %s\n(wait and check again; `topo up` waits for it)", l.Name, joinStuck(stuck))
+		what := "routing has not converged yet"
+		if !l.NeedsFRR() {
+			what = "its clients do not hold every address yet"
+		}
+		return fmt.Errorf("lab %s: %s, so probes would fail for that alone:\n  %s\n(wait and check again; `topo up` waits for it)", l.Name, what, joinStuck(stuck))
 	}
 	return nil
 }
