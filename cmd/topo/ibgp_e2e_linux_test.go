@@ -8,13 +8,14 @@ import (
 
 // asLine is AS 65002 of three routers in a line, OSPF inside and a
 // full iBGP mesh, between AS 65001 and AS 65003 of one router each;
-// only the edges of AS 65002 speak eBGP.
+// only the edges of AS 65002 speak eBGP. r2's router_id is on no
+// interface: it is r2's loopback, where r1 and r3 peer with it.
 const asLine = `
 routing: {ospf: {hello: 1, dead: 4}}
 hosts:
   a:  {forward: true, bgp: {asn: 65001}}
   r1: {forward: true, bgp: {asn: 65002, ibgp: true}}
-  r2: {forward: true, bgp: {asn: 65002, ibgp: true}}
+  r2: {forward: true, bgp: {asn: 65002, ibgp: true, router_id: 10.255.0.2}}
   r3: {forward: true, bgp: {asn: 65002, ibgp: true}}
   b:  {forward: true, bgp: {asn: 65003}}
   h1: {gateway: auto}
@@ -72,6 +73,9 @@ func TestIBGPMeshPassesTransit(t *testing.T) {
 		if got := bgpPath(t, l, c.router, "ipv4", c.prefix); got != c.want {
 			t.Errorf("%s's best route to %s has AS path %q, want %q", c.router, c.prefix, got, c.want)
 		}
+	}
+	if out := l.Must("exec", "--lab", l.Name, "r1", "--", "vtysh", "-c", "show bgp ipv4 unicast summary").Stdout; !strings.Contains(out, "10.255.0.2 ") {
+		t.Errorf("r1 does not peer with r2's loopback:\n%s", out)
 	}
 	if r := l.Topo("check", l.Name); r.Code != 0 {
 		t.Fatalf("check right after up: %v", r)

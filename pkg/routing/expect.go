@@ -42,7 +42,7 @@ func Sessions(l *topology.Lab) []Session {
 		return nil
 	}
 	full := newGraph(l)
-	g := newGraph(linksUp(l))
+	g := upGraph(l)
 	igp := map[bool]map[string][]string{true: g.igp(true), false: g.igp(false)}
 	var out []Session
 	for _, n := range l.Nodes {
@@ -111,7 +111,7 @@ func Routes(l *topology.Lab) map[string][]netip.Prefix {
 	if !l.NeedsFRR() {
 		return nil
 	}
-	g := newGraph(linksUp(l))
+	g := upGraph(l)
 	sessions := Sessions(l)
 	out := map[string][]netip.Prefix{}
 	for _, k := range []struct {
@@ -129,6 +129,9 @@ func Routes(l *topology.Lab) map[string][]netip.Prefix {
 			if k.proto != "bgp" && l.RunsOSPF(n) {
 				for _, i := range g.ifaces[n.Name] {
 					offers[n.Name] = append(offers[n.Name], subnets(i.addrs, k.v4)...)
+				}
+				if a, ok := g.loop[n.Name]; ok && k.v4 {
+					offers[n.Name] = append(offers[n.Name], netip.PrefixFrom(a, 32))
 				}
 			}
 			if k.proto == "bgp" && n.BGP != nil {

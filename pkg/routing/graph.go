@@ -13,6 +13,9 @@ type graph struct {
 	nodes map[string]*topology.Node
 	// ifaces lists each node's interfaces in link order.
 	ifaces map[string][]ifaceInfo
+	// loop is each BGP router's loopback address: its router_id when
+	// none of its interfaces holds it (see loopbacks).
+	loop map[string]netip.Addr
 }
 
 // ifaceInfo is one interface of a router.
@@ -86,7 +89,40 @@ func newGraph(l *topology.Lab) *graph {
 			g.ifaces[n.Name] = append(g.ifaces[n.Name], info)
 		}
 	}
+	g.loop = g.loopbacks()
 	return g
+}
+
+// upGraph is the graph of l's links that are up; its loopbacks are
+// those of the whole lab (an address does not become a loopback
+// because its link is down).
+func upGraph(l *topology.Lab) *graph {
+	g := newGraph(linksUp(l))
+	g.loop = newGraph(l).loop
+	return g
+}
+
+// loopbacks maps each BGP router whose router_id none of its
+// interfaces holds to that address: zebra puts it on lo (a /32), OSPF
+// announces it, and iBGP peers reach the router there whichever of its
+// links is up, as netlab and hand-written FRR labs do with a loopback.
+func (g *graph) loopbacks() map[string]netip.Addr {
+	out := map[string]netip.Addr{}
+	for _, n := range g.lab.Nodes {
+		if !isRouter(n) || n.BGP == nil || !n.BGP.RouterID.IsValid() {
+			continue
+		}
+		held := false
+		for _, i := range g.ifaces[n.Name] {
+			for _, a := range i.addrs {
+				held = held || a.Addr() == n.BGP.RouterID
+			}
+		}
+		if !held {
+			out[n.Name] = n.BGP.RouterID
+		}
+	}
+	return out
 }
 
 // routerID is the node's first IPv4 address, or 0.0.0.0 when it has
@@ -130,10 +166,12 @@ func family(a netip.Addr, v4 bool) bool {
 }
 
 // stableAddr is the address a router's iBGP peers reach it at, in one
-// family: its router_id when it holds it, else its first address.
-// topo gives routers no loopback, so this is an interface address,
-// reached over the IGP whichever link carries it.
+// family: its router_id (a loopback when no interface holds it), else
+// its first address, reached over the IGP.
 func (g *graph) stableAddr(n *topology.Node, v4 bool) netip.Addr {
+	if a, ok := g.loop[n.Name]; ok && v4 {
+		return a
+	}
 	if v4 && n.BGP != nil && n.BGP.RouterID.IsValid() {
 		for _, i := range g.ifaces[n.Name] {
 			for _, a := range i.addrs {
@@ -146,8 +184,12 @@ func (g *graph) stableAddr(n *topology.Node, v4 bool) netip.Addr {
 	return g.firstAddr(n, v4)
 }
 
-// holds reports whether one of n's interfaces in g has address a.
+// holds reports whether one of n's interfaces in g, or its loopback,
+// has address a.
 func (g *graph) holds(n *topology.Node, a netip.Addr) bool {
+	if g.loop[n.Name] == a {
+		return true
+	}
 	for _, i := range g.ifaces[n.Name] {
 		for _, p := range i.addrs {
 			if p.Addr() == a {

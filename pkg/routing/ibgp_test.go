@@ -132,3 +132,38 @@ links:
 		t.Errorf("r1's IPv6 session is not active in ipv6 unicast:\n%s", c)
 	}
 }
+
+// TestIBGPLoopback: a router_id no interface holds becomes a loopback
+// address: zebra puts it on lo, OSPF announces it, the iBGP mesh peers
+// there.
+func TestIBGPLoopback(t *testing.T) {
+	src := strings.Replace(asLine, "r2: {forward: true, bgp: {asn: 65002, ibgp: true}}", "r2: {forward: true, bgp: {asn: 65002, ibgp: true, router_id: 10.255.0.2}}", 1)
+	l := Expand(parse(t, src))
+	r2 := l.Node("r2")
+	for file, want := range map[string]string{
+		"zebra.conf": "interface lo\n ip address 10.255.0.2/32\n",
+		"ospfd.conf": "interface lo\n ip ospf area 0.0.0.0\n ip ospf passive\n",
+		"bgpd.conf":  " neighbor 10.0.1.2 update-source 10.255.0.2\n",
+	} {
+		if got := r2.Files["/etc/frr/"+file]; !strings.Contains(got, want) {
+			t.Errorf("r2 %s lacks %q:\n%s", file, want, got)
+		}
+	}
+	if got := l.Node("r1").Files["/etc/frr/bgpd.conf"]; !strings.Contains(got, " neighbor 10.255.0.2 remote-as 65002\n") {
+		t.Errorf("r1 does not peer with r2's loopback:\n%s", got)
+	}
+	if got := l.Node("r1").Files["/etc/frr/zebra.conf"]; strings.Contains(got, "interface lo") {
+		t.Errorf("r1 has no router_id, yet a loopback:\n%s", got)
+	}
+	lab := parse(t, src)
+	found := false
+	for _, s := range Sessions(lab) {
+		found = found || s.String() == "r3 bgp -> r2 (10.255.0.2) over the IGP"
+	}
+	if !found {
+		t.Errorf("no session r3 -> r2's loopback expected: %v", Sessions(lab))
+	}
+	if got := fmt.Sprint(Routes(lab)["r3"]); !strings.Contains(got, "10.255.0.2/32") {
+		t.Errorf("r3 does not expect a route to r2's loopback: %s", got)
+	}
+}
