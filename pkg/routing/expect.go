@@ -138,6 +138,10 @@ func Routes(l *topology.Lab) map[string][]netip.Prefix {
 				offers[n.Name] = subnets(g.announced(n), k.v4)
 			}
 		}
+		from := func(r string) []string { return reach(adj, r) }
+		if k.proto == "bgp" {
+			from = bgpOrigins(l, adj)
+		}
 		for r := range adj {
 			own := map[netip.Prefix]bool{}
 			for _, i := range g.ifaces[r] {
@@ -148,7 +152,7 @@ func Routes(l *topology.Lab) map[string][]netip.Prefix {
 			for _, p := range out[r] {
 				own[p] = true
 			}
-			for _, other := range reach(adj, r) {
+			for _, other := range from(r) {
 				for _, p := range offers[other] {
 					if !own[p] {
 						own[p] = true
@@ -162,6 +166,44 @@ func Routes(l *topology.Lab) map[string][]netip.Prefix {
 		sort.Slice(out[r], func(i, j int) bool { return out[r][i].String() < out[r][j].String() })
 	}
 	return out
+}
+
+// bgpOrigins returns, for a router, the routers whose announcements
+// reach it over the BGP sessions adj: passed on by every router, except
+// that what one learns over iBGP goes on to eBGP peers only.
+func bgpOrigins(l *topology.Lab, adj map[string][]string) func(string) []string {
+	nodes := l.NodesByName()
+	learns := map[string][]string{}
+	for o := range adj {
+		type state struct {
+			router string
+			ibgp   bool // learnt over iBGP
+		}
+		seen := map[state]bool{{o, false}: true}
+		queue := []state{{o, false}}
+		got := map[string]bool{o: true}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			for _, p := range adj[x.router] {
+				ib := nodes[p].BGP.ASN == nodes[x.router].BGP.ASN
+				next := state{p, ib}
+				if ib && x.ibgp || seen[next] {
+					continue
+				}
+				seen[next] = true
+				queue = append(queue, next)
+				if !got[p] {
+					got[p] = true
+					learns[p] = append(learns[p], o)
+				}
+			}
+		}
+	}
+	return func(r string) []string {
+		sort.Strings(learns[r])
+		return learns[r]
+	}
 }
 
 // reach lists the routers reachable from r over adj, r excluded.

@@ -167,3 +167,17 @@ func TestIBGPLoopback(t *testing.T) {
 		t.Errorf("r3 does not expect a route to r2's loopback: %s", got)
 	}
 }
+
+// TestIBGPPassesNoIBGPRoute: without an IGP, r1 and r3 have no session
+// (only r2 links to both): what r1 learns from a over eBGP reaches r2
+// but goes no further, so r3 is not waited for to learn it.
+func TestIBGPPassesNoIBGPRoute(t *testing.T) {
+	l := parse(t, strings.Replace(asLine, "routing: {ospf: {hello: 1, dead: 4}}", "", 1))
+	routes := Routes(l)
+	if got := fmt.Sprint(routes["r2"]); got != "[10.1.0.0/24 10.3.0.0/24]" {
+		t.Errorf("r2 expects %s, want both ends' subnets (from r1 and r3)", got)
+	}
+	if got := fmt.Sprint(routes["r3"]); got != "[10.3.0.0/24]" {
+		t.Errorf("r3 expects %s, want only b's subnet: r2 passes no iBGP route to an iBGP peer", got)
+	}
+}
