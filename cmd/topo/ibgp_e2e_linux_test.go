@@ -6,32 +6,6 @@ import (
 	"testing"
 )
 
-// asLine is AS 65002 of three routers in a line, OSPF inside and a
-// full iBGP mesh, between AS 65001 and AS 65003 of one router each;
-// only the edges of AS 65002 speak eBGP. r2's router_id is on no
-// interface: it is r2's loopback, where r1 and r3 peer with it.
-const asLine = `
-routing: {ospf: {hello: 1, dead: 4}}
-hosts:
-  a:  {forward: true, bgp: {asn: 65001}}
-  r1: {forward: true, bgp: {asn: 65002, ibgp: true}}
-  r2: {forward: true, bgp: {asn: 65002, ibgp: true, router_id: 10.255.0.2}}
-  r3: {forward: true, bgp: {asn: 65002, ibgp: true}}
-  b:  {forward: true, bgp: {asn: 65003}}
-  h1: {gateway: auto}
-  h3: {gateway: auto}
-links:
-  - {endpoints: [h1:eth0, a:eth0], addresses: [10.1.0.10/24, 10.1.0.1/24]}
-  - {endpoints: [a:eth1, r1:eth1], addresses: [10.0.1.1/30, 10.0.1.2/30]}
-  - {endpoints: [r1:eth2, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30]}
-  - {endpoints: [r2:eth2, r3:eth1], addresses: [10.0.23.1/30, 10.0.23.2/30]}
-  - {endpoints: [r3:eth2, b:eth1], addresses: [10.0.3.1/30, 10.0.3.2/30]}
-  - {endpoints: [b:eth0, h3:eth0], addresses: [10.3.0.1/24, 10.3.0.10/24]}
-expect:
-  - {from: h1, to: h3, ttl: 59}
-  - {from: h3, to: h1, ttl: 59}
-`
-
 // bgpPath is the AS path of a router's best BGP route to a prefix, ""
 // when it has none.
 func bgpPath(t *testing.T, l *labT, router, family, prefix string) string {
@@ -54,12 +28,14 @@ func bgpPath(t *testing.T, l *labT, router, family, prefix string) string {
 	return ""
 }
 
-// TestIBGPMeshPassesTransit: AS 65002's middle router speaks no eBGP,
-// yet the far hosts reach each other through it, because the iBGP mesh
-// gives every router of the AS the routes its edges learn; up waits
-// for those sessions and routes, so check passes at once.
+// TestIBGPMeshPassesTransit: in examples/ibgp.yaml, AS 65002's middle
+// router speaks no eBGP, yet the far hosts reach each other through
+// it, because the iBGP mesh gives every router of the AS the routes its
+// edges learn (r2 at its loopback); up waits for those sessions and
+// routes, so check passes at once.
 func TestIBGPMeshPassesTransit(t *testing.T) {
-	l := newLab(t, "ibgp", asLine)
+	l := newLab(t, "ibgp", "")
+	l.File = l.WriteRenamed("../../examples/ibgp.yaml")
 	r := l.Must("up", l.File)
 	if !strings.Contains(r.Stdout, "routing converged in") {
 		t.Errorf("up did not say routing converged:\n%s", r.Stdout)
