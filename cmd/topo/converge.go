@@ -36,10 +36,35 @@ func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time
 	}
 	what := "routing converged"
 	if !l.NeedsFRR() {
-		what = "addresses leased"
+		what = addressesCame(l)
 	}
 	fmt.Fprintf(out, "%s in %.1fs\n", what, time.Since(start).Seconds())
 	return nil
+}
+
+// addressesCame says how a lab's dynamic addresses came: "addresses
+// leased" (DHCP, DHCPv6), "addresses made from router advertisements"
+// (SLAAC), or both.
+func addressesCame(l *topology.Lab) string {
+	var leased, slaac bool
+	for _, lk := range l.Links {
+		for _, e := range lk.Ends {
+			for _, d := range e.Dynamic {
+				if d == topology.DynSLAAC {
+					slaac = true
+				} else {
+					leased = true
+				}
+			}
+		}
+	}
+	switch {
+	case leased && slaac:
+		return "addresses leased and made from router advertisements"
+	case slaac:
+		return "addresses made from router advertisements"
+	}
+	return "addresses leased"
 }
 
 func joinStuck(stuck []lab.Stuck) string {
@@ -61,7 +86,11 @@ func routingConverged(ctx context.Context, l *topology.Lab) error {
 		return err
 	}
 	if len(stuck) > 0 {
-		return fmt.Errorf("lab %s: routing has not converged yet, so probes would fail for that alone:\n  %s\n(wait and check again; `topo up` waits for it)", l.Name, joinStuck(stuck))
+		what := "routing has not converged yet"
+		if !l.NeedsFRR() {
+			what = "its clients do not hold every address yet"
+		}
+		return fmt.Errorf("lab %s: %s, so probes would fail for that alone:\n  %s\n(wait and check again; `topo up` waits for it)", l.Name, what, joinStuck(stuck))
 	}
 	return nil
 }

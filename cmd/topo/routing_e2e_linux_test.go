@@ -193,12 +193,14 @@ func TestDHCPExampleLeasesAndChecks(t *testing.T) {
 	if !strings.Contains(r.Stdout, "addresses leased in") {
 		t.Errorf("up did not wait for the leases:\n%s", r.Stdout)
 	}
-	if r := l.Topo("check", l.Name); r.Code != 0 {
-		t.Fatalf("check: %v", r)
-	}
 	addr := ifaces(t, l.NS("h1"))["eth0"].addrs()
 	if len(addr) != 1 || !strings.HasPrefix(addr[0], "10.5.0.1") {
-		t.Errorf("h1:eth0 holds %v, not a lease from 10.5.0.100-199", addr)
+		t.Fatalf("h1:eth0 holds %v, not a lease from 10.5.0.100-199", addr)
+	}
+	// srv -> h1 goes to the address h1 holds.
+	r = l.Topo("check", l.Name)
+	if lease, _, _ := strings.Cut(addr[0], "/"); r.Code != 0 || !strings.Contains(r.Stdout, "srv must reach h1 ("+lease+"): reached") {
+		t.Fatalf("check did not probe h1 at its lease %s: %v", lease, r)
 	}
 	// The client wrote h1's own resolv.conf, not the machine's.
 	if got := l.Must("exec", "--lab", l.Name, "h1", "--", "cat", "/etc/resolv.conf").Stdout; !strings.Contains(got, "nameserver 10.5.0.1") {
@@ -210,5 +212,28 @@ func TestDHCPExampleLeasesAndChecks(t *testing.T) {
 	// A leased address is the client's: never drift.
 	if steps := l.Plan(); len(steps) != 0 {
 		t.Errorf("plan after the leases: %q", steps)
+	}
+}
+
+// TestCheckToHostWithoutLease: with no DHCP server on the LAN, check
+// does not probe a host that holds no address; it says which end has
+// none and where to look.
+func TestCheckToHostWithoutLease(t *testing.T) {
+	l := newLab(t, "nolease", `
+hosts:
+  srv: {}
+  h1: {}
+switches:
+  lan: {}
+links:
+  - {endpoints: [srv:eth0, lan], addresses: [10.5.0.1/24]}
+  - endpoints: [{node: h1, interface: eth0, addresses: dhcp}, lan]
+expect:
+  - {from: srv, to: h1}
+`)
+	l.Must("up", "--no-wait", l.File)
+	r := l.Topo("check", l.Name)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "h1:eth0 has no DHCP lease yet (is a DHCP server on the link running? see topo logs h1/dhcp-eth0)") {
+		t.Fatalf("check on a host without a lease: %v", r)
 	}
 }

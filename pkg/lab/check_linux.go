@@ -349,6 +349,23 @@ func checkExpect(ctx context.Context, l *topology.Lab, expect []*topology.Expect
 	if opts.NameOf == nil {
 		opts.NameOf = NodeOfAddress(l)
 	}
+	held := heldTargets(l, expect)
+	if len(held) > 0 {
+		// The addresses clients hold are named too.
+		owner := map[netip.Addr]string{}
+		for name, h := range held {
+			if h.err == nil {
+				owner[h.addr] = name
+			}
+		}
+		base := opts.NameOf
+		opts.NameOf = func(a netip.Addr) string {
+			if n := base(a); n != "" {
+				return n
+			}
+			return owner[a.Unmap()]
+		}
+	}
 	var pairs []probe.Pair
 	var echo, other []int
 	for i, e := range expect {
@@ -360,9 +377,10 @@ func checkExpect(ctx context.Context, l *topology.Lab, expect []*topology.Expect
 			other = append(other, i)
 			continue
 		}
-		p, err := target(l, e)
+		p, err := target(l, e, held)
 		if err != nil {
-			return nil, err
+			out[i] = ExpectResult{Expect: e, Why: err.Error()}
+			continue
 		}
 		pairs = append(pairs, p)
 		echo = append(echo, i)
@@ -397,7 +415,7 @@ func checkExpect(ctx context.Context, l *topology.Lab, expect []*topology.Expect
 		}
 		_ = parallel(ctx, len(sources), func(k int) error {
 			for _, i := range bySource[sources[k]] {
-				out[i] = checkOther(ctx, l, hs, expect[i], opts)
+				out[i] = checkOther(ctx, l, hs, expect[i], held, opts)
 			}
 			return nil
 		})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 	"sync"
@@ -23,10 +24,17 @@ type Stuck struct {
 }
 
 // String says what is stuck and how: "r1 ospf eth1 -> r2 (10.0.12.2):
-// Init", "r1 has not installed a route to 10.3.0.0/24 yet".
+// Init", "r1 has not installed a route to 10.3.0.0/24 yet", "h1:eth0
+// has no DHCP lease yet (...)".
 func (s Stuck) String() string {
 	if s.Proto == "lease" {
-		return s.Router + ":" + s.Iface + " has no address from " + s.Peer + " yet"
+		switch s.Peer {
+		case topology.DynSLAAC:
+			return s.Router + ":" + s.Iface + " has no address from a router advertisement yet (is a router on the link sending them?)"
+		case topology.DynDHCP6:
+			return s.Router + ":" + s.Iface + " has no DHCPv6 lease yet (is a DHCPv6 server on the link running? see topo logs " + s.Router + "/dhcp6-" + s.Iface + ")"
+		}
+		return s.Router + ":" + s.Iface + " has no DHCP lease yet (is a DHCP server on the link running? see topo logs " + s.Router + "/dhcp-" + s.Iface + ")"
 	}
 	if s.Proto == "route" {
 		return s.Router + " has not installed a route to " + s.Peer + " yet"
@@ -105,7 +113,9 @@ func routingState(ctx context.Context, l *topology.Lab, only map[string]bool) ([
 func detours(l *topology.Lab, ribs map[string]routing.RIB) []Stuck {
 	for _, n := range l.Nodes {
 		if l.RunsFRR(n) && ribs[n.Name] == nil {
-			ribs[n.Name] = installedRIB(l.Name, n.Name)
+			rib := installedRIB(l.Name, n.Name, true)
+			maps.Copy(rib, installedRIB(l.Name, n.Name, false))
+			ribs[n.Name] = rib
 		}
 	}
 	var out []Stuck
@@ -124,10 +134,12 @@ func sortStuck(s []Stuck) {
 }
 
 // routerState reads one router's neighbours and returns its sessions
-// that are not up, and its routes when it had any to look for.
+// that are not up, and its routes (both families together) when it had
+// any to look for. Each kind of state is asked for once, when the first
+// session that needs it comes.
 func routerState(lab, r string, ss []routing.Session) ([]Stuck, routing.RIB) {
-	var ospf, bgp map[string]string
-	var routes routing.RIB
+	var ospf, ospf6, bgp map[string]string
+	routes := map[bool]routing.RIB{} // by family: true for IPv4
 	var out []Stuck
 	for _, s := range ss {
 		var state string
@@ -140,16 +152,25 @@ func routerState(lab, r string, ss []routing.Session) ([]Stuck, routing.RIB) {
 			if strings.HasPrefix(state, "Full") {
 				continue
 			}
+		case "ospf6":
+			if ospf6 == nil {
+				ospf6 = ospf6Neighbours(lab, r)
+			}
+			state = ospf6[s.Iface+" "+s.PeerID.String()]
+			if state == "Full" {
+				continue
+			}
 		case "lease":
 			if hasGlobal(lab, r, s.Iface, s.Peer == topology.DynDHCP) {
 				continue
 			}
 		case "route":
-			if routes == nil {
-				routes = installedRIB(lab, r)
-			}
 			if p, err := netip.ParsePrefix(s.Peer); err == nil {
-				if _, ok := routes[p]; ok {
+				v4 := p.Addr().Is4()
+				if routes[v4] == nil {
+					routes[v4] = installedRIB(lab, r, v4)
+				}
+				if _, ok := routes[v4][p]; ok {
 					continue
 				}
 			}
@@ -167,7 +188,14 @@ func routerState(lab, r string, ss []routing.Session) ([]Stuck, routing.RIB) {
 		}
 		out = append(out, Stuck{Session: s, State: state})
 	}
-	return out, routes
+	if len(routes) == 0 {
+		return out, nil
+	}
+	rib := routing.RIB{}
+	for _, fam := range routes {
+		maps.Copy(rib, fam)
+	}
+	return out, rib
 }
 
 // vtysh runs vtysh -c cmd in a node and returns its output.
@@ -208,21 +236,47 @@ func ospfNeighbours(lab, r string) map[string]string {
 	return out
 }
 
-// bgpSessions maps each BGP peer's address to its state.
-func bgpSessions(lab, r string) map[string]string {
+// ospf6Neighbours maps each OSPFv3 neighbour, as "IFACE ROUTER-ID",
+// to its state ("Full", "Init").
+func ospf6Neighbours(lab, r string) map[string]string {
 	out := map[string]string{}
-	data, err := vtysh(lab, r, "show bgp ipv4 unicast summary json")
+	data, err := vtysh(lab, r, "show ipv6 ospf6 neighbor json")
 	if err != nil {
 		return out
 	}
 	var v struct {
+		Neighbors []struct {
+			ID    string `json:"neighborId"`
+			State string `json:"state"`
+			Iface string `json:"interfaceName"`
+		} `json:"neighbors"`
+	}
+	if json.Unmarshal(data, &v) == nil {
+		for _, n := range v.Neighbors {
+			out[n.Iface+" "+n.ID] = n.State
+		}
+	}
+	return out
+}
+
+// bgpSessions maps each BGP peer's address to its state, in every
+// address family (an IPv6 session is listed under ipv6Unicast).
+func bgpSessions(lab, r string) map[string]string {
+	out := map[string]string{}
+	data, err := vtysh(lab, r, "show bgp summary json")
+	if err != nil {
+		return out
+	}
+	var v map[string]struct {
 		Peers map[string]struct {
 			State string `json:"state"`
 		} `json:"peers"`
 	}
 	if json.Unmarshal(data, &v) == nil {
-		for a, p := range v.Peers {
-			out[a] = p.State
+		for _, af := range v {
+			for a, p := range af.Peers {
+				out[a] = p.State
+			}
 		}
 	}
 	return out
@@ -259,12 +313,16 @@ func WaitRouting(ctx context.Context, l *topology.Lab, limit time.Duration) ([]S
 	}
 }
 
-// installedRIB reads the routes a router's zebra has installed in the
-// kernel (or holds as connected), each with its next hops in the FIB;
-// empty when vtysh cannot be asked.
-func installedRIB(lab, r string) routing.RIB {
+// installedRIB reads the routes of one family (v4: IPv4) a router's
+// zebra has installed in the kernel (or holds as connected), each with
+// its next hops in the FIB; empty when vtysh cannot be asked.
+func installedRIB(lab, r string, v4 bool) routing.RIB {
 	out := routing.RIB{}
-	data, err := vtysh(lab, r, "show ip route json")
+	cmd := "show ip route json"
+	if !v4 {
+		cmd = "show ipv6 route json"
+	}
+	data, err := vtysh(lab, r, cmd)
 	if err != nil {
 		return out
 	}

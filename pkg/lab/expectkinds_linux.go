@@ -38,7 +38,7 @@ func missingNode(l *topology.Lab, nodes map[string]*topology.Node, e *topology.E
 		if nodes[e.To] == nil {
 			return "no node " + e.To
 		}
-		if _, ok := l.FirstAddress(e.To); !ok {
+		if _, ok := l.FirstAddress(e.To); !ok && !clientAddressed(l, e.To) {
 			return "node " + e.To + " has no address"
 		}
 	}
@@ -50,10 +50,18 @@ func missingNode(l *topology.Lab, nodes map[string]*topology.Node, e *topology.E
 	return ""
 }
 
-// target is the address an expectation's To stands for.
-func target(l *topology.Lab, e *topology.Expectation) (probe.Pair, error) {
+// target is the address an expectation's To stands for: an address,
+// a node's first address in the file, or what a client-addressed host
+// holds (held, see heldTargets).
+func target(l *topology.Lab, e *topology.Expectation, held map[string]heldResult) (probe.Pair, error) {
 	if a, err := netip.ParseAddr(e.To); err == nil {
 		return probe.Pair{From: e.From, To: a}, nil
+	}
+	if h, ok := held[e.To]; ok {
+		if h.err != nil {
+			return probe.Pair{}, h.err
+		}
+		return probe.Pair{From: e.From, To: h.addr, ToNode: e.To}, nil
 	}
 	a, ok := l.FirstAddress(e.To)
 	if !ok {
@@ -64,9 +72,9 @@ func target(l *topology.Lab, e *topology.Expectation) (probe.Pair, error) {
 
 // checkOther probes one expectation that is not a plain echo, from
 // its source's namespace (open in hs).
-func checkOther(ctx context.Context, l *topology.Lab, hs *handles, e *topology.Expectation, opts probe.ProberOptions) ExpectResult {
+func checkOther(ctx context.Context, l *topology.Lab, hs *handles, e *topology.Expectation, held map[string]heldResult, opts probe.ProberOptions) ExpectResult {
 	x := ExpectResult{Expect: e}
-	pair, err := target(l, e)
+	pair, err := target(l, e, held)
 	if err != nil {
 		x.Why = err.Error()
 		return x

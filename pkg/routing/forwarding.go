@@ -60,14 +60,16 @@ func Detours(l *topology.Lab, ribs map[string]RIB) []Detour {
 		}
 	}
 	origin := map[netip.Prefix]map[string]bool{}
-	g := newGraph(linksUp(l))
+	g := upGraph(l)
 	for _, proto := range []string{"ospf", "bgp"} {
-		for r, ps := range offered(l, g, proto) {
-			for _, p := range ps {
-				if origin[p] == nil {
-					origin[p] = map[string]bool{}
+		for _, v4 := range []bool{true, false} {
+			for r, ps := range offered(l, g, proto, v4) {
+				for _, p := range ps {
+					if origin[p] == nil {
+						origin[p] = map[string]bool{}
+					}
+					origin[p][r] = true
 				}
-				origin[p][r] = true
 			}
 		}
 	}

@@ -13,6 +13,9 @@ type graph struct {
 	nodes map[string]*topology.Node
 	// ifaces lists each node's interfaces in link order.
 	ifaces map[string][]ifaceInfo
+	// loop is each BGP router's loopback address: its router_id when
+	// none of its interfaces holds it (see loopbacks).
+	loop map[string]netip.Addr
 }
 
 // ifaceInfo is one interface of a router.
@@ -27,7 +30,14 @@ type ifaceInfo struct {
 	// hostsOnly says no other router is on the segment: OSPF is
 	// passive there and BGP advertises its subnet.
 	hostsOnly bool
+	// external says every router on the segment is a BGP speaker of
+	// another AS: the IGP stays inside the AS, so OSPF is passive there
+	// (the link's subnet is still announced, as a stub).
+	external bool
 }
+
+// passive reports whether OSPF forms no adjacency on the interface.
+func (i ifaceInfo) passive() bool { return i.hostsOnly || i.external }
 
 type peer struct {
 	node  *topology.Node
@@ -67,10 +77,52 @@ func newGraph(l *topology.Lab) *graph {
 				info.peers = append(info.peers, peer{node: on, addrs: other.Addresses})
 			}
 			info.hostsOnly = len(info.peers) == 0
+			info.external = !info.hostsOnly && n.BGP != nil
+			for _, p := range info.peers {
+				if !info.external {
+					break
+				}
+				if p.node.BGP == nil || p.node.BGP.ASN == n.BGP.ASN {
+					info.external = false
+				}
+			}
 			g.ifaces[n.Name] = append(g.ifaces[n.Name], info)
 		}
 	}
+	g.loop = g.loopbacks()
 	return g
+}
+
+// upGraph is the graph of l's links that are up; its loopbacks are
+// those of the whole lab (an address does not become a loopback
+// because its link is down).
+func upGraph(l *topology.Lab) *graph {
+	g := newGraph(linksUp(l))
+	g.loop = newGraph(l).loop
+	return g
+}
+
+// loopbacks maps each BGP router whose router_id none of its
+// interfaces holds to that address: zebra puts it on lo (a /32), OSPF
+// announces it, and iBGP peers reach the router there whichever of its
+// links is up, as netlab and hand-written FRR labs do with a loopback.
+func (g *graph) loopbacks() map[string]netip.Addr {
+	out := map[string]netip.Addr{}
+	for _, n := range g.lab.Nodes {
+		if !isRouter(n) || n.BGP == nil || !n.BGP.RouterID.IsValid() {
+			continue
+		}
+		held := false
+		for _, i := range g.ifaces[n.Name] {
+			for _, a := range i.addrs {
+				held = held || a.Addr() == n.BGP.RouterID
+			}
+		}
+		if !held {
+			out[n.Name] = n.BGP.RouterID
+		}
+	}
+	return out
 }
 
 // routerID is the node's first IPv4 address, or 0.0.0.0 when it has
@@ -89,10 +141,58 @@ func (g *graph) routerID(n *topology.Node) netip.Addr {
 	return netip.IPv4Unspecified()
 }
 
-func (g *graph) hasIPv6(n *topology.Node) bool {
+func (g *graph) hasIPv6(n *topology.Node) bool { return g.firstAddr(n, false).IsValid() }
+
+// firstAddr is the node's first address of one family (global, for
+// IPv6) in link order; invalid when it has none.
+func (g *graph) firstAddr(n *topology.Node, v4 bool) netip.Addr {
 	for _, i := range g.ifaces[n.Name] {
 		for _, a := range i.addrs {
-			if a.Addr().Is6() && !a.Addr().IsLinkLocalUnicast() {
+			if family(a.Addr(), v4) {
+				return a.Addr()
+			}
+		}
+	}
+	return netip.Addr{}
+}
+
+// family reports whether a is a routable address of one family: IPv4,
+// or IPv6 but not link-local.
+func family(a netip.Addr, v4 bool) bool {
+	if v4 {
+		return a.Is4()
+	}
+	return a.Is6() && !a.IsLinkLocalUnicast()
+}
+
+// stableAddr is the address a router's iBGP peers reach it at, in one
+// family: its router_id (a loopback when no interface holds it), else
+// its first address, reached over the IGP.
+func (g *graph) stableAddr(n *topology.Node, v4 bool) netip.Addr {
+	if a, ok := g.loop[n.Name]; ok && v4 {
+		return a
+	}
+	if v4 && n.BGP != nil && n.BGP.RouterID.IsValid() {
+		for _, i := range g.ifaces[n.Name] {
+			for _, a := range i.addrs {
+				if a.Addr() == n.BGP.RouterID {
+					return a.Addr()
+				}
+			}
+		}
+	}
+	return g.firstAddr(n, v4)
+}
+
+// holds reports whether one of n's interfaces in g, or its loopback,
+// has address a.
+func (g *graph) holds(n *topology.Node, a netip.Addr) bool {
+	if g.loop[n.Name] == a {
+		return true
+	}
+	for _, i := range g.ifaces[n.Name] {
+		for _, p := range i.addrs {
+			if p.Addr() == a {
 				return true
 			}
 		}

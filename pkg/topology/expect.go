@@ -138,10 +138,7 @@ func (b *builder) buildExpectations() {
 			if n, known := b.nodes[to]; !known || n.Kind != KindHost {
 				b.errorf(re.to.at, b.nodeHint(to), "expectation to %q: neither a host nor an IP address", to)
 				ok = false
-			} else if _, has := b.lab.FirstAddress(to); !has && b.dynamicNode(to) {
-				b.errorf(re.to.at, "expect from "+to+" instead: its probes go out with the address it holds", "expectation to %q: that host's addresses come from its DHCP client, unknown until it runs", to)
-				ok = false
-			} else if !has {
+			} else if _, has := b.lab.FirstAddress(to); !has && !b.dynamicNode(to) {
 				b.errorf(re.to.at, "give "+to+" an address on one of its links (addresses:, a subnet: or the addressing: pool), or expect one of its addresses", "expectation to %q: that host has no address", to)
 				ok = false
 			}

@@ -30,7 +30,8 @@ type BGP struct {
 	// Advertise lists the prefixes announced; nil announces the
 	// subnets towards the router's hosts.
 	Advertise []netip.Prefix `json:"advertise,omitempty"`
-	// IBGP makes sessions with the routers of the same ASN it links to.
+	// IBGP makes the router one of its ASN's full iBGP mesh: a session
+	// with every other router of the ASN that sets it too.
 	IBGP     bool       `json:"ibgp,omitempty"`
 	RouterID netip.Addr `json:"router_id,omitzero"`
 }

@@ -278,6 +278,7 @@ func (b *builder) buildRouting() {
 		}
 		li.link.OSPF = lo
 	}
+	b.checkIBGP()
 }
 
 // linkHasRouter reports whether a router is on the link: one of its

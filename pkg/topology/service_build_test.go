@@ -154,10 +154,20 @@ func TestParseDynamicInvalid(t *testing.T) {
 	for _, c := range []invalidCase{
 		{desc: "dhcp and an IPv4 address", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp, 10.0.0.1/24]}, h2:eth0]"), line: 5, col: 63, msg: "its IPv4 addresses come from dhcp"},
 		{desc: "dhcp6 and slaac", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp6, slaac]}, h2:eth0]"), line: 5, col: 64, msg: "both dhcp6 and slaac"},
-		{desc: "expect to a dhcp host", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: dhcp}, {node: h2, interface: eth0, addresses: [10.0.0.1/24]}]", "expect:", "  - {from: h2, to: h1}"), line: 7, col: 20, msg: "come from its DHCP client", hint: "expect from h1 instead"},
 		{desc: "dhcp twice", src: y("hosts:", "  h1: {}", "  h2: {}", "links:", "  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp, dhcp]}, h2:eth0]"), line: 5, col: 63, msg: "dhcp is given twice"},
 	} {
 		t.Run(c.desc, c.run)
+	}
+}
+
+// TestExpectToDynamicHost: an expectation may go to a host whose
+// addresses come from its client; check probes what it holds.
+func TestExpectToDynamicHost(t *testing.T) {
+	lab, _ := mustParse(t, "lab.yaml", y("hosts:", "  h1: {}", "  h2: {}", "links:",
+		"  - endpoints: [{node: h1, interface: eth0, addresses: [dhcp, slaac]}, {node: h2, interface: eth0, addresses: [10.0.0.1/24]}]",
+		"expect:", "  - {from: h2, to: h1}"))
+	if len(lab.Expect) != 1 || lab.Expect[0].To != "h1" {
+		t.Errorf("expect = %+v", lab.Expect)
 	}
 }
 

@@ -25,6 +25,7 @@ type rawBGP struct {
 	asn       text
 	advertise []text
 	ibgp      bool
+	ibgpAt    Pos
 	routerID  text
 }
 
@@ -72,7 +73,7 @@ func (d *decoder) decodeServiceField(h *rawNode, f field, what string) {
 			case "advertise":
 				b.advertise = d.strings(bf.value, what+" bgp advertise")
 			case "ibgp":
-				b.ibgp = d.boolean(bf.value, what+" bgp ibgp")
+				b.ibgp, b.ibgpAt = d.boolean(bf.value, what+" bgp ibgp"), d.pos(bf.value)
 			case "router_id":
 				b.routerID = d.str(bf.value, what+" bgp router_id")
 			}
