@@ -202,6 +202,10 @@ func TestDHCPExampleLeasesAndChecks(t *testing.T) {
 	if lease, _, _ := strings.Cut(addr[0], "/"); r.Code != 0 || !strings.Contains(r.Stdout, "srv must reach h1 ("+lease+"): reached") {
 		t.Fatalf("check did not probe h1 at its lease %s: %v", lease, r)
 	}
+	// So does topo ping by the host's name.
+	if lease, _, _ := strings.Cut(addr[0], "/"); !strings.Contains(l.Must("ping", "--lab", l.Name, "srv", "h1", "-c1").Stdout, lease) {
+		t.Errorf("topo ping srv h1 did not ping h1's lease %s", lease)
+	}
 	// The client wrote h1's own resolv.conf, not the machine's.
 	if got := l.Must("exec", "--lab", l.Name, "h1", "--", "cat", "/etc/resolv.conf").Stdout; !strings.Contains(got, "nameserver 10.5.0.1") {
 		t.Errorf("h1's resolv.conf:\n%s", got)
@@ -235,5 +239,10 @@ expect:
 	r := l.Topo("check", l.Name)
 	if r.Code == 0 || !strings.Contains(r.Stderr, "h1:eth0 has no DHCP lease yet (is a DHCP server on the link running? see topo logs h1/dhcp-eth0)") {
 		t.Fatalf("check on a host without a lease: %v", r)
+	}
+	// topo ping says the same of the host by name.
+	r = l.Topo("ping", "--lab", l.Name, "srv", "h1", "-c1")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "h1:eth0 holds no leased address yet: is the DHCP server running? see topo logs h1/dhcp-eth0") {
+		t.Fatalf("ping to a host without a lease: %v", r)
 	}
 }

@@ -16,13 +16,18 @@ func labNode(labName, nodeName string) (*topology.Lab, *node.Namespace, error) {
 	return lab.OpenNode(labName, nodeName)
 }
 
-// resolveTarget turns a node name or an address into an address.
+// resolveTarget turns a node name or an address into an address: a
+// node's first address in the file, or for a node addressed by its own
+// client (dhcp, dhcp6, slaac), the address it holds now.
 func resolveTarget(l *topology.Lab, s string) (netip.Addr, error) {
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a, nil
 	}
 	if l.Node(s) == nil && l.Elsewhere[s] == "" {
 		return netip.Addr{}, fmt.Errorf("%q is neither an address nor a node of lab %s", s, l.Name)
+	}
+	if a, dynamic, err := lab.HeldAddress(l, s); dynamic {
+		return a, err // what its DHCP/SLAAC client holds now
 	}
 	a, ok := l.FirstAddress(s)
 	if !ok {

@@ -71,3 +71,17 @@ func readHeld(hs *handles, name string) (map[string][]netip.Addr, error) {
 	}
 	return out, nil
 }
+
+// HeldAddress is the address a node whose addresses come from its own
+// client (addresses: dhcp, dhcp6 or slaac on its ends, none from the
+// file) stands for now: what it holds, read from its namespace (see
+// heldTarget), or why it holds none. dynamic is false, and nothing is
+// read, for a node the file gives an address (or no node at all): the
+// caller takes the file's. The lab must be up; needs root.
+func HeldAddress(l *topology.Lab, name string) (addr netip.Addr, dynamic bool, err error) {
+	if !clientAddressed(l, name) {
+		return netip.Addr{}, false, nil
+	}
+	r := heldTargets(l, []*topology.Expectation{{To: name}})[name]
+	return r.addr, true, r.err
+}

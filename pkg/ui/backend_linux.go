@@ -255,9 +255,17 @@ func (Kernel) Ping(ctx context.Context, name, from, to string) (*PingResult, err
 		if l.Node(to) == nil {
 			return nil, fmt.Errorf("%q is neither an address nor a node of lab %s", to, name)
 		}
-		var ok bool
-		if dst, ok = l.FirstAddress(to); !ok {
-			return nil, fmt.Errorf("node %s has no address to ping (a switch has none: click a host or router)", to)
+		held, dynamic, err := lab.HeldAddress(l, to)
+		switch {
+		case dynamic && err != nil:
+			return nil, err
+		case dynamic:
+			dst = held // what its DHCP/SLAAC client holds now
+		default:
+			var ok bool
+			if dst, ok = l.FirstAddress(to); !ok {
+				return nil, fmt.Errorf("node %s has no address to ping (a switch has none: click a host or router)", to)
+			}
 		}
 		toNode = to
 	}
