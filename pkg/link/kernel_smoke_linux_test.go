@@ -15,8 +15,9 @@ import (
 
 // TestNetemKernelSmoke checks, with topo's own namespace and veth code,
 // that the kernel delays packets with netem: two namespaces joined by a
-// veth, 50ms of netem delay on one end, and the round trip of a UDP
-// echo between them must take 50-60ms. It skips on a kernel without
+// veth, 50ms of netem delay on one end, and the round trips of UDP
+// echoes between them must take 50ms or more, most of them at most
+// 60ms. It skips on a kernel without
 // netem; `make test-kernel` runs it on Debian's stock kernel, which has
 // it.
 func TestNetemKernelSmoke(t *testing.T) {
@@ -74,7 +75,7 @@ func TestNetemKernelSmoke(t *testing.T) {
 		t.Fatalf("no echo from %s:eth0 to %s:eth0: %v", a.Name, b.Name, err)
 	}
 	var rtts []time.Duration
-	for i := range 5 {
+	for i := range 9 {
 		rtt, err := echo(client, to, byte(i+1), 1, 2*time.Second)
 		if err != nil {
 			t.Fatalf("echo %d: %v", i+1, err)
@@ -86,8 +87,11 @@ func TestNetemKernelSmoke(t *testing.T) {
 	if rtts[0] < delay {
 		t.Errorf("shortest round trip %v < %v: netem did not delay", rtts[0], delay)
 	}
-	if median := rtts[len(rtts)/2]; median > delay+10*time.Millisecond {
-		t.Errorf("median round trip %v > %v", median, delay+10*time.Millisecond)
+	// The lower quartile, not the median: a stalled scheduler (an
+	// emulated VM on a loaded machine) holds up some echoes, but netem
+	// adding more than the delay would hold up every one.
+	if q1 := rtts[len(rtts)/4]; q1 > delay+10*time.Millisecond {
+		t.Errorf("lower quartile of the round trips %v > %v", q1, delay+10*time.Millisecond)
 	}
 }
 
