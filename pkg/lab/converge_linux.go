@@ -212,21 +212,26 @@ func vtysh(lab, nodeName, cmd string) ([]byte, error) {
 	return out.Bytes(), err
 }
 
+// vtyshJSON runs vtysh -c cmd (a "... json" command) in a router and
+// decodes its output into v; false when vtysh cannot be asked or says
+// something else (the daemon not up yet), which the callers read as
+// nothing to report.
+func vtyshJSON(lab, r, cmd string, v any) bool {
+	data, err := vtysh(lab, r, cmd)
+	return err == nil && json.Unmarshal(data, v) == nil
+}
+
 // ospfNeighbours maps each OSPF neighbour's interface address to its
 // state ("Full/-", "Init/DROther").
 func ospfNeighbours(lab, r string) map[string]string {
 	out := map[string]string{}
-	data, err := vtysh(lab, r, "show ip ospf neighbor json")
-	if err != nil {
-		return out
-	}
 	var v struct {
 		Neighbors map[string][]struct {
 			State   string `json:"nbrState"`
 			Address string `json:"ifaceAddress"`
 		} `json:"neighbors"`
 	}
-	if json.Unmarshal(data, &v) == nil {
+	if vtyshJSON(lab, r, "show ip ospf neighbor json", &v) {
 		for _, list := range v.Neighbors {
 			for _, n := range list {
 				out[n.Address] = n.State
@@ -240,10 +245,6 @@ func ospfNeighbours(lab, r string) map[string]string {
 // to its state ("Full", "Init").
 func ospf6Neighbours(lab, r string) map[string]string {
 	out := map[string]string{}
-	data, err := vtysh(lab, r, "show ipv6 ospf6 neighbor json")
-	if err != nil {
-		return out
-	}
 	var v struct {
 		Neighbors []struct {
 			ID    string `json:"neighborId"`
@@ -251,7 +252,7 @@ func ospf6Neighbours(lab, r string) map[string]string {
 			Iface string `json:"interfaceName"`
 		} `json:"neighbors"`
 	}
-	if json.Unmarshal(data, &v) == nil {
+	if vtyshJSON(lab, r, "show ipv6 ospf6 neighbor json", &v) {
 		for _, n := range v.Neighbors {
 			out[n.Iface+" "+n.ID] = n.State
 		}
@@ -263,16 +264,12 @@ func ospf6Neighbours(lab, r string) map[string]string {
 // address family (an IPv6 session is listed under ipv6Unicast).
 func bgpSessions(lab, r string) map[string]string {
 	out := map[string]string{}
-	data, err := vtysh(lab, r, "show bgp summary json")
-	if err != nil {
-		return out
-	}
 	var v map[string]struct {
 		Peers map[string]struct {
 			State string `json:"state"`
 		} `json:"peers"`
 	}
-	if json.Unmarshal(data, &v) == nil {
+	if vtyshJSON(lab, r, "show bgp summary json", &v) {
 		for _, af := range v {
 			for a, p := range af.Peers {
 				out[a] = p.State
@@ -322,10 +319,6 @@ func installedRIB(lab, r string, v4 bool) routing.RIB {
 	if !v4 {
 		cmd = "show ipv6 route json"
 	}
-	data, err := vtysh(lab, r, cmd)
-	if err != nil {
-		return out
-	}
 	var v map[string][]struct {
 		Installed bool   `json:"installed"`
 		Protocol  string `json:"protocol"`
@@ -335,7 +328,7 @@ func installedRIB(lab, r string, v4 bool) routing.RIB {
 			Iface string `json:"interfaceName"`
 		} `json:"nexthops"`
 	}
-	if json.Unmarshal(data, &v) != nil {
+	if !vtyshJSON(lab, r, cmd, &v) {
 		return out
 	}
 	for key, list := range v {
