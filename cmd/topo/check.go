@@ -59,6 +59,10 @@ hold (a lab file will do: its expect: entries are taken). --score prints the poi
 		Example: "  topo check\n  topo check examples/router.yaml\n  topo check lab1 --all --json\n  topo check alice --expect grade.yaml --score",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			flags := sampleFlags{pairs: samples, pairsSet: cmd.Flags().Changed("pairs"), seedSet: cmd.Flags().Changed("seed"), all: allPairs, expect: expectFile != ""}
+			if err := flags.problem(); err != nil {
+				return err
+			}
 			if err := needRoot("topo check"); err != nil {
 				return err
 			}
@@ -68,9 +72,6 @@ hold (a lab file will do: its expect: entries are taken). --score prints the poi
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			if expectFile != "" && (samples != 0 || cmd.Flags().Changed("seed")) {
-				return errors.New("--pairs and --seed sample all pairs, not an expectations file: drop --expect or them")
-			}
 			if expectFile != "" {
 				f, err := topology.LoadExpectFile(expectFile)
 				if err != nil {
@@ -83,9 +84,6 @@ hold (a lab file will do: its expect: entries are taken). --score prints the poi
 			}
 			if score {
 				return errors.New("--score grades against an expectations file: add --expect FILE")
-			}
-			if samples < 0 {
-				return fmt.Errorf("--pairs %d: give a number of pairs above 0", samples)
 			}
 			o := checkOpts{json: asJSON, all: allPairs || samples > 0, timeout: timeout, samples: samples, seed: seed}
 			if !cmd.Flags().Changed("seed") {
