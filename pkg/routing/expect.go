@@ -214,20 +214,13 @@ func bgpOrigins(l *topology.Lab, adj map[string][]string) func(string) []string 
 	}
 }
 
-// reach lists the routers reachable from r over adj, r excluded.
+// reach lists the routers reachable from r over adj, r excluded,
+// sorted.
 func reach(adj map[string][]string, r string) []string {
-	seen := map[string]bool{r: true}
-	queue := []string{r}
 	var out []string
-	for len(queue) > 0 {
-		x := queue[0]
-		queue = queue[1:]
-		for _, y := range adj[x] {
-			if !seen[y] {
-				seen[y] = true
-				out = append(out, y)
-				queue = append(queue, y)
-			}
+	for x := range topology.Reachable(adj, r) {
+		if x != r {
+			out = append(out, x)
 		}
 	}
 	sort.Strings(out)

@@ -32,7 +32,7 @@ func (b *builder) checkIBGP() {
 		if n == nil || n.BGP == nil || !n.BGP.IBGP {
 			continue
 		}
-		joined := reachable(ospf, n.Name)
+		joined := Reachable(ospf, n.Name)
 		var lone []string
 		for _, m := range b.lab.Nodes {
 			if m == n || m.BGP == nil || !m.BGP.IBGP || m.BGP.ASN != n.BGP.ASN {
@@ -105,8 +105,9 @@ func (b *builder) segments() [][]*Node {
 	return out
 }
 
-// reachable is the set of nodes adj joins to from, from included.
-func reachable(adj map[string][]string, from string) map[string]bool {
+// Reachable is the set of nodes adj (each node's neighbours) joins to
+// from, from included. Pure.
+func Reachable(adj map[string][]string, from string) map[string]bool {
 	seen := map[string]bool{from: true}
 	queue := []string{from}
 	for len(queue) > 0 {
