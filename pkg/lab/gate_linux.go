@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -43,10 +44,18 @@ var errTakenDown = errors.New("is being taken down")
 // dir is, shared, to start a process. While topo down holds it, it
 // refuses at once (wrapping errTakenDown); while another topo does (up
 // removing nodes), it waits. Once held, the gate must still be the
-// lab's: a down that finished meanwhile took it away. root is Root,
-// open.
+// lab's, and the lab still have its state: down removes the state
+// before the gate, so a start that came too late to meet down's gate
+// finds no state, whichever gate it holds. The gate is made when
+// missing only while the lab has its state. root is Root, open.
 func gateToStart(ctx context.Context, root, dir *os.File, lab string) (release func(), err error) {
-	f, err := openFileIn(dir, gateFile, unix.O_RDONLY|unix.O_CREAT, 0o600)
+	f, err := openFileIn(dir, gateFile, unix.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) && existsIn(dir, stateFile) {
+		f, err = openFileIn(dir, gateFile, unix.O_RDONLY|unix.O_CREAT, 0o600)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("lab %s %w: nothing was started", lab, errTakenDown)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start gate of lab %s: %w", lab, err)
 	}
@@ -63,7 +72,7 @@ func gateToStart(ctx context.Context, root, dir *os.File, lab string) (release f
 			return nil, err
 		}
 	}
-	if !sameIn(f, dir, gateFile) || !sameIn(dir, root, lab) {
+	if !sameIn(f, dir, gateFile) || !sameIn(dir, root, lab) || !existsIn(dir, stateFile) {
 		f.Close()
 		return nil, fmt.Errorf("lab %s %w: nothing was started", lab, errTakenDown)
 	}

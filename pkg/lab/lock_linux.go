@@ -165,11 +165,16 @@ func (l *Lock) Unlock() {
 	l.dir = nil
 }
 
-// RemoveAndUnlock deletes the lab's state directory, then releases the
-// lock; waiting processes notice the directory is gone and start over.
-// Call it only when the lab's namespaces are gone.
+// RemoveAndUnlock deletes the lab's state directory, the state file
+// first (a start that finds no gate, or takes one, then finds no state:
+// see gateToStart), then releases the lock; waiting processes notice
+// the directory is gone and start over. Call it only when the lab's
+// namespaces are gone.
 func (l *Lock) RemoveAndUnlock() error {
-	err := removeAllIn(l.root, l.lab)
+	err := removeAllIn(l.dir, stateFile)
+	if err == nil {
+		err = removeAllIn(l.root, l.lab)
+	}
 	l.Unlock()
 	return err
 }

@@ -153,6 +153,13 @@ func appendLabFile(lab, name string, data []byte) error {
 // removeAllIn removes name from dir and, when it is a directory,
 // everything in it, without following a symbolic link: a link is
 // removed, never what it points at. Missing is success.
+//
+// Something may be made in the directory while it is being emptied: a
+// topo exec that opened a lab's directory before down removed the
+// state makes the gate file (see gate_linux.go), and only then finds
+// the lab gone. So when the directory is not empty at the end, it is
+// listed and emptied again, up to emptyRounds times; once it is gone
+// the kernel makes nothing more in it.
 func removeAllIn(dir *os.File, name string) error {
 	err := unix.Unlinkat(int(dir.Fd()), name, 0)
 	if err == nil || errors.Is(err, unix.ENOENT) {
@@ -168,19 +175,47 @@ func removeAllIn(dir *os.File, name string) error {
 	if err != nil {
 		return err
 	}
-	names, err := sub.Readdirnames(-1)
+	defer sub.Close()
+	for round := 1; ; round++ {
+		if err := emptyDir(sub); err != nil {
+			return err
+		}
+		if beforeRmdir != nil {
+			beforeRmdir(sub)
+		}
+		err := unix.Unlinkat(int(dir.Fd()), name, unix.AT_REMOVEDIR)
+		if err == nil || errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		if !errors.Is(err, unix.ENOTEMPTY) || round == emptyRounds {
+			return &fs.PathError{Op: "remove", Path: filepath.Join(dir.Name(), name), Err: err}
+		}
+	}
+}
+
+// emptyRounds bounds how often removeAllIn empties a directory that
+// something keeps filling.
+const emptyRounds = 20
+
+// beforeRmdir, when set (by tests), runs between emptying a directory
+// and removing it.
+var beforeRmdir func(dir *os.File)
+
+// emptyDir removes everything in the open directory dir (removeAllIn
+// of each entry).
+func emptyDir(dir *os.File) error {
+	if _, err := dir.Seek(0, io.SeekStart); err != nil {
+		return &fs.PathError{Op: "seek", Path: dir.Name(), Err: err}
+	}
+	names, err := dir.Readdirnames(-1)
 	var errs []error
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, n := range names {
-		if err := removeAllIn(sub, n); err != nil {
+		if err := removeAllIn(dir, n); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	sub.Close()
-	if err := unix.Unlinkat(int(dir.Fd()), name, unix.AT_REMOVEDIR); err != nil && !errors.Is(err, unix.ENOENT) {
-		errs = append(errs, &fs.PathError{Op: "remove", Path: filepath.Join(dir.Name(), name), Err: err})
 	}
 	return errors.Join(errs...)
 }
