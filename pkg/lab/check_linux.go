@@ -155,6 +155,7 @@ func CheckPairs(ctx context.Context, l *topology.Lab, pairs []probe.Pair, opts p
 	// source), as many as the open-file limit allows: a source holds
 	// its namespace's handle and sockets (proberFiles).
 	copts := probe.CheckOptions{Sources: max(4, min(len(hosts), 1024, openFileLimit()/2/proberFiles))}
+	copts = paceFloods(l, pairs, copts, floodBudget(opts.Timeout))
 	// With several waves, one Prober per host for all of them, on the
 	// handle and the reading above, when they fit in that limit; else
 	// each wave opens its own and closes it when done.

@@ -109,11 +109,22 @@ type Opener func(from string) (Source, error)
 // CheckOptions bounds Check's parallelism. Zero values mean defaults.
 type CheckOptions struct {
 	// Sources is how many source nodes are probed at once (each holds
-	// one socket per output interface); default 16.
+	// one socket per output interface); default DefaultSources.
 	Sources int
-	// PerSource is how many probes one source has in flight; default 64.
+	// PerSource is how many probes one source has in flight; default
+	// DefaultPerSource.
 	PerSource int
 }
+
+// Defaults of CheckOptions' fields left zero.
+const (
+	DefaultSources   = 16
+	DefaultPerSource = 64
+)
+
+// DefaultTimeout is a probe's timeout when its options give none
+// (ProberOptions, PingOptions).
+const DefaultTimeout = time.Second
 
 // Check answers every pair, in parallel: pairs are grouped by source, at
 // most opts.Sources sources are open at a time, and each has at most
@@ -125,10 +136,10 @@ type CheckOptions struct {
 // Callable from any goroutine; needs no particular namespace itself.
 func Check(ctx context.Context, open Opener, pairs []Pair, opts CheckOptions) []Result {
 	if opts.Sources <= 0 {
-		opts.Sources = 16
+		opts.Sources = DefaultSources
 	}
 	if opts.PerSource <= 0 {
-		opts.PerSource = 64
+		opts.PerSource = DefaultPerSource
 	}
 	results := make([]Result, len(pairs))
 	bySource := make(map[string][]int)

@@ -29,7 +29,7 @@ func Ping(ctx context.Context, ns *node.Namespace, dst netip.Addr, opts PingOpti
 		opts.Interval = time.Second
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = time.Second
+		opts.Timeout = DefaultTimeout
 	}
 	p := NewProber(ns, ProberOptions{Timeout: opts.Timeout, TTL: opts.TTL, Size: opts.Size, NameOf: opts.NameOf})
 	defer p.Close()

@@ -79,7 +79,7 @@ type neighKey struct {
 // inside ns, through ns.Do.
 func NewProber(ns *node.Namespace, opts ProberOptions) *Prober {
 	if opts.Timeout <= 0 {
-		opts.Timeout = time.Second
+		opts.Timeout = DefaultTimeout
 	}
 	if opts.Attempts <= 0 {
 		opts.Attempts = 1

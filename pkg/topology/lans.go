@@ -10,6 +10,9 @@ type LAN struct {
 	// Hosts is how many host interfaces the LAN has: how many copies
 	// one broadcast sent in it makes.
 	Hosts int
+	// Members are the hosts with an interface on the LAN, each once,
+	// in the order of their links.
+	Members []string
 }
 
 // LANs lists the lab's switched LANs, the one with most hosts first
@@ -48,10 +51,16 @@ func (l *Lab) LANs() []LAN {
 		}
 		byRoot[r].Switches = append(byRoot[r].Switches, n.Name)
 	}
+	member := map[[2]string]bool{} // LAN's root, host
 	for _, lk := range l.Links {
 		for i, e := range lk.Ends {
 			if other := lk.Ends[1-i]; isSwitch[other.Node] && !isSwitch[e.Node] {
-				byRoot[find(other.Node)].Hosts++
+				lan := byRoot[find(other.Node)]
+				lan.Hosts++
+				if m := [2]string{find(other.Node), e.Node}; !member[m] {
+					member[m] = true
+					lan.Members = append(lan.Members, e.Node)
+				}
 			}
 		}
 	}

@@ -18,13 +18,14 @@ links:
   - endpoints: [r1, s3]
   - endpoints: [h4, s3]
   - endpoints: [h5, r1]
+  - endpoints: [h3, s1]
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []LAN{
-		{Switches: []string{"s1", "s2"}, Hosts: 4}, // h1, h2, h3, r1
-		{Switches: []string{"s3"}, Hosts: 2},       // r1, h4
+		{Switches: []string{"s1", "s2"}, Hosts: 5, Members: []string{"h1", "h2", "h3", "r1"}},
+		{Switches: []string{"s3"}, Hosts: 2, Members: []string{"r1", "h4"}},
 		{Switches: []string{"s4"}, Hosts: 0},
 	}
 	if got := l.LANs(); !reflect.DeepEqual(got, want) {
