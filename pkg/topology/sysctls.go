@@ -31,10 +31,30 @@ func EffectiveSysctls(n *Node) map[string]string {
 // default the node's own settings (EffectiveSysctls) do not override,
 // except those the kernel changes itself when forwarding is set
 // (forwarding of "default", conf.all.accept_redirects).
+//
+// The map of a node that sets no sysctl of its own is shared by every
+// such node of its kind: read-only.
 func ownedDefaults(n *Node) map[string]string {
 	if n == nil {
 		return nil
 	}
+	if len(n.Sysctls) == 0 {
+		if m, ok := plainOwned[n.Kind]; ok {
+			return m
+		}
+	}
+	return ownedDefaultsOf(n)
+}
+
+// plainOwned is ownedDefaults of a node of each kind that sets no
+// sysctl of its own: the same for every one (forwarding on or off sets
+// the same keys).
+var plainOwned = map[NodeKind]map[string]string{
+	KindHost:   ownedDefaultsOf(&Node{Kind: KindHost}),
+	KindSwitch: ownedDefaultsOf(&Node{Kind: KindSwitch}),
+}
+
+func ownedDefaultsOf(n *Node) map[string]string {
 	set := EffectiveSysctls(n)
 	out := map[string]string{}
 	for _, d := range NodeDefaults(n.Kind) {
@@ -60,7 +80,28 @@ func followsForwarding(key string) bool {
 // SysctlKeys lists, sorted, the sysctls the planner needs observed on a
 // node: those desired now, those set by the last applied state, and
 // the lab defaults it keeps (see ownedDefaults).
+//
+// The slice is shared by every node that sets no sysctl of its own
+// and was, if applied before, of the same kind and no sysctls either:
+// read-only.
 func SysctlKeys(desired, applied *Node) []string {
+	if desired != nil && len(desired.Sysctls) == 0 &&
+		(applied == nil || applied.Kind == desired.Kind && len(applied.Sysctls) == 0) {
+		if keys, ok := plainKeys[desired.Kind]; ok {
+			return keys
+		}
+	}
+	return sysctlKeysOf(desired, applied)
+}
+
+// plainKeys is SysctlKeys of a node of each kind that sets no sysctl of
+// its own (the same keys for any such node).
+var plainKeys = map[NodeKind][]string{
+	KindHost:   sysctlKeysOf(&Node{Kind: KindHost}, nil),
+	KindSwitch: sysctlKeysOf(&Node{Kind: KindSwitch}, nil),
+}
+
+func sysctlKeysOf(desired, applied *Node) []string {
 	set := map[string]bool{}
 	for k := range ownedDefaults(desired) {
 		set[k] = true
