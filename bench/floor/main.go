@@ -45,13 +45,23 @@ func main() {
 	window := flag.Int("window", 64, "with -ping: requests of one source outstanding at once")
 	resend := flag.Duration("resend", 200*time.Millisecond, "with -ping: send a request again when unanswered this long (once)")
 	ping := flag.String("ping", "", "build nothing: probe all pairs of the running lab whose namespaces are named PING+node (the ICMP floor)")
+	observe := flag.String("observe", "", "build nothing: read what a no-op topo up reads from every namespace of the running lab whose namespaces are named OBSERVE+node")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: floor -prefix P [-workers N] LAB.yaml | floor -clean -prefix P | floor -ping NSPREFIX LAB.yaml")
+		fmt.Fprintln(os.Stderr, "usage: floor -prefix P [-workers N] LAB.yaml | floor -clean -prefix P | floor -ping NSPREFIX LAB.yaml | floor -observe NSPREFIX LAB.yaml")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	if *ping != "" && flag.NArg() == 1 {
 		res, err := pingAll(flag.Arg(0), *ping, *window, *resend)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+		json.NewEncoder(os.Stdout).Encode(res)
+		return
+	}
+	if *observe != "" && flag.NArg() == 1 {
+		res, err := observeAll(flag.Arg(0), *observe, *workers)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "floor:", err)
 			os.Exit(1)
