@@ -185,6 +185,7 @@ type scaleCase struct {
 	upSummary                 string
 	noop                      series
 	noopRSS                   int64
+	noopFloor                 series // bench/floor -observe, taking turns with the no-op up
 	execTrue                  series
 	execFloor                 series // ip netns exec NS true, the same node
 	execNode                  string
@@ -246,8 +247,18 @@ func (b *bench) scale(kind string, args []string, samples int) *scaleCase {
 			}
 			c.noop = append(c.noop, res.wall.Seconds())
 			c.noopRSS = max(c.noopRSS, res.maxRSS)
+			fl := b.r.run("bench/floor -observe "+lab+"- "+lab+".yaml", nil, b.floor, "-observe", lab+"-", path)
+			var s float64
+			if fl.err == nil {
+				_, fl.err = fmt.Sscanf(jsonField(fl.out, "observe_s"), "%g", &s)
+			}
+			if fl.err != nil {
+				b.fail("%s floor -observe run %d: %v: %s", c.gen, i+1, fl.err, lastLine(fl.out))
+				continue
+			}
+			c.noopFloor = append(c.noopFloor, fl.wall.Seconds())
 		}
-		b.say("  %s: no-op up %s s", c.gen, c.noop)
+		b.say("  %s: no-op up %s s; the observe floor %s s", c.gen, c.noop, c.noopFloor)
 		c.execNode = l.Hosts[len(l.Hosts)/2]
 		for i := 0; i < max(b.runs, 5); i++ {
 			res := b.r.run("topo exec --lab "+lab+" "+c.execNode+" -- true", nil, b.topo, "exec", "--lab", lab, c.execNode, "--", "true")

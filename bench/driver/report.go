@@ -147,7 +147,7 @@ func (r *report) computeTargets() {
 		r.targets = append(r.targets,
 			target{fmt.Sprintf("%d hosts: up within 1.2× the floor", c.hosts),
 				fmt.Sprintf("%.2f× (up %ss, floor %ss)", ratio(c.up, c.floorBuild), fmtSec(c.up), fmtSec(c.floorBuild)), !c.upErr && !c.floorErr && c.floorBuild > 0 && c.up <= 1.2*c.floorBuild},
-			target{fmt.Sprintf("%d hosts: no-op up < 2 s", c.hosts), fmt.Sprintf("%ss", fmtSec(n)), len(c.noop) > 0 && n < 2},
+			target{fmt.Sprintf("%d hosts: no-op up < 2 s", c.hosts), fmt.Sprintf("%ss (reading the lab, `bench/floor -observe`: %ss)", fmtSec(n), fmtSec(c.noopFloor.med())), len(c.noop) > 0 && n < 2},
 			target{fmt.Sprintf("%d hosts: down < 5 s, nothing left", c.hosts),
 				fmt.Sprintf("%ss; %d namespaces, %d mounts, %d processes left; kernel count back: %v", fmtSec(c.down), c.nsLeft, c.mounts, c.procs, c.kernelBack), !c.downErr && c.down < 5 && c.labFree && c.kernelBack},
 			target{fmt.Sprintf("%d hosts: every checked pair answered", c.hosts), fmt.Sprintf("%d/%d", ok, total), total > 0 && ok == total},
@@ -261,7 +261,12 @@ func (r *report) markdown() string {
 		})
 		row("topo's own summary of that up", func(c *scaleCase) string { return c.upSummary })
 		row("namespaces in `ip netns list` once up", func(c *scaleCase) string { return fmt.Sprint(c.nsAfterUp) })
-		row("no-op `topo up` (peak RSS; no floor: the kernel has nothing to do, topo reads the lab back)", func(c *scaleCase) string { return fmt.Sprintf("%ss (%s)", fmtSec(c.noop.med()), mib(c.noopRSS)) })
+		row("no-op `topo up` (peak RSS; floor: `bench/floor -observe`, the same reading of every namespace with no topo package, taking turns)", func(c *scaleCase) string {
+			if len(c.noopFloor) == 0 {
+				return fmt.Sprintf("%ss (%s)", fmtSec(c.noop.med()), mib(c.noopRSS))
+			}
+			return fmt.Sprintf("%ss (%s); floor %ss (%.2f×)", fmtSec(c.noop.med()), mib(c.noopRSS), fmtSec(c.noopFloor.med()), ratio(c.noop.med(), c.noopFloor.med()))
+		})
 		row("`topo exec --lab LAB hN -- true` (floor: `ip netns exec LAB-hN true`, taking turns)", func(c *scaleCase) string {
 			return fmt.Sprintf("%ss (on %s); floor %ss (%.1f×)", fmtSec(c.execTrue.med()), c.execNode, fmtSec(c.execFloor.med()), ratio(c.execTrue.med(), c.execFloor.med()))
 		})
