@@ -175,7 +175,18 @@ func observeOne(path string, settings []string, mounts *mountPool) (int, error) 
 func dump(sock int, kind uint16, seq uint32, buf []byte) error {
 	req := nl.NewNetlinkRequest(int(kind), unix.NLM_F_DUMP)
 	req.Seq = seq
-	req.AddData(nl.NewRtMsg())
+	// Each kind's own header, all families: the kernel warns of a
+	// header of another size.
+	switch kind {
+	case unix.RTM_GETLINK:
+		req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+	case unix.RTM_GETADDR:
+		req.AddData(nl.NewIfAddrmsg(unix.AF_UNSPEC))
+	case unix.RTM_GETQDISC:
+		req.AddData(&nl.TcMsg{Family: unix.AF_UNSPEC})
+	default:
+		req.AddData(nl.NewRtMsg())
+	}
 	if err := unix.Sendto(sock, req.Serialize(), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return err
 	}
