@@ -87,9 +87,13 @@ func (b *batch) run(ctx context.Context) {
 			b.cancel(err)
 			return
 		}
-		b.send()
+		// Answers and expiries first: what they free in the window is
+		// sent before waiting, or a window emptied by this round's
+		// answers would wait for the timer (a whole Timeout when
+		// nothing else is in flight).
 		b.take()
 		b.expire(time.Now())
+		b.send()
 		if b.done == len(b.dsts) {
 			return
 		}

@@ -477,3 +477,21 @@ func TestIntegrationProbeAllVerdicts(t *testing.T) {
 		t.Errorf("10.3.0.1: ICMP error %+v, want one from the router 10.1.0.254", res[3].ICMP)
 	}
 }
+
+// ProbeAll with a window of one sends the next request as soon as an
+// answer frees the window: three destinations answer long before the
+// Timeout (a minute), where a loop that waited for its timer once the
+// window emptied took a whole Timeout for each after the first.
+func TestIntegrationProbeAllWindowOfOne(t *testing.T) {
+	l := pair(t)
+	p := NewProber(l.open("a"), ProberOptions{Timeout: time.Minute})
+	defer p.Close()
+	dsts := []netip.Addr{netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("fd00::2"), netip.MustParseAddr("10.0.0.2")}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i, r := range p.ProbeAll(ctx, dsts, 1) {
+		if !r.Reached {
+			t.Errorf("%d: %s not reached within 20 s with a window of one: %s %s", i, dsts[i], r.Reason, r.Error)
+		}
+	}
+}
