@@ -44,21 +44,27 @@ func neighbourTableWarning(entries, max int) string {
 		entries, max, entries)
 }
 
-// largeLANWarning says, in one sentence, when the lab's largest
-// switched LAN has more host interfaces than the machine queues
-// received frames per CPU (backlog) and the kernel queues a switch's
-// floods there (why says so): each broadcast there (an ARP request,
-// say) loses copies, so some hosts never hear it. "" when not.
+// largeLANWarning says, in one sentence, when the broadcasts of the
+// lab's largest switched LAN can overflow what the machine queues of
+// received frames per CPU (backlog; see topology.LAN.Overflows) and
+// the kernel queues a switch's floods there (why says so): broadcasts
+// there (ARP requests, say) lose copies, so some hosts never hear them.
+// "" when not.
 func largeLANWarning(l *topology.Lab, backlog int, why string) string {
-	lans := l.LANs()
-	if len(lans) == 0 || lans[0].Hosts <= backlog {
+	var lan *topology.LAN
+	for _, c := range l.LANs() {
+		if c.Overflows(backlog) && (lan == nil || c.Copies() > lan.Copies()) {
+			lan = &c
+		}
+	}
+	if lan == nil {
 		return ""
 	}
-	sw := lans[0].Switches
+	sw := lan.Switches
 	names := strings.Join(sw[:min(len(sw), 3)], ", ")
 	if len(sw) > 3 {
 		names += fmt.Sprintf(" and %d more", len(sw)-3)
 	}
-	return fmt.Sprintf("warning: the LAN of switches %s has %d hosts, more than this machine queues at once (net.core.netdev_max_backlog = %d; %s), so every broadcast there misses some hosts and ARP to them can fail; raise it (sysctl -w net.core.netdev_max_backlog=%d) or split the LAN with routers",
-		names, lans[0].Hosts, backlog, why, 2*lans[0].Hosts)
+	return fmt.Sprintf("warning: the LAN of switches %s has %d hosts, and two of its broadcasts at once make more copies than this machine queues (net.core.netdev_max_backlog = %d; %s), so broadcasts there miss some hosts and ARP to them can fail; raise it (sysctl -w net.core.netdev_max_backlog=%d) or split the LAN with routers",
+		names, lan.Hosts, backlog, why, 2*lan.Copies())
 }

@@ -21,8 +21,11 @@ func TestLargeLANWarning(t *testing.T) {
 	if msg := largeLANWarning(l, 1000, why); msg != "" {
 		t.Errorf("64 hosts, backlog 1000: warned %q", msg)
 	}
-	msg := largeLANWarning(l, 50, why)
-	for _, want := range []string{"s1, s2, s3 and 6 more", "64 hosts", "netdev_max_backlog = 50", why, "sysctl -w net.core.netdev_max_backlog=128"} {
+	if msg := largeLANWarning(l, 146, why); msg != "" {
+		t.Errorf("73 copies, backlog 146: warned %q", msg)
+	}
+	msg := largeLANWarning(l, 145, why)
+	for _, want := range []string{"s1, s2, s3 and 6 more", "64 hosts", "netdev_max_backlog = 145", why, "sysctl -w net.core.netdev_max_backlog=146"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("warning %q does not say %q", msg, want)
 		}

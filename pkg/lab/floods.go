@@ -8,13 +8,14 @@ import (
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// overBacklog lists the switches of l's LANs with more hosts than
-// backlog. Pure.
+// overBacklog lists the switches of l's LANs whose broadcasts can
+// overflow an input backlog of that many frames (see
+// topology.LAN.Overflows). Pure.
 func overBacklog(l *topology.Lab, backlog int) map[string]bool {
 	over := map[string]bool{}
 	for _, lan := range l.LANs() {
-		if lan.Hosts <= backlog {
-			break // largest first
+		if !lan.Overflows(backlog) {
+			continue
 		}
 		for _, s := range lan.Switches {
 			over[s] = true
@@ -31,7 +32,7 @@ func floodCopies(l *topology.Lab) map[string]int {
 	out := map[string]int{}
 	for _, lan := range l.LANs() {
 		for _, m := range lan.Members {
-			out[m] = max(out[m], lan.Hosts+len(lan.Switches))
+			out[m] = max(out[m], lan.Copies())
 		}
 	}
 	return out

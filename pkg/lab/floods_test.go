@@ -18,12 +18,13 @@ func TestOverBacklog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if over := overBacklog(l, 64); len(over) != 0 {
-		t.Errorf("64 hosts, backlog 64: %v over it", over)
+	// 64 hosts and 9 switches: 73 copies of each broadcast.
+	if over := overBacklog(l, 146); len(over) != 0 {
+		t.Errorf("73 copies, backlog 146: %v over it", over)
 	}
-	over := overBacklog(l, 63)
+	over := overBacklog(l, 145)
 	if len(over) != 9 || !over["s1"] || !over["s9"] || over["h1"] {
-		t.Errorf("64 hosts on s1..s9, backlog 63: over it %v; want the 9 switches", over)
+		t.Errorf("73 copies on s1..s9, backlog 145: over it %v; want the 9 switches", over)
 	}
 }
 

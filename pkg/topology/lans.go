@@ -15,6 +15,17 @@ type LAN struct {
 	Members []string
 }
 
+// Copies is how many frames one broadcast sent in the LAN costs the
+// kernel: a copy for each host interface and each switch.
+func (l LAN) Copies() int { return l.Hosts + len(l.Switches) }
+
+// Overflows reports whether the LAN's broadcasts can overflow an input
+// backlog of that many frames (net.core.netdev_max_backlog) when the
+// kernel queues every copy there, as it does for frames a veth
+// receives without a queue of its own: one broadcast's copies reach
+// half of it, so two at once on one CPU lose some.
+func (l LAN) Overflows(backlog int) bool { return 2*l.Copies() > backlog }
+
 // LANs lists the lab's switched LANs, the one with most hosts first
 // (ties in order of their first switch). Host-to-host links are not
 // LANs. Pure.
