@@ -41,10 +41,12 @@ func floodCopies(l *topology.Lab) map[string]int {
 // floodBudgetPerCPU is how many frames of the broadcasts of probes in
 // flight CheckPairs lets each CPU deliver per second of a probe's
 // timeout. On a 2-core machine one ARP request on a LAN of 11,155
-// namespaces took about 12 ms of the kernel's time, and 40 of them in
-// flight at once still answered 1,000 pairs out of 1,000 within 1 s,
-// 80 did not (5 late): 200,000 per CPU allows 35 there.
-const floodBudgetPerCPU = 200_000
+// namespaces took about 12 ms of the kernel's time; 40 of them in
+// flight at once (466,000 frames) still answered 1,000 pairs out of
+// 1,000 within 1 s, 80 did not (5 late); on a LAN of 4,161 with 96 in
+// flight (400,000 frames) one echo in 1,500 came late. 100,000 per
+// CPU allows 17 and 48 there.
+const floodBudgetPerCPU = 100_000
 
 // paceFloods bounds how many probes opts lets CheckPairs have in flight
 // so that the broadcasts they may all send at once (an ARP request, a

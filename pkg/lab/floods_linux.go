@@ -6,17 +6,18 @@ import (
 	"github.com/topo-lab/topo/pkg/node"
 )
 
-// floodSwitches says which switches belong to a LAN with more hosts
-// than the machine's input backlog (net.core.netdev_max_backlog) holds,
-// whose links get link.VethSpec.FloodQueues; computed once per run.
+// floodSwitches says which switches belong to a LAN whose broadcasts
+// can overflow the machine's input backlog (net.core.netdev_max_backlog;
+// see topology.LAN.Overflows), whose links get
+// link.VethSpec.FloodQueues; computed once per run.
 type floodSwitches struct {
 	once sync.Once
 	over map[string]bool
 }
 
-// floodsOver reports whether nodeName is a switch of a LAN larger than
-// the input backlog. An unreadable backlog counts as the kernel's
-// default, 1,000.
+// floodsOver reports whether nodeName is a switch of a LAN whose
+// broadcasts can overflow the input backlog. An unreadable backlog
+// counts as the kernel's default, 1,000.
 func (x *executor) floodsOver(nodeName string) bool {
 	x.floods.once.Do(func() {
 		backlog, err := node.InputBacklog()
