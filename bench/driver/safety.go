@@ -251,6 +251,15 @@ func settle(target int, limit, window time.Duration) (time.Duration, int) {
 	}
 }
 
+// kickCleanup makes the network namespace name and deletes it at once
+// (`ip netns add`, `ip netns del`): the kernel frees namespaces that
+// had links only in a later run of its cleanup, which any namespace's
+// end starts. Errors are ignored: the count read afterwards tells.
+func kickCleanup(name string) {
+	exec.Command("ip", "netns", "add", name).Run()
+	exec.Command("ip", "netns", "del", name).Run()
+}
+
 // labInodes maps the nsfs inode of each namespace of the lab to its
 // name, read from /run/netns before the lab goes down.
 func labInodes(lab string) map[uint64]string {
