@@ -4,20 +4,12 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/topo-lab/topo/pkg/gen"
 	"github.com/topo-lab/topo/pkg/probe"
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
 func TestOverBacklog(t *testing.T) {
-	data, err := gen.Generate("tree", []int{2, 8}, gen.Options{Name: "floods"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _, err := topology.Parse("floods.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := generated(t, "tree", 2, 8)
 	// 64 hosts and 9 switches: 73 copies of each broadcast.
 	if over := overBacklog(l, 146); len(over) != 0 {
 		t.Errorf("73 copies, backlog 146: %v over it", over)
@@ -33,18 +25,7 @@ func TestOverBacklog(t *testing.T) {
 // copy; an on-link pair broadcasts in the source's LAN, a routed one in
 // the target's too. Small LANs, or a big budget, change nothing.
 func TestPaceFloods(t *testing.T) {
-	parse := func(kind string, args ...int) *topology.Lab {
-		data, err := gen.Generate(kind, args, gen.Options{Name: "pace"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, _, err := topology.Parse("pace.yaml", data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	flat := parse("single", 100) // one switch: 101 copies per broadcast
+	flat := generated(t, "single", 100) // one switch: 101 copies per broadcast
 	pair, _, err := topology.Parse("pair.yaml", []byte(`
 hosts: {h1: {}, h2: {}}
 links:

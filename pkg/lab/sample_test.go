@@ -4,20 +4,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/topo-lab/topo/pkg/gen"
 	"github.com/topo-lab/topo/pkg/probe"
-	"github.com/topo-lab/topo/pkg/topology"
 )
 
 func TestSamplePairs(t *testing.T) {
-	data, err := gen.Generate("tree", []int{2, 8}, gen.Options{Name: "sample"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _, err := topology.Parse("sample.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := generated(t, "tree", 2, 8)
 	all := AllPairs(l)
 	in := map[probe.Pair]bool{}
 	for _, p := range all {
