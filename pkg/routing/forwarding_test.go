@@ -3,40 +3,29 @@ package routing
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// ring is lab 9 of the course: four routers in a ring, a host on each.
-const ring = `
-routing: {ospf: {hello: 1, dead: 4}}
-hosts:
-  r1: {forward: true}
-  r2: {forward: true}
-  r3: {forward: true}
-  r4: {forward: true}
-  h1: {gateway: auto}
-  h2: {gateway: auto}
-  h3: {gateway: auto}
-  h4: {gateway: auto}
-links:
-  - {endpoints: [r1:eth1, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30]}
-  - {endpoints: [r2:eth2, r3:eth1], addresses: [10.0.23.1/30, 10.0.23.2/30]}
-  - {endpoints: [r3:eth2, r4:eth1], addresses: [10.0.34.1/30, 10.0.34.2/30]}
-  - {endpoints: [r4:eth2, r1:eth2], addresses: [10.0.41.1/30, 10.0.41.2/30]}
-  - {endpoints: [h1:eth0, r1:eth0], addresses: [10.1.0.10/24, 10.1.0.1/24]}
-  - {endpoints: [h2:eth0, r2:eth0], addresses: [10.2.0.10/24, 10.2.0.1/24]}
-  - {endpoints: [h3:eth0, r3:eth0], addresses: [10.3.0.10/24, 10.3.0.1/24]}
-  - {endpoints: [h4:eth0, r4:eth0], addresses: [10.4.0.10/24, 10.4.0.1/24]}
-`
+// ringLab is lab 9 of the course: four routers in a ring, a host on
+// each, OSPF on every router.
+func ringLab(t *testing.T) *topology.Lab {
+	t.Helper()
+	data, err := os.ReadFile("../../examples/course/09-ospf-ring/lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parse(t, string(data))
+}
 
 // ringDown is the ring with the link r1-r2 down, and the RIBs of its
 // routers once they have converged: a line r1 - r4 - r3 - r2, each
 // prefix reached along it.
 func ringDown(t *testing.T) (*topology.Lab, map[string]RIB) {
-	l := parse(t, ring)
+	l := ringLab(t)
 	l.Links[0].Down = true
 	line := []string{"r1", "r4", "r3", "r2"}
 	// towards[x][y]: x's next hop (address, interface) to neighbour y.
