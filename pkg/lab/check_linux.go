@@ -337,7 +337,8 @@ func neighbourRoom(pairs []probe.Pair) int {
 
 // CheckExpectations probes each expectation of l (a lab that is up) and
 // says whether it holds. Echo expectations are probed together (see
-// CheckPairs); paths, ports and MTUs each from their source's
+// CheckPairs), those that want an answer up to three times (see
+// checkReachable); paths, ports and MTUs each from their source's
 // namespace, all at once. An expectation naming a node the lab lacks
 // fails with "no node X".
 func CheckExpectations(ctx context.Context, l *topology.Lab, opts probe.ProberOptions) ([]ExpectResult, error) {
@@ -387,7 +388,7 @@ func checkExpect(ctx context.Context, l *topology.Lab, expect []*topology.Expect
 		echo = append(echo, i)
 	}
 	if len(pairs) > 0 {
-		results, err := CheckPairs(ctx, l, pairs, opts)
+		results, err := checkReachable(ctx, l, pairs, reachWanted(expect, echo), opts)
 		if err != nil {
 			return nil, err
 		}
