@@ -66,10 +66,6 @@ hold (a lab file will do: its expect: entries are taken). --score prints the poi
 			if err := needRoot("topo check"); err != nil {
 				return err
 			}
-			l, err := checkTarget(args, cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if expectFile != "" {
@@ -80,7 +76,16 @@ hold (a lab file will do: its expect: entries are taken). --score prints the poi
 					fmt.Fprintf(cmd.ErrOrStderr(), "topo: expectations file %s:\n%v\n", expectFile, err)
 					return exitError{2}
 				}
-				return runGrade(ctx, cmd.OutOrStdout(), l, f, gradeOpts{json: asJSON, score: score, timeout: timeout})
+				o := gradeOpts{json: asJSON, score: score, timeout: timeout}
+				l, err := checkTarget(args, cmd.ErrOrStderr())
+				if err != nil {
+					return gradeNotUp(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, f, o, err)
+				}
+				return runGrade(ctx, cmd.OutOrStdout(), l, f, o)
+			}
+			l, err := checkTarget(args, cmd.ErrOrStderr())
+			if err != nil {
+				return err
 			}
 			if score {
 				return errors.New("--score grades against an expectations file: add --expect FILE")

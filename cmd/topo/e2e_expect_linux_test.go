@@ -333,6 +333,18 @@ links:
 	if r.Code != 2 || !strings.Contains(r.Stderr, file+":2:38: an expectation checks one thing: it has both tcp and udp") {
 		t.Errorf("bad expectations file: %v", r)
 	}
+	// A student's lab that is not up keeps its row in the teacher's
+	// table: every check fails, no points.
+	writeFile(t, file, teacherFile)
+	r = bad.Topo("check", "carol", "--expect", file, "--score")
+	lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
+	if r.Code != 1 || len(lines) != 11 || lines[3] != " 0/2  node r2 exists: lab carol is not up" ||
+		lines[10] != "score carol 0/14" || !strings.Contains(r.Stderr, "lab carol is not up") {
+		t.Errorf("grading a lab that is not up: %v", r)
+	}
+	if r := bad.Topo("check", "Carol", "--expect", file, "--score"); r.Code == 0 || strings.Contains(r.Stdout, "score") {
+		t.Errorf("a name that is no lab's name was graded: %v", r)
+	}
 }
 
 func writeFile(t *testing.T, path, s string) {

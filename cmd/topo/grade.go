@@ -36,7 +36,33 @@ func runGrade(ctx context.Context, out io.Writer, l *topology.Lab, f *topology.E
 	if err != nil {
 		return err
 	}
-	rep := gradeReport{Lab: l.Name, File: f.File, Checks: len(items), Items: items}
+	rep := report(l.Name, f, items)
+	writeGrade(out, rep, o)
+	if rep.Holds < rep.Checks {
+		return exitError{1}
+	}
+	return nil
+}
+
+// gradeNotUp answers a grading whose lab could not be found (err, from
+// checkTarget): when args name a lab that is not up, every check fails
+// with err, the report says 0 points (the last line of --score is
+// still "score LAB 0/TOTAL", so a teacher's loop over a class keeps
+// the row) and the exit status is 1, as for a lab that fails; any
+// other error is returned as it is.
+func gradeNotUp(out, stderr io.Writer, args []string, f *topology.ExpectFile, o gradeOpts, err error) error {
+	if len(args) != 1 || !topology.ValidLabName(args[0]) || labNotUp(args[0]) == nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "topo: %v\n", err)
+	items := lab.NotGraded(f, fmt.Sprintf("lab %s is not up", args[0]))
+	writeGrade(out, report(args[0], f, items), o)
+	return exitError{1}
+}
+
+// report totals graded checks.
+func report(name string, f *topology.ExpectFile, items []lab.Graded) gradeReport {
+	rep := gradeReport{Lab: name, File: f.File, Checks: len(items), Items: items}
 	for _, g := range items {
 		rep.Earned += g.Earned
 		rep.Points += g.Points
@@ -44,11 +70,7 @@ func runGrade(ctx context.Context, out io.Writer, l *topology.Lab, f *topology.E
 			rep.Holds++
 		}
 	}
-	writeGrade(out, rep, o)
-	if rep.Holds < rep.Checks {
-		return exitError{1}
-	}
-	return nil
+	return rep
 }
 
 // writeGrade prints a grading report as JSON, as points with the

@@ -11,28 +11,6 @@ import (
 	"github.com/topo-lab/topo/pkg/topology"
 )
 
-// Graded is one check of an expectations file against a lab: a node
-// that must exist, an address it must hold, or an expectation.
-type Graded struct {
-	// Check says what is checked: "node h1 exists", "h1 holds
-	// 10.0.1.10/24", "h1 must reach h3 via r1, r2".
-	Check string `json:"check"`
-	// Kind is "node", "address", or the expectation's kind.
-	Kind string `json:"kind"`
-	// Line is where the check is written in the expectations file.
-	Line  int    `json:"line"`
-	Holds bool   `json:"holds"`
-	Why   string `json:"why"`
-	// Points is what the check is worth; Earned is Points when it
-	// holds, else 0.
-	Points int `json:"points"`
-	Earned int `json:"earned"`
-	// Detail says a failure step by step (see ExpectResult.Detail).
-	Detail []string `json:"detail,omitempty"`
-	// Result is the expectation's full verdict.
-	Result *ExpectResult `json:"result,omitempty"`
-}
-
 // Grade checks a running lab l, built from any file, against an
 // expectations file: each node it lists must exist in l, each address
 // must be on one of the node's interfaces (read from the kernel, not
@@ -40,16 +18,17 @@ type Graded struct {
 // names a node l lacks fails with "no node X"; it never stops the
 // others. Each check is worth the points the file gives it.
 func Grade(ctx context.Context, l *topology.Lab, f *topology.ExpectFile, opts probe.ProberOptions) ([]Graded, error) {
-	var out []Graded
+	out := NotGraded(f, "")
 	nodes := l.NodesByName()
+	k := 0
 	for _, n := range f.Nodes {
-		g := Graded{Check: "node " + n.Name + " exists", Kind: "node", Line: n.Pos.Line, Points: n.Points}
+		g := &out[k]
 		if nd := nodes[n.Name]; nd != nil {
 			g.Holds, g.Why = true, "a "+string(nd.Kind)
 		} else {
 			g.Why = "no node " + n.Name
 		}
-		out = append(out, g)
+		k++
 	}
 	if len(f.Addresses) > 0 {
 		held, err := heldAddresses(ctx, l, f.Addresses)
@@ -57,21 +36,18 @@ func Grade(ctx context.Context, l *topology.Lab, f *topology.ExpectFile, opts pr
 			return nil, err
 		}
 		for _, a := range f.Addresses {
-			g := Graded{Check: a.String(), Kind: "address", Line: a.Pos.Line, Points: a.Points}
-			g.Holds, g.Why = judgeAddress(nodes, held, a)
-			out = append(out, g)
+			out[k].Holds, out[k].Why = judgeAddress(nodes, held, a)
+			k++
 		}
 	}
 	res, err := checkExpect(ctx, l, f.Expect, opts)
 	if err != nil {
 		return nil, err
 	}
-	for i, e := range f.Expect {
-		r := res[i]
-		out = append(out, Graded{
-			Check: e.String(), Kind: e.Kind(), Line: e.Pos.Line, Holds: r.Holds, Why: r.Why,
-			Points: e.Points, Detail: r.Detail, Result: &res[i],
-		})
+	for i := range f.Expect {
+		g := &out[k]
+		g.Holds, g.Why, g.Detail, g.Result = res[i].Holds, res[i].Why, res[i].Detail, &res[i]
+		k++
 	}
 	for i := range out {
 		if out[i].Holds {
