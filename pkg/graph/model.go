@@ -474,18 +474,30 @@ func pairs(l *topology.Lab, o Options) []*Pair {
 	index := map[string]*Pair{}
 	key := func(from, to string) string { return from + "\x00" + to }
 	if o.Expect {
+		// Several expectations of one pair are one line. An echo
+		// expectation ({from, to}, reach: false or not) says whether
+		// the pair must reach; a path, a port or an MTU expected
+		// between two nodes needs them to reach each other, and says
+		// so only for a pair without an echo expectation: a firewall
+		// lab that drops ICMP and lets HTTP pass expects the pair not
+		// to reach (by echo) and to connect.
+		echo := map[string]bool{}
 		for _, e := range l.Expect {
-			// A path, a port or an MTU expected between two nodes
-			// needs them to reach each other; several expectations of
-			// one pair are one line.
-			reach := e.Reach || e.Kind() != topology.ExpectReach
-			if p := index[key(e.From, e.To)]; p != nil {
+			k := key(e.From, e.To)
+			isEcho := e.Kind() == topology.ExpectReach
+			reach := e.Reach || !isEcho
+			p := index[k]
+			switch {
+			case p == nil:
+				p = &Pair{From: e.From, To: e.To, Reach: reach}
+				index[k] = p
+				out = append(out, p)
+			case isEcho && !echo[k]:
+				p.Reach = e.Reach
+			case isEcho == echo[k]:
 				p.Reach = p.Reach || reach
-				continue
 			}
-			p := &Pair{From: e.From, To: e.To, Reach: reach}
-			index[key(e.From, e.To)] = p
-			out = append(out, p)
+			echo[k] = echo[k] || isEcho
 		}
 	}
 	if o.Live != nil {

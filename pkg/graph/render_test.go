@@ -393,3 +393,28 @@ func TestPairsOfSeveralExpectations(t *testing.T) {
 		t.Errorf("h2 -> h3 with a port expected must reach: %+v", g.Pairs[1])
 	}
 }
+
+// TestPairsEchoDecides: a pair whose echo must not be answered (a
+// firewall that drops ICMP) is drawn as must not reach, though a port
+// of it must connect and its path is expected, in any order; a pair
+// with only a port expected must reach.
+func TestPairsEchoDecides(t *testing.T) {
+	l := rich(t)
+	l.Expect = []*topology.Expectation{
+		{From: "h1", To: "h3", Reach: true, TCP: 80},
+		{From: "h1", To: "h3", Reach: false},
+		{From: "h1", To: "h3", Reach: true, MTU: 1400},
+		{From: "h2", To: "h3", Reach: false},
+		{From: "h2", To: "h3", Reach: true, TCP: 80},
+		{From: "h3", To: "h1", Reach: false, TCP: 22},
+	}
+	g := Build(l, Options{Expect: true})
+	if len(g.Pairs) != 3 {
+		t.Fatalf("%d pairs, want 3: %+v", len(g.Pairs), g.Pairs)
+	}
+	for i, want := range []string{"· h1 → h3 must not reach", "· h2 → h3 must not reach", "· h3 → h1 must reach"} {
+		if got := PairText(g.Pairs[i]); got != want {
+			t.Errorf("pair %d: %q, want %q", i, got, want)
+		}
+	}
+}

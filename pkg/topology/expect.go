@@ -57,7 +57,8 @@ func (d *decoder) decodeExpect(n *yaml.Node) *rawExpect {
 }
 
 // expectShape reports fields of one expectation that cannot go
-// together; false when there is any.
+// together, and a via: entry that is an end of the path; false when
+// there is any. It needs no lab: an expectations file is checked so.
 func (r *report) expectShape(e *rawExpect) bool {
 	ok := true
 	// One thing checked per expectation: the second kind is the error.
@@ -78,6 +79,12 @@ func (r *report) expectShape(e *rawExpect) bool {
 			continue
 		}
 		kind = k.name
+	}
+	for _, v := range e.via {
+		if v.s == e.from.s || v.s == e.to.s {
+			r.errorf(v.at, "list only the routers between "+e.from.s+" and "+e.to.s, "expectation via %s: that is an end of the path, not a router on it", v.s)
+			ok = false
+		}
 	}
 	if e.ttl != 0 && !e.reach {
 		r.errorf(e.ttlAt, "drop ttl or reach: false", "an expectation with reach: false cannot check a ttl")
@@ -163,7 +170,7 @@ func (b *builder) checkVia(re *rawExpect) bool {
 		case !known:
 			b.errorf(v.at, b.nodeHint(v.s), "expectation via %q: no such node", v.s)
 		case v.s == re.from.s || v.s == re.to.s:
-			b.errorf(v.at, "list only the routers between "+re.from.s+" and "+re.to.s, "expectation via %s: that is an end of the path, not a router on it", v.s)
+			// expectShape said so.
 		case n.Kind == KindSwitch:
 			b.errorf(v.at, "list only routers (hosts with forward: true): a switch is not a hop of the path, TTL-limited probes cross it unseen", "expectation via %s: %s is a switch, not a router", v.s, v.s)
 		case !n.Forward:

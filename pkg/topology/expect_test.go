@@ -92,6 +92,20 @@ func TestExpectKindsInvalid(t *testing.T) {
 	}
 }
 
+// TestExpectViaEnd: a via: entry naming the destination (a host that
+// does not forward) is one problem, that it is an end of the path, not
+// also that it is not a router.
+func TestExpectViaEnd(t *testing.T) {
+	_, _, err := Parse("lab.yaml", []byte(expectLab("  - {from: h1, to: h2, via: [r1, h2]}")))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	ps := problemsOf(t, err).Errors()
+	if len(ps) != 1 || ps[0].Pos.Line != 14 || ps[0].Pos.Col != 34 || !strings.Contains(ps[0].Msg, "expectation via h2: that is an end of the path") {
+		t.Errorf("want one problem at 14:34, via h2 is an end of the path; got:\n%v", err)
+	}
+}
+
 func TestParseExpectFile(t *testing.T) {
 	f, err := ParseExpectFile("grade.yaml", []byte(y(
 		"nodes: [h1, h2, r1]",
@@ -192,6 +206,8 @@ func TestParseExpectFileInvalid(t *testing.T) {
 		{"bad address", y("addresses:", "  h1: 10.0.0.300/24"), 2, 7, `addresses of h1: "10.0.0.300/24" is not an IP address`, "10.0.0.1/24"},
 		{"from an address", y("expect:", "  - {from: 10.0.0.1, to: h2}"), 2, 12, `"10.0.0.1" is not a node name`, ""},
 		{"conflict", y("expect:", "  - {from: h1, to: h2, tcp: 80, mtu: 1400}"), 2, 38, "has both tcp and mtu", ""},
+		{"via names the destination", y("expect:", "  - {from: h1, to: web, via: [r1, web]}"), 2, 35, "expectation via web: that is an end of the path", "list only the routers between h1 and web"},
+		{"via names the source", y("expect:", "  - {from: h1, to: web, via: h1}"), 2, 30, "expectation via h1: that is an end of the path", ""},
 		{"port out of range", y("expect:", "  - {from: h1, to: h2, udp: 0}"), 2, 29, "expect udp port must be a whole number from 1 to 65535", ""},
 		{"missing to", y("expect:", "  - {from: h1, tcp: 80}"), 2, 5, "needs both from and to", ""},
 		{"node points too many", y("nodes: [h1, {node: r2, points: 1001}]"), 1, 32, "nodes points must be a whole number from 0 to 1000", ""},
