@@ -210,7 +210,7 @@ func TestCheckPorts(t *testing.T) {
 	wantVerdicts(t, res, []verdict{
 		{holds: true, why: []string{"connected in"}},
 		{holds: true, why: []string{"connected in"}},
-		{why: []string{`answered "hello topo\n", without the expected text`}},
+		{why: []string{`answered "hello topo\n", not containing "goodbye"`}},
 		{holds: true, why: []string{"refused: TCP RST from 10.1.3.10, as expected"}},
 		{why: []string{"refused: TCP RST from 10.1.3.10"}},
 		{holds: true, why: []string{"no answer within 1s: dropped, as expected"}},
@@ -292,6 +292,9 @@ func TestGrade(t *testing.T) {
 	}
 	if len(rep.Items) == 10 && (rep.Items[3].Points != 2 || rep.Items[3].Earned != 2 || rep.Items[4].Points != 2 || rep.Items[4].Line != 3) {
 		t.Errorf("--json: node r2 and h1's address are worth %d and %d points (line %d), want 2 and 2 (line 3)", rep.Items[3].Points, rep.Items[4].Points, rep.Items[4].Line)
+	}
+	if len(rep.Items) == 10 && (rep.Items[0].Why != "a host" || rep.Items[2].Why != "a router") {
+		t.Errorf("node h1 is %q, r1 %q; want \"a host\", \"a router\"", rep.Items[0].Why, rep.Items[2].Why)
 	}
 	bad := newLab(t, "grade-b", `hosts:
   h1:

@@ -84,7 +84,7 @@ func TestJudgeConn(t *testing.T) {
 			"ICMP r2 (10.0.2.2): communication administratively prohibited (a firewall rejected it), as expected"},
 		{"dropped", true, probe.Conn{Proto: "udp", To: to, Outcome: probe.OutcomeTimeout}, false, "no answer within 1s: dropped"},
 		{"connected, must not", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeAnswered, RTT: time.Millisecond}, false, "connected in 1.000 ms, but must not"},
-		{"the wrong answer", true, probe.Conn{Proto: "udp", To: to, Outcome: probe.OutcomeWrongAnswer, Answer: "nope"}, false, `answered "nope", without the expected text`},
+		{"the wrong answer", true, probe.Conn{Proto: "udp", To: to, Outcome: probe.OutcomeWrongAnswer, Answer: "nope", Want: "pong"}, false, `answered "nope", not containing "pong"`},
 		{"closed without an answer", true, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeWrongAnswer, Error: "the connection was closed without an answer"}, false, "the connection was closed without an answer"},
 		{"could not run", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeError, Error: "h1: no socket"}, false, "could not check: h1: no socket"},
 	} {

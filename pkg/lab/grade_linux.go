@@ -25,6 +25,9 @@ func Grade(ctx context.Context, l *topology.Lab, f *topology.ExpectFile, opts pr
 		g := &out[k]
 		if nd := nodes[n.Name]; nd != nil {
 			g.Holds, g.Why = true, "a "+string(nd.Kind)
+			if nd.Kind == topology.KindHost && nd.Forward {
+				g.Why = "a router"
+			}
 		} else {
 			g.Why = "no node " + n.Name
 		}

@@ -15,7 +15,7 @@ const (
 	// OutcomeAnswered: TCP connected (and, when asked, the answer
 	// holds the expected text); UDP got an answer that does.
 	OutcomeAnswered Outcome = "answered"
-	// OutcomeWrongAnswer: an answer came, without the expected text.
+	// OutcomeWrongAnswer: an answer came, without the text wanted.
 	OutcomeWrongAnswer Outcome = "wrong-answer"
 	// OutcomeRefused: the destination's TCP answered with RST.
 	OutcomeRefused Outcome = "refused"
@@ -38,6 +38,9 @@ type Conn struct {
 	Outcome Outcome        `json:"outcome"`
 	// Answer is the start of what came back (at most maxAnswer bytes).
 	Answer string `json:"answer,omitempty"`
+	// Want is the text the answer had to contain, with
+	// OutcomeWrongAnswer.
+	Want string `json:"want,omitempty"`
 	// ICMP is the error that came back, with OutcomeUnreachable.
 	ICMP *ICMPError `json:"icmp,omitempty"`
 	// RTT is the time to connect (TCP) or to the answer (UDP).
@@ -63,7 +66,7 @@ func (c Conn) Why(timeout time.Duration) string {
 		if c.Answer == "" {
 			return c.Error
 		}
-		return fmt.Sprintf("answered %q, without the expected text", shownAnswer(c.Answer))
+		return fmt.Sprintf("answered %q, not containing %q", shownAnswer(c.Answer), shownAnswer(c.Want))
 	case OutcomeRefused:
 		if c.Proto == "udp" {
 			return "refused (ICMP port unreachable)"

@@ -143,7 +143,7 @@ func Talk(ctx context.Context, ns *node.Namespace, proto string, dst netip.AddrP
 			c.RTT = time.Since(sent)
 		}
 	case answer != "":
-		c.Outcome = OutcomeWrongAnswer
+		c.Outcome, c.Want = OutcomeWrongAnswer, o.Want
 	case icmp():
 	case rerr == nil || errors.Is(rerr, io.EOF):
 		c.Outcome, c.Error = OutcomeWrongAnswer, "the connection was closed without an answer"
