@@ -194,3 +194,24 @@ links:
 		}
 	}
 }
+
+// TestOSPF6HasNoHoldDown: OSPFv3, like OSPFv2, runs SPF at once and
+// accepts LSAs as they come (ospf6d's defaults hold an LSA 1 s and
+// delay SPF: an IPv6-only line of three routers took 6.5 s to converge
+// instead of 1.5 s).
+func TestOSPF6HasNoHoldDown(t *testing.T) {
+	l := Expand(parse(t, `
+routing: {ospf: {hello: 1, dead: 4}}
+hosts:
+  r1: {forward: true}
+  r2: {forward: true}
+links:
+  - {endpoints: [r1:eth1, r2:eth1], addresses: ["fd00:12::1/64", "fd00:12::2/64"]}
+`))
+	conf := l.Node("r1").Files["/etc/frr/ospf6d.conf"]
+	for _, want := range []string{"router ospf6\n", " timers throttle spf 0 50 500\n", " timers lsa min-arrival 0\n"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("r1 ospf6d.conf lacks %q:\n%s", want, conf)
+		}
+	}
+}
