@@ -32,7 +32,11 @@ func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time
 		return err
 	}
 	if len(stuck) > 0 {
-		return fmt.Errorf("lab %s: routing has not converged after %s:\n  %s\n(`%s --wait DURATION` waits longer; `topo logs NODE/ospfd` shows a daemon's log)", l.Name, limit, joinStuck(stuck), command)
+		what := "routing has not converged"
+		if !l.NeedsFRR() {
+			what = "its clients do not hold every address"
+		}
+		return fmt.Errorf("lab %s: %s after %s:\n  %s\n(`%s --wait DURATION` waits longer%s)", l.Name, what, limit, joinStuck(stuck), command, logHint(stuck))
 	}
 	what := "routing converged"
 	if !l.NeedsFRR() {
@@ -65,6 +69,27 @@ func addressesCame(l *topology.Lab) string {
 		return "addresses made from router advertisements"
 	}
 	return "addresses leased"
+}
+
+// daemonOf is the FRR daemon that keeps each kind of session.
+var daemonOf = map[string]string{"ospf": "ospfd", "ospf6": "ospf6d", "bgp": "bgpd"}
+
+// logHint names the log to read for what is stuck: the daemon of the
+// first adjacency or session that is ("; `topo logs r2/bgpd` shows
+// its log"), else the logs of the first router missing a route, else
+// nothing (a missing lease names its client's log itself).
+func logHint(stuck []lab.Stuck) string {
+	for _, s := range stuck {
+		if d, ok := daemonOf[s.Proto]; ok {
+			return fmt.Sprintf("; `topo logs %s/%s` shows its log", s.Router, d)
+		}
+	}
+	for _, s := range stuck {
+		if s.Proto == "route" || s.Proto == "path" {
+			return fmt.Sprintf("; `topo logs %s` shows its daemons' logs", s.Router)
+		}
+	}
+	return ""
 }
 
 func joinStuck(stuck []lab.Stuck) string {

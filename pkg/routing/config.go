@@ -100,6 +100,6 @@ func (g *graph) ospf6(n *topology.Node) string {
 		}
 		g.timers(&b, "ipv6 ospf6")
 	}
-	fmt.Fprintf(&b, "!\nrouter ospf6\n ospf6 router-id %s\n!\n", g.routerID(n))
+	fmt.Fprintf(&b, "!\nrouter ospf6\n ospf6 router-id %s\n timers throttle spf 0 50 500\n timers lsa min-arrival 0\n!\n", g.routerID(n))
 	return b.String()
 }

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"hash/fnv"
 	"net/netip"
 
 	"github.com/topo-lab/topo/pkg/topology"
@@ -16,6 +17,9 @@ type graph struct {
 	// loop is each BGP router's loopback address: its router_id when
 	// none of its interfaces holds it (see loopbacks).
 	loop map[string]netip.Addr
+	// spare is the router-id of each router with no IPv4 address and
+	// no router_id (see spareIDs).
+	spare map[string]netip.Addr
 }
 
 // ifaceInfo is one interface of a router.
@@ -90,6 +94,7 @@ func newGraph(l *topology.Lab) *graph {
 		}
 	}
 	g.loop = g.loopbacks()
+	g.spare = g.spareIDs()
 	return g
 }
 
@@ -98,7 +103,8 @@ func newGraph(l *topology.Lab) *graph {
 // because its link is down).
 func upGraph(l *topology.Lab) *graph {
 	g := newGraph(linksUp(l))
-	g.loop = newGraph(l).loop
+	full := newGraph(l)
+	g.loop, g.spare = full.loop, full.spare
 	return g
 }
 
@@ -125,20 +131,45 @@ func (g *graph) loopbacks() map[string]netip.Addr {
 	return out
 }
 
-// routerID is the node's first IPv4 address, or 0.0.0.0 when it has
-// none (then FRR picks one).
+// routerID is the node's bgp router_id, else its first IPv4 address,
+// else its spare id (spareIDs); 0.0.0.0 for a node that is no router.
 func (g *graph) routerID(n *topology.Node) netip.Addr {
 	if n.BGP != nil && n.BGP.RouterID.IsValid() {
 		return n.BGP.RouterID
 	}
-	for _, i := range g.ifaces[n.Name] {
-		for _, a := range i.addrs {
-			if a.Addr().Is4() {
-				return a.Addr()
-			}
-		}
+	if a := g.firstAddr(n, true); a.IsValid() {
+		return a
+	}
+	if id, ok := g.spare[n.Name]; ok {
+		return id
 	}
 	return netip.IPv4Unspecified()
+}
+
+// spareIDs gives each router with neither an IPv4 address nor a
+// router_id a router-id of its own: OSPFv3 and BGP need one, and FRR
+// makes none up in a namespace without IPv4, so an IPv6-only lab had
+// 0.0.0.0 on every router, a duplicate, and no adjacency ever formed.
+// The id is in 0.0.0.0/8, which no interface holds, from a hash of the
+// router's name (the next free one on a collision, in the lab's
+// order), so it stays the same as the lab changes around the router.
+func (g *graph) spareIDs() map[string]netip.Addr {
+	out := map[string]netip.Addr{}
+	used := map[uint32]bool{0: true}
+	for _, n := range g.lab.Nodes {
+		if !isRouter(n) || n.BGP != nil && n.BGP.RouterID.IsValid() || g.firstAddr(n, true).IsValid() {
+			continue
+		}
+		h := fnv.New32a()
+		h.Write([]byte(n.Name))
+		id := h.Sum32() & 0xffffff
+		for used[id] {
+			id = (id + 1) & 0xffffff
+		}
+		used[id] = true
+		out[n.Name] = netip.AddrFrom4([4]byte{0, byte(id >> 16), byte(id >> 8), byte(id)})
+	}
+	return out
 }
 
 func (g *graph) hasIPv6(n *topology.Node) bool { return g.firstAddr(n, false).IsValid() }

@@ -73,6 +73,18 @@ func checkPrivatePath(p string) string {
 	return ""
 }
 
+// endsOf names a link's ends as the file wrote them, "h1:eth0 <-> sw":
+// a switch's port has no name yet while the file is read.
+func endsOf(lk *Link) string {
+	name := func(e Endpoint) string {
+		if e.Interface == "" {
+			return e.Node
+		}
+		return e.String()
+	}
+	return name(lk.Ends[0]) + " <-> " + name(lk.Ends[1])
+}
+
 // underAny reports whether p is one of dirs or under one of them.
 func underAny(p string, dirs []string) bool {
 	for _, d := range dirs {
@@ -269,11 +281,11 @@ func (b *builder) buildRouting() {
 			lo.Area = o.area.s
 		}
 		if !b.linkHasRouter(li.link) {
-			b.errorf(o.at, "OSPF runs between routers (forward: true): remove ospf: from this link", "ospf on link %s <-> %s, which has no router on it", li.link.Ends[0], li.link.Ends[1])
+			b.errorf(o.at, "OSPF runs between routers (forward: true): remove ospf: from this link", "ospf on link %s, which has no router on it", endsOf(li.link))
 			continue
 		}
 		if b.lab.Routing == nil || b.lab.Routing.OSPF == nil {
-			b.errorf(o.at, "add routing: {ospf: {}} to turn OSPF on", "link %s <-> %s sets ospf, but the lab runs no OSPF", li.link.Ends[0], li.link.Ends[1])
+			b.errorf(o.at, "add routing: {ospf: {}} to turn OSPF on", "link %s sets ospf, but the lab runs no OSPF", endsOf(li.link))
 			continue
 		}
 		li.link.OSPF = lo
