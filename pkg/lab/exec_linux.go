@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 
 	"github.com/topo-lab/topo/pkg/node"
 	"github.com/topo-lab/topo/pkg/topology"
@@ -14,7 +15,8 @@ import (
 
 // startIn starts spec.Args in a node of a lab: in the node's network
 // namespace, verified as the lab's own (ownership.verify), with the
-// node's hostname and the lab's hosts file. It is the one way topo
+// node's hostname, the lab's hosts file and its resolv.conf (unless the
+// node has one of its own, see resolvConf). It is the one way topo
 // starts a process in a lab (topo exec, exec commands), and holds the
 // lab's start gate meanwhile (see gate_linux.go), so it never starts
 // one in a lab being taken down. own is the lab's ownership when the
@@ -87,6 +89,14 @@ func startIn(lab, nodeName string, own *ownership, n *topology.Node, spec node.E
 			return nil, err
 		}
 		spec.Binds = binds
+	}
+	if !slices.ContainsFunc(spec.Binds, func(b node.Bind) bool { return b.Target == topology.ResolvConf }) {
+		// A lab brought up by an older topo has no such file: the
+		// node then sees the machine's, as it did.
+		if f, err := openFileIn(dir, resolvName, unix.O_RDONLY, 0); err == nil {
+			defer f.Close()
+			spec.Binds = append([]node.Bind{{Src: f, Target: topology.ResolvConf}}, spec.Binds...)
+		}
 	}
 	return node.Start(spec)
 }

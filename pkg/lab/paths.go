@@ -22,15 +22,16 @@ func Dir(lab string) string { return filepath.Join(Root, lab) }
 // the paths below are for messages.
 const (
 	stateFile    = "state.json"
-	recordsFile  = "namespaces" // the journal, see records.go
-	holderFile   = "holder"     // who holds the lab's lock, see holder.go
-	hostsName    = "hosts"      // bind-mounted over /etc/hosts by exec
-	gateFile     = "gate"       // see gate_linux.go
-	utsDirName   = "uts"        // the nodes' hostnames, see uts_linux.go
-	execDirName  = "exec"       // the output of exec commands
-	nodesDirName = "nodes"      // the nodes' private paths, see private_linux.go
-	svcDirName   = "services"   // the supervisor, services' logs and status
-	checkFile    = "check.json" // the last check's outcome, see lastcheck_linux.go
+	recordsFile  = "namespaces"  // the journal, see records.go
+	holderFile   = "holder"      // who holds the lab's lock, see holder.go
+	hostsName    = "hosts"       // bind-mounted over /etc/hosts by exec
+	resolvName   = "resolv.conf" // over /etc/resolv.conf, see resolv.go
+	gateFile     = "gate"        // see gate_linux.go
+	utsDirName   = "uts"         // the nodes' hostnames, see uts_linux.go
+	execDirName  = "exec"        // the output of exec commands
+	nodesDirName = "nodes"       // the nodes' private paths, see private_linux.go
+	svcDirName   = "services"    // the supervisor, services' logs and status
+	checkFile    = "check.json"  // the last check's outcome, see lastcheck_linux.go
 )
 
 func statePath(lab string) string { return filepath.Join(Dir(lab), stateFile) }

@@ -106,6 +106,9 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := writeHosts(desired); err != nil {
 		return plan, fmt.Errorf("write hosts file: %w", err)
 	}
+	if err := writeResolv(desired); err != nil {
+		return plan, fmt.Errorf("write resolv.conf: %w", err)
+	}
 	if err := makeLabSubdir(desired.Name, utsDirName); err != nil {
 		return plan, err
 	}
