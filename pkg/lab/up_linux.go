@@ -58,6 +58,9 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := addrclient.Check(desired); err != nil {
 		return nil, err
 	}
+	if err := privateOverState(desired, Root); err != nil {
+		return nil, err
+	}
 	desired = expand(desired)
 	lock, err := LockLab(ctx, desired.Name, "topo up", opts.Wait)
 	if err != nil {
