@@ -64,8 +64,10 @@ func Expand(l *topology.Lab) *topology.Lab {
 				clients[e.Node] = append(clients[e.Node], &topology.Service{
 					Name: d + "-" + e.Interface,
 					// -B: in the foreground, for the supervisor; -A: no ARP
-					// probe of the offered address, which only delays a lab.
-					Command: fmt.Sprintf("%s -B -A %s %s", Client, flag, e.Interface),
+					// probe of the offered address, --nodelay: no random
+					// wait (1 to 10 s) before the first request; both
+					// only delay a lab.
+					Command: fmt.Sprintf("%s -B -A --nodelay %s %s", Client, flag, e.Interface),
 					Restart: topology.RestartAlways,
 				})
 			}
