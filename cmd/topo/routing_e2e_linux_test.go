@@ -219,6 +219,10 @@ func TestDHCPExampleLeasesAndChecks(t *testing.T) {
 	if host, _ := os.ReadFile("/etc/resolv.conf"); strings.Contains(string(host), "10.5.0.1") {
 		t.Errorf("the machine's resolv.conf names the lab's server:\n%s", host)
 	}
+	// status shows the lease, marked as one.
+	if st := l.Must("status", l.Name).Stdout; !strings.Contains(st, addr[0]+"(leased)") {
+		t.Errorf("status does not show h1's lease %s:\n%s", addr[0], st)
+	}
 	// A leased address is the client's: never drift.
 	if steps := l.Plan(); len(steps) != 0 {
 		t.Errorf("plan after the leases: %q", steps)

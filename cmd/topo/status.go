@@ -111,7 +111,11 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 			if port == "" {
 				port = "-"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", name, i.Name, i.State, port, strings.Join(i.Addresses, ","), i.MAC, i.MTU, i.Peer, i.Impair)
+			addrs := i.Addresses
+			for _, a := range i.Leased {
+				addrs = append(addrs, a+"(leased)")
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", name, i.Name, i.State, port, strings.Join(addrs, ","), i.MAC, i.MTU, i.Peer, i.Impair)
 			name = ""
 		}
 		for _, r := range n.Routes {

@@ -65,6 +65,9 @@ type IfaceStatus struct {
 	MTU       int      `json:"mtu"`
 	State     string   `json:"state"`
 	Addresses []string `json:"addresses,omitempty"`
+	// Leased are the addresses the node's DHCP client or SLAAC holds
+	// there (never drift).
+	Leased []string `json:"leased,omitempty"`
 	// Impair is the impairment the interface's qdiscs apply to the
 	// traffic leaving it, read back from the kernel ("rate 10mbit");
 	// empty for none.
@@ -174,6 +177,9 @@ func ifaceStatus(o *topology.ObservedNode, peers map[string]string) []*IfaceStat
 		addrs := append([]netip.Prefix(nil), i.Addresses...)
 		for _, a := range addrs {
 			s.Addresses = append(s.Addresses, a.String())
+		}
+		for _, a := range i.Leased {
+			s.Leased = append(s.Leased, a.String())
 		}
 		out = append(out, s)
 	}

@@ -84,9 +84,6 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 		if ad.Scope != unix.RT_SCOPE_UNIVERSE && ad.Scope != unix.RT_SCOPE_SITE {
 			continue
 		}
-		if ad.Flags&unix.IFA_F_PERMANENT == 0 {
-			continue // learned with a lifetime: SLAAC, DHCP; not topo's
-		}
 		ip, ok := netip.AddrFromSlice(ad.IP)
 		if !ok {
 			continue
@@ -96,6 +93,11 @@ func Observe(ns *node.Namespace, sysctlKeys []string) (*topology.ObservedNode, e
 			continue
 		}
 		bits, _ := ad.Mask.Size()
+		if ad.Flags&unix.IFA_F_PERMANENT == 0 {
+			// Learned with a lifetime: SLAAC, DHCP; not topo's.
+			i.Leased = append(i.Leased, netip.PrefixFrom(ip, bits))
+			continue
+		}
 		i.Addresses = append(i.Addresses, netip.PrefixFrom(ip, bits))
 	}
 	if err := observeImpairs(ns, byIndex); err != nil {

@@ -71,6 +71,9 @@ type ObservedIface struct {
 	// link-local addresses, which the kernel makes, and addresses with a
 	// lifetime (from router advertisements or DHCP) are left out.
 	Addresses []netip.Prefix `json:"addresses,omitempty"`
+	// Leased are the global and site scope addresses with a lifetime,
+	// which a client holds (DHCP, SLAAC): never drift, only shown.
+	Leased []netip.Prefix `json:"leased,omitempty"`
 	// Impair is the traffic shaping topo's qdiscs apply on egress, read
 	// back from the kernel; nil for none.
 	Impair *Impairment `json:"impair,omitempty"`
