@@ -72,7 +72,7 @@ func (g *graph) ospf(n *topology.Node) string {
 			b.WriteString(" ip ospf network point-to-point\n")
 		}
 		g.timers(&b, "ip ospf")
-		if i.passive() {
+		if g.ospfPassive(i) {
 			b.WriteString(" ip ospf passive\n")
 		}
 	}
@@ -93,7 +93,7 @@ func (g *graph) ospf6(n *topology.Node) string {
 		if i.link.OSPF != nil && i.link.OSPF.Cost > 0 {
 			fmt.Fprintf(&b, " ipv6 ospf6 cost %d\n", i.link.OSPF.Cost)
 		}
-		if i.passive() {
+		if g.ospfPassive(i) {
 			b.WriteString(" ipv6 ospf6 passive\n")
 		} else if len(i.peers) == 1 && g.nodes[i.link.Ends[0].Node].Kind == topology.KindHost && g.nodes[i.link.Ends[1].Node].Kind == topology.KindHost {
 			b.WriteString(" ipv6 ospf6 network point-to-point\n")

@@ -72,7 +72,7 @@ func TestExpandConfigs(t *testing.T) {
 		t.Errorf("r3 runs FRR: %+v", r3)
 	}
 	// r2's switch port has r3, a router, but one outside OSPF: passive.
-	if o := l.Node("r2").Files["/etc/frr/ospfd.conf"]; !strings.Contains(o, "interface eth2\n ip ospf area 0.0.0.0\n ip ospf hello-interval 1\n ip ospf dead-interval 4\n") {
+	if o := l.Node("r2").Files["/etc/frr/ospfd.conf"]; !strings.Contains(o, "interface eth2\n ip ospf area 0.0.0.0\n ip ospf hello-interval 1\n ip ospf dead-interval 4\n ip ospf passive\n") {
 		t.Errorf("r2 ospfd.conf:\n%s", o)
 	}
 }

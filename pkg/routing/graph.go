@@ -43,6 +43,21 @@ type ifaceInfo struct {
 // passive reports whether OSPF forms no adjacency on the interface.
 func (i ifaceInfo) passive() bool { return i.hostsOnly || i.external }
 
+// ospfPassive reports whether OSPF forms no adjacency on the
+// interface: passive, or none of its peers runs OSPF (ospf: false), so
+// hellos would go to nobody.
+func (g *graph) ospfPassive(i ifaceInfo) bool {
+	if i.passive() {
+		return true
+	}
+	for _, p := range i.peers {
+		if g.lab.RunsOSPF(p.node) {
+			return false
+		}
+	}
+	return true
+}
+
 type peer struct {
 	node  *topology.Node
 	addrs []netip.Prefix
