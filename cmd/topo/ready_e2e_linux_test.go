@@ -109,3 +109,14 @@ func TestReadyAfter(t *testing.T) {
 		t.Errorf("fetch did not get the page (%+v):\n%s", s, logs)
 	}
 }
+
+// TestWebExampleUpThenCheck: examples/web.yaml, up and at once check,
+// as a script would: its tcp: 80 expectation holds.
+func TestWebExampleUpThenCheck(t *testing.T) {
+	l := newLab(t, "rdyweb", "")
+	l.File = l.WriteRenamed("../../examples/web.yaml")
+	readyIn(t, l.Must("up", l.File).Stdout)
+	if r := l.Topo("check", l.Name); r.Code != 0 {
+		t.Fatalf("check right after up: %v", r)
+	}
+}
