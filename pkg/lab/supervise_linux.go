@@ -104,7 +104,7 @@ func supervise(lab string) error {
 	sv := &service.Supervisor{Dir: dir, Start: func(s service.Spec, log *os.File) (*exec.Cmd, error) {
 		own, n := c.get(s.Node)
 		return startService(lab, s, own, n, log)
-	}, Reload: c.reload, Grace: serviceGrace}
+	}, Reload: c.reload, Ready: c.ready, Grace: serviceGrace}
 	if err := sv.Reconcile(); err != nil {
 		fmt.Fprintln(os.Stderr, "reconcile:", err)
 	}
@@ -190,6 +190,20 @@ func (c *labCache) get(nodeName string) (*ownership, *topology.Node) {
 		return nil, nil // startIn reads the state itself
 	}
 	return c.own, n
+}
+
+// ready reports whether node's socket on is there (see serviceReady);
+// false while it cannot be looked at (the state not read yet, the
+// namespace gone): the supervisor asks again.
+func (c *labCache) ready(nodeName string, on *topology.Ready) bool {
+	c.mu.Lock()
+	own := c.own
+	c.mu.Unlock()
+	if own == nil {
+		return false
+	}
+	ok, _ := serviceReady(own, nodeName, on)
+	return ok
 }
 
 // supervisorPid is the pid of the lab's running supervisor, or 0.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/topo-lab/topo/pkg/topology"
 )
 
 // StartFunc starts one service in its node with its output going to
@@ -28,6 +30,10 @@ type Supervisor struct {
 	// Reload, when set, is called at each Reconcile before anything
 	// starts, so Start can read the lab as up left it.
 	Reload func() error
+	// Ready, when set, reports whether node's socket on (a service's
+	// ready:) is there; a service after one with ready: starts only
+	// then. Without it such a service counts as ready once started.
+	Ready func(node string, on *topology.Ready) bool
 
 	// starting bounds how many starts run at once: each forks from a
 	// thread of its own that enters the node's namespaces.
@@ -50,18 +56,28 @@ type runner struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
-	// started is closed once the first start was tried.
-	started chan struct{}
+	// tried is closed once the first start was tried, or once the
+	// runner waits for a service to be ready: Reconcile waits for it.
+	tried chan struct{}
+	// ready is closed once the services after this one may start: when
+	// its first start was tried, or, with ready:, once it is ready.
+	ready chan struct{}
+	// readyOn is what ready: waits for (nil for none), kept up to date
+	// by Reconcile: an edit of ready: alone keeps the runner. sv.mu.
+	readyOn *topology.Ready
 	// after are the runners of the services this one comes after: it
-	// starts once each of them was started.
+	// starts once each of them is ready. gated: one of them, or one
+	// they come after, has ready:.
 	after []*runner
+	gated bool
 	st    State
 }
 
 // Reconcile brings the running services in line with the desired file:
 // services gone or changed are stopped, then new and changed ones are
 // started, all at once but each after the services of its after: list
-// were started. It returns once every service was tried.
+// were started (or, those with ready:, are ready). It returns once
+// every service was tried, or waits for one to be ready.
 func (sv *Supervisor) Reconcile() error {
 	d, err := ReadDesired(sv.Dir)
 	if err != nil {
@@ -86,6 +102,8 @@ func (sv *Supervisor) Reconcile() error {
 		if w, ok := want[k]; !ok || !w.Service.Equal(r.spec.Service) || w.Token != r.spec.Token {
 			stop = append(stop, r)
 			delete(sv.running, k)
+		} else {
+			r.readyOn = w.Service.Ready
 		}
 	}
 	sv.mu.Unlock()
@@ -101,6 +119,7 @@ func (sv *Supervisor) Reconcile() error {
 			for _, a := range s.Service.After {
 				if dep := sv.running[s.Node+"/"+a]; dep != nil {
 					r.after = append(r.after, dep)
+					r.gated = r.gated || dep.gated || dep.readyOn != nil
 				}
 			}
 			sv.running[s.Key()] = r
@@ -113,7 +132,7 @@ func (sv *Supervisor) Reconcile() error {
 	}
 	sv.mu.Unlock()
 	for _, r := range all {
-		<-r.started
+		<-r.tried
 	}
 	sv.mu.Lock()
 	sv.gen, sv.order = d.Gen, order
@@ -145,8 +164,9 @@ func stopAll(rs []*runner) {
 
 func (sv *Supervisor) newRunner(s Spec) *runner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &runner{spec: s, ctx: ctx, cancel: cancel, done: make(chan struct{}), started: make(chan struct{}),
-		st: State{Node: s.Node, Name: s.Service.Name, State: StateStarting, Since: time.Now()}}
+	return &runner{spec: s, ctx: ctx, cancel: cancel, done: make(chan struct{}), tried: make(chan struct{}), ready: make(chan struct{}),
+		readyOn: s.Service.Ready,
+		st:      State{Node: s.Node, Name: s.Service.Name, State: StateStarting, Since: time.Now()}}
 }
 
 // set changes a runner's state and rewrites the status file.
@@ -160,17 +180,36 @@ func (sv *Supervisor) set(r *runner, f func(st *State)) {
 // keep runs one service until ctx ends.
 func (sv *Supervisor) keep(ctx context.Context, r *runner) {
 	var backoff time.Duration
-	first := true
-	signalStarted := func() {
-		if first {
-			first = false
-			close(r.started)
+	var tried, readied bool
+	signalTried := func() {
+		if !tried {
+			tried = true
+			close(r.tried)
 		}
 	}
-	defer signalStarted()
+	// firstTried says the first start was tried: r is ready, or is
+	// watched until it is (the watch closes r.ready then).
+	firstTried := func() {
+		signalTried()
+		if readied {
+			return
+		}
+		readied = true
+		if sv.Ready != nil && sv.readyOn(r) != nil {
+			go sv.watchReady(ctx, r)
+		} else {
+			close(r.ready)
+		}
+	}
+	defer firstTried()
+	if r.gated {
+		// A service may take its time to be ready: Reconcile does not
+		// wait for those waiting for it.
+		signalTried()
+	}
 	for _, dep := range r.after {
 		select {
-		case <-dep.started:
+		case <-dep.ready:
 		case <-ctx.Done():
 			return
 		}
@@ -191,12 +230,12 @@ func (sv *Supervisor) keep(ctx context.Context, r *runner) {
 			sv.set(r, func(st *State) {
 				st.State, st.Error, st.Pid, st.Since = StateFailing, err.Error(), 0, began
 			})
-			signalStarted()
+			firstTried()
 		} else {
 			sv.set(r, func(st *State) {
 				st.State, st.Error, st.Pid, st.Since = StateRunning, "", cmd.Process.Pid, began
 			})
-			signalStarted()
+			firstTried()
 			exit = sv.wait(ctx, cmd)
 			if ctx.Err() != nil {
 				sv.set(r, func(st *State) { st.State, st.Pid, st.Exit, st.Since = StateStopped, 0, &exit, time.Now() })

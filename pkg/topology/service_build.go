@@ -132,7 +132,7 @@ func (b *builder) buildServiceList(rn *rawNode, n *Node) {
 	all := map[string]*Service{} // every service, good or not, for the circle check
 	for _, name := range names {
 		rs := byName[name]
-		s := &Service{Name: name, Command: strings.TrimSpace(rs.command.s), Restart: RestartOnFailure, Pos: rs.at}
+		s := &Service{Name: name, Command: strings.TrimSpace(rs.command.s), Restart: RestartOnFailure, Ready: rs.ready, Pos: rs.at}
 		good := true
 		if s.Command == "" {
 			b.errorf(rs.at, sprintf("write %s: {command: \"...\"}", name), "host %s: service %s has no command", rn.name, name)

@@ -18,6 +18,7 @@ type rawService struct {
 	env     []kv
 	after   []text
 	afterAt Pos
+	ready   *Ready
 }
 
 type rawBGP struct {
@@ -43,7 +44,7 @@ type rawRouting struct {
 }
 
 var (
-	serviceFields  = []string{"command", "restart", "env", "after"}
+	serviceFields  = []string{"command", "restart", "env", "after", "ready"}
 	bgpFields      = []string{"asn", "advertise", "ibgp", "router_id"}
 	linkOSPFFields = []string{"area", "cost"}
 	routingFields  = []string{"ospf"}
@@ -106,6 +107,8 @@ func (d *decoder) decodeService(fl field, host string) *rawService {
 			}
 		case "after":
 			s.after, s.afterAt = d.strings(f.value, what+" after"), f.at
+		case "ready":
+			s.ready = d.decodeReady(f, what)
 		}
 	}
 	return s

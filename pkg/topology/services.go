@@ -13,9 +13,13 @@ type Service struct {
 	Restart string `json:"restart,omitempty"`
 	// Env holds variables added to the service's environment.
 	Env map[string]string `json:"env,omitempty"`
-	// After names services of the same node started before this one.
+	// After names services of the same node this one waits for: it
+	// starts once each of them was started or, for one with Ready, is
+	// ready.
 	After []string `json:"after,omitempty"`
-	Pos   Pos      `json:"-"`
+	// Ready, when set, says when the service is ready (see Ready).
+	Ready *Ready `json:"ready,omitempty"`
+	Pos   Pos    `json:"-"`
 }
 
 // The restart policies of a service.
@@ -26,7 +30,9 @@ const (
 )
 
 // Equal reports whether two services are defined alike (a changed
-// definition restarts the service).
+// definition restarts the service). Ready is left out: it says when
+// the service is ready, not how it runs, so editing it alone restarts
+// nothing.
 func (s *Service) Equal(o *Service) bool {
 	if s == nil || o == nil {
 		return s == o

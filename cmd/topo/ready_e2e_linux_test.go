@@ -1,0 +1,122 @@
+package main
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/topo-lab/topo/pkg/service"
+)
+
+// slowWebLab is a web server that takes half a second to listen (the
+// sleep is the service under test), a client, and an expectation that
+// the client connects to it.
+const slowWebLab = `
+hosts:
+  srv:
+    private: [/srv]
+    files: {/srv/index.html: "made by web\n"}
+    services:
+      web: {command: "sleep 0.5; exec python3 -m http.server 8080 --bind 0.0.0.0 --directory /srv"%s}
+  client: {}
+links:
+  - {endpoints: [srv:eth0, client:eth0], addresses: [10.9.0.1/24, 10.9.0.2/24]}
+expect:
+  - {from: client, to: srv, tcp: 8080}
+`
+
+var readyInRE = regexp.MustCompile(`(?m)^services ready in ([0-9.]+)s$`)
+
+// readyIn is how long up said its services took to be ready.
+func readyIn(t *testing.T, stdout string) float64 {
+	t.Helper()
+	m := readyInRE.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("up did not say the services are ready:\n%s", stdout)
+	}
+	s, _ := strconv.ParseFloat(m[1], 64)
+	return s
+}
+
+// TestReadyUpThenCheck: up returns once the service listens, so check
+// right after it connects; a no-op up finds it ready at once, and an
+// edit of ready: alone restarts nothing.
+func TestReadyUpThenCheck(t *testing.T) {
+	l := newLab(t, "rdy", strings.Replace(slowWebLab, "%s", ", ready: {tcp: 8080}", 1))
+	up := l.Must("up", l.File)
+	if s := readyIn(t, up.Stdout); s < 0.5 {
+		t.Errorf("services ready in %.1fs, before the server's own half second", s)
+	}
+	if r := l.Topo("check", l.Name); r.Code != 0 {
+		t.Fatalf("check right after up: %v", r)
+	}
+	pid := services(t, l)["srv/web"].Pid
+	again := l.Must("up", l.File)
+	if !strings.Contains(again.Stdout, "up to date") || readyIn(t, again.Stdout) >= 0.5 {
+		t.Errorf("a no-op up waited for a service already ready:\n%s", again.Stdout)
+	}
+	l.Write(strings.Replace(slowWebLab, "%s", "", 1))
+	if steps := l.Up(); len(steps) != 0 {
+		t.Errorf("removing ready: plans %v", steps)
+	}
+	if now := services(t, l)["srv/web"]; now.Pid != pid || now.State != service.StateRunning {
+		t.Errorf("removing ready: restarted the service: pid %d, then %+v", pid, now)
+	}
+}
+
+// TestReadyTimeout: a service that never listens fails up after
+// --wait, named with what it waits for, its state and its log; the lab
+// stays up.
+func TestReadyTimeout(t *testing.T) {
+	l := newLab(t, "rdyt", `
+hosts:
+  h1:
+    services:
+      idle: {command: "sleep 100", ready: {tcp: 8081}}
+      dns: {command: "sleep 100", ready: {udp: 5353}}
+`)
+	r := l.Topo("up", "--wait", "1s", l.File)
+	if r.Code == 0 {
+		t.Fatalf("up succeeded with a service that never listens: %v", r)
+	}
+	for _, want := range []string{
+		"services not ready after 1s",
+		"h1/idle: nothing listens on tcp/8081 (running, pid ",
+		"see `topo logs h1/idle`",
+		"h1/dns: nothing is bound to udp/5353 (running",
+		"the rest of the lab is up",
+	} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("up does not say %q:\n%s", want, r.Stderr)
+		}
+	}
+	if st := l.Must("status", l.Name).Stdout; !strings.Contains(st, "h1/idle") {
+		t.Errorf("the lab is not up after the timeout:\n%s", st)
+	}
+}
+
+// TestReadyAfter: a service after one with ready: starts once that one
+// listens: it fetches the page the first serves, with no retry (it
+// would be refused before).
+func TestReadyAfter(t *testing.T) {
+	l := newLab(t, "rdya", strings.Replace(slowWebLab, "%s", `, ready: {tcp: 8080}}
+      fetch: {restart: never, after: [web], command: "python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:8080/index.html').read().decode())\""`, 1))
+	l.Up()
+	s := waitService(t, l, "srv/fetch", "exited", func(s service.State) bool { return s.State == service.StateExited })
+	logs := l.Must("logs", "--lab", l.Name, "srv/fetch", "-n", "50").Stdout
+	if s.Exit == nil || *s.Exit != 0 || !strings.Contains(logs, "made by web") {
+		t.Errorf("fetch did not get the page (%+v):\n%s", s, logs)
+	}
+}
+
+// TestWebExampleUpThenCheck: examples/web.yaml, up and at once check,
+// as a script would: its tcp: 80 expectation holds.
+func TestWebExampleUpThenCheck(t *testing.T) {
+	l := newLab(t, "rdyweb", "")
+	l.File = l.WriteRenamed("../../examples/web.yaml")
+	readyIn(t, l.Must("up", l.File).Stdout)
+	if r := l.Topo("check", l.Name); r.Code != 0 {
+		t.Fatalf("check right after up: %v", r)
+	}
+}
