@@ -16,9 +16,23 @@ const tcpListen = 10
 // Listening reports whether a socket of network namespace ns listens
 // on TCP port (proto "tcp") or is bound to UDP port (proto "udp"), on
 // any address, IPv4 or IPv6. It reads the kernel's socket tables
-// through NETLINK_SOCK_DIAG, from a socket opened in ns: no process is
-// started, no thread stays in ns.
+// through NETLINK_SOCK_DIAG, from a socket opened in ns, or where the
+// kernel has no socket diagnostics, from ns's /proc/net tables: no
+// process is started, no thread stays in ns.
 func Listening(ns netns.NsHandle, proto string, port int) (bool, error) {
+	held, err := listeningDiag(ns, proto, port)
+	if err == nil {
+		return held, nil
+	}
+	held, perr := listeningProc(ns, proto, port)
+	if perr != nil {
+		return false, fmt.Errorf("%w; /proc/net/%s: %w", err, proto, perr)
+	}
+	return held, nil
+}
+
+// listeningDiag is Listening through NETLINK_SOCK_DIAG.
+func listeningDiag(ns netns.NsHandle, proto string, port int) (bool, error) {
 	var h *netlink.Handle
 	if err := Do(ns, func() (err error) {
 		h, err = netlink.NewHandle(unix.NETLINK_INET_DIAG)

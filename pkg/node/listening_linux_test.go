@@ -51,5 +51,40 @@ func TestListening(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("Listening(%s, %s/%d) = %v, %v; want %v", c.ns.Name, c.proto, c.port, got, err, c.want)
 		}
+		// The tables of /proc/net, for a kernel without socket
+		// diagnostics, say the same.
+		got, err = listeningProc(c.ns.Fd, c.proto, c.port)
+		if err != nil || got != c.want {
+			t.Errorf("listeningProc(%s, %s/%d) = %v, %v; want %v", c.ns.Name, c.proto, c.port, got, err, c.want)
+		}
+	}
+}
+
+// TestProcHolds reads /proc/net tables as the kernel writes them: a TCP
+// port counts only while listening (0A), a UDP one in any state.
+func TestProcHolds(t *testing.T) {
+	tcp := []byte(`  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:0050 0100007F:D2A4 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1
+`)
+	udp := []byte(`   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  100: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 3 2 0000000000000000 0
+`)
+	for _, c := range []struct {
+		table []byte
+		proto string
+		port  int
+		want  bool
+	}{
+		{tcp, "tcp", 8080, true},
+		{tcp, "tcp", 80, false}, // established, not listening
+		{tcp, "tcp", 443, false},
+		{udp, "udp", 5353, true},
+		{udp, "udp", 53, false},
+		{nil, "tcp", 8080, false},
+	} {
+		if got := procHolds(c.table, c.proto, c.port); got != c.want {
+			t.Errorf("procHolds(%s/%d) = %v, want %v", c.proto, c.port, got, c.want)
+		}
 	}
 }
