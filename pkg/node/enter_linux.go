@@ -20,7 +20,9 @@ import (
 //
 // If the thread cannot be switched back, it stays locked and the Go
 // runtime discards it when the goroutine exits, so no other goroutine
-// ever runs in the wrong namespace.
+// ever runs in the wrong namespace. The thread is never the process's
+// main thread, by which /proc/PID/ns shows the process: a long-lived
+// topo process (the supervisor) is never seen in a node's namespace.
 func Do(ns netns.NsHandle, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
@@ -31,6 +33,14 @@ func Do(ns netns.NsHandle, fn func() error) error {
 
 func doLocked(ns netns.NsHandle, fn func() error) error {
 	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		// Never the main thread: /proc/PID/ns shows the process by it
+		// (see offMain). While this goroutine keeps it, the next one
+		// runs on another.
+		err := Do(ns, fn)
+		runtime.UnlockOSThread()
+		return err
+	}
 	orig, err := netns.Get()
 	if err != nil {
 		runtime.UnlockOSThread()
