@@ -2,8 +2,10 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"slices"
@@ -91,14 +93,34 @@ func startIn(lab, nodeName string, own *ownership, n *topology.Node, spec node.E
 		spec.Binds = binds
 	}
 	if !slices.ContainsFunc(spec.Binds, func(b node.Bind) bool { return b.Target == topology.ResolvConf }) {
-		// A lab brought up by an older topo has no such file: the
-		// node then sees the machine's, as it did.
-		if f, err := openFileIn(dir, resolvName, unix.O_RDONLY, 0); err == nil {
+		f, err := labResolv(dir)
+		if err != nil {
+			return nil, fmt.Errorf("resolv.conf of lab %s: %w", lab, err)
+		}
+		if f != nil {
 			defer f.Close()
 			spec.Binds = append([]node.Bind{{Src: f, Target: topology.ResolvConf}}, spec.Binds...)
 		}
 	}
 	return node.Start(spec)
+}
+
+// labResolv opens the lab's resolv.conf (see resolvConf) to bind over
+// the machine's; nil when there is nothing to bind over (no
+// /etc/resolv.conf, or a symbolic link to nothing, as with a stopped
+// systemd-resolved: the node then has none either, and binding would
+// mean making the link's target on the machine) or when the lab was
+// brought up by a topo that wrote none (the node sees the machine's,
+// as it did then).
+func labResolv(dir *os.File) (*os.File, error) {
+	if _, err := os.Stat(topology.ResolvConf); err != nil {
+		return nil, nil
+	}
+	f, err := openFileIn(dir, resolvName, unix.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return f, err
 }
 
 // recordedOwner is the ownership of nodeName alone, from the lab's
