@@ -58,7 +58,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if err := addrclient.Check(desired); err != nil {
 		return nil, err
 	}
-	if err := privateOverState(desired, Root); err != nil {
+	if err := privateOverState(desired, Root, realPath); err != nil {
 		return nil, err
 	}
 	desired = expand(desired)

@@ -67,10 +67,16 @@ func checkPrivatePath(p string) string {
 			return "is under " + f + ", which the kernel provides"
 		}
 	}
-	if c == StateRoot || strings.HasPrefix(c, StateRoot+"/") || strings.HasPrefix(StateRoot, c+"/") {
+	if PathsOverlap(c, StateRoot) {
 		return "holds topo's state directory " + StateRoot
 	}
 	return ""
+}
+
+// PathsOverlap reports whether one of two clean absolute paths is the
+// other or under it: binding over one hides or moves the other. Pure.
+func PathsOverlap(a, b string) bool {
+	return a == b || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/")
 }
 
 // endsOf names a link's ends as the file wrote them, "h1:eth0 <-> sw":
