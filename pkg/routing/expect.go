@@ -50,7 +50,7 @@ func Sessions(l *topology.Lab) []Session {
 			continue
 		}
 		for _, i := range g.ifaces[n.Name] {
-			if i.passive() || !l.RunsOSPF(n) {
+			if g.ospfPassive(i) || !l.RunsOSPF(n) {
 				continue
 			}
 			for _, p := range i.peers {
@@ -90,7 +90,7 @@ func (g *graph) igp(v4 bool) map[string][]string {
 			continue
 		}
 		for _, i := range g.ifaces[n.Name] {
-			if i.passive() {
+			if g.ospfPassive(i) {
 				continue
 			}
 			for _, p := range i.peers {
