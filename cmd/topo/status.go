@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -111,7 +112,7 @@ func printStatus(out io.Writer, s *lab.LabStatus) {
 			if port == "" {
 				port = "-"
 			}
-			addrs := i.Addresses
+			addrs := slices.Clone(i.Addresses)
 			for _, a := range i.Leased {
 				addrs = append(addrs, a+"(leased)")
 			}
