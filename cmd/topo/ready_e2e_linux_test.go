@@ -169,3 +169,27 @@ hosts:
 		t.Errorf("Ctrl-C during the wait: %v", r)
 	}
 }
+
+// TestReadyWaitShared: --wait bounds the waits for services and for
+// leases together: the lease wait has what the services left.
+func TestReadyWaitShared(t *testing.T) {
+	l := newLab(t, "rdyw", `
+hosts:
+  srv:
+    services:
+      web: {command: "sleep 1; exec python3 -m http.server 8083 --bind 127.0.0.1", ready: {tcp: 8083}}
+  h1: {}
+links:
+  - endpoints: [{node: srv, interface: eth0, addresses: [10.9.1.1/24]}, {node: h1, interface: eth0, addresses: dhcp}]
+`)
+	// No DHCP server: the lease never comes.
+	r := l.Topo("up", "--wait", "3s", l.File)
+	readyIn(t, r.Stdout)
+	m := regexp.MustCompile(`do not hold every address after ([0-9.]+)s`).FindStringSubmatch(r.Stderr)
+	if r.Code == 0 || m == nil {
+		t.Fatalf("up with a lease that never comes: %v", r)
+	}
+	if s, _ := strconv.ParseFloat(m[1], 64); s >= 3 {
+		t.Errorf("the lease wait had %.1fs of --wait 3s, after a second for the services", s)
+	}
+}
