@@ -36,7 +36,7 @@ func waitRouting(ctx context.Context, out io.Writer, l *topology.Lab, limit time
 		if !l.NeedsFRR() {
 			what = "its clients do not hold every address"
 		}
-		return fmt.Errorf("lab %s: %s after %s:\n  %s\n(`%s --wait DURATION` waits longer%s)", l.Name, what, limit, joinStuck(stuck), command, logHint(stuck))
+		return fmt.Errorf("lab %s: %s after %s:\n  %s\n(`%s --wait DURATION` waits longer%s)", l.Name, what, limit.Round(100*time.Millisecond), joinStuck(stuck), command, logHint(stuck))
 	}
 	what := "routing converged"
 	if !l.NeedsFRR() {

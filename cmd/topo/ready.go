@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,7 +15,9 @@ import (
 // waitServices waits until every service with ready: listens (or is
 // bound), and says how long it took; when limit passes first, it names
 // each service that does not, with its state and where its log is.
-// command is the one that waits ("topo up"), for the hint.
+// Then it returns the *lab.ServiceError of the services after them that
+// could not be started. command is the one that waits ("topo up"), for
+// the hint.
 func waitServices(ctx context.Context, out io.Writer, l *topology.Lab, limit time.Duration, command string) error {
 	if !lab.HasReady(l) {
 		return nil
@@ -24,6 +27,11 @@ func waitServices(ctx context.Context, out io.Writer, l *topology.Lab, limit tim
 	}
 	start := time.Now()
 	notReady, err := lab.WaitServices(ctx, l, limit)
+	var svcErr *lab.ServiceError
+	if errors.As(err, &svcErr) {
+		fmt.Fprintf(out, "services ready in %.1fs\n", time.Since(start).Seconds())
+		return svcErr
+	}
 	if err != nil {
 		return fmt.Errorf("lab %s: %w", l.Name, err)
 	}

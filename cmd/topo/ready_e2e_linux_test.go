@@ -1,10 +1,13 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/topo-lab/topo/pkg/service"
 )
@@ -40,14 +43,12 @@ func readyIn(t *testing.T, stdout string) float64 {
 }
 
 // TestReadyUpThenCheck: up returns once the service listens, so check
-// right after it connects; a no-op up finds it ready at once, and an
-// edit of ready: alone restarts nothing.
+// right after it connects (the server takes half a second to listen);
+// a no-op up finds it ready at once, and an edit of ready: alone
+// restarts nothing.
 func TestReadyUpThenCheck(t *testing.T) {
 	l := newLab(t, "rdy", strings.Replace(slowWebLab, "%s", ", ready: {tcp: 8080}", 1))
-	up := l.Must("up", l.File)
-	if s := readyIn(t, up.Stdout); s < 0.5 {
-		t.Errorf("services ready in %.1fs, before the server's own half second", s)
-	}
+	readyIn(t, l.Must("up", l.File).Stdout)
 	if r := l.Topo("check", l.Name); r.Code != 0 {
 		t.Fatalf("check right after up: %v", r)
 	}
@@ -118,5 +119,77 @@ func TestWebExampleUpThenCheck(t *testing.T) {
 	readyIn(t, l.Must("up", l.File).Stdout)
 	if r := l.Topo("check", l.Name); r.Code != 0 {
 		t.Fatalf("check right after up: %v", r)
+	}
+}
+
+// TestReadyAfterStartFailure: a service after one with ready: that
+// cannot be started fails up, named with its node, once the one it
+// comes after is ready, as one after nothing would.
+func TestReadyAfterStartFailure(t *testing.T) {
+	l := newLab(t, "rdyf", `
+hosts:
+  h1:
+    services:
+      web: {command: "python3 -m http.server 8082 --bind 127.0.0.1", ready: {tcp: 8082}}
+      bad: {after: [web], command: "/no/such/program"}
+`)
+	r := l.Topo("up", l.File)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "node h1 service bad: ") {
+		t.Fatalf("up with a service after web that cannot start: %v", r)
+	}
+	readyIn(t, r.Stdout)
+}
+
+// TestReadyInterrupted: Ctrl-C while up waits for a service says the
+// wait was interrupted, not that it timed out.
+func TestReadyInterrupted(t *testing.T) {
+	l := newLab(t, "rdyi", `
+hosts:
+  h1:
+    services:
+      idle: {command: "sleep 100", ready: {tcp: 8081}}
+`)
+	p := l.Start("up", l.File)
+	dir := filepath.Join(l.StateDir, l.Name, "services")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		// Running: up handed the services over and waits for them.
+		if st, _ := service.ReadStatus(dir); st != nil && len(st.Services) == 1 && st.Services[0].State == service.StateRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			p.Cmd.Process.Kill()
+			t.Fatalf("h1/idle never ran: %v", p.Wait())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.Cmd.Process.Signal(os.Interrupt)
+	r := p.Wait()
+	if r.Code == 0 || !strings.Contains(r.Stderr, "interrupted while waiting for services") || strings.Contains(r.Stderr, "not ready after") {
+		t.Errorf("Ctrl-C during the wait: %v", r)
+	}
+}
+
+// TestReadyWaitShared: --wait bounds the waits for services and for
+// leases together: the lease wait has what the services left.
+func TestReadyWaitShared(t *testing.T) {
+	l := newLab(t, "rdyw", `
+hosts:
+  srv:
+    services:
+      web: {command: "sleep 1; exec python3 -m http.server 8083 --bind 127.0.0.1", ready: {tcp: 8083}}
+  h1: {}
+links:
+  - endpoints: [{node: srv, interface: eth0, addresses: [10.9.1.1/24]}, {node: h1, interface: eth0, addresses: dhcp}]
+`)
+	// No DHCP server: the lease never comes.
+	r := l.Topo("up", "--wait", "3s", l.File)
+	readyIn(t, r.Stdout)
+	m := regexp.MustCompile(`do not hold every address after ([0-9.]+)s`).FindStringSubmatch(r.Stderr)
+	if r.Code == 0 || m == nil {
+		t.Fatalf("up with a lease that never comes: %v", r)
+	}
+	if s, _ := strconv.ParseFloat(m[1], 64); s >= 3 {
+		t.Errorf("the lease wait had %.1fs of --wait 3s, after a second for the services", s)
 	}
 }

@@ -22,8 +22,9 @@ const maxListedSteps = 40
 // upFlags are the flags of up that reset shares.
 type upFlags struct {
 	verbose, check, reset, dryRun, strict bool
-	// wait bounds the wait for services to be ready, then the wait for
-	// routing to converge (0: the default); noWait skips both.
+	// wait bounds the wait for services to be ready and the wait for
+	// routing to converge that follows, both together (0: the
+	// default); noWait skips both.
 	wait   time.Duration
 	noWait bool
 }
@@ -59,7 +60,7 @@ With --reset, also undo what was done inside the nodes since they were made
 	c.Flags().BoolVar(&f.check, "check", false, "then check the file's expectations (or all pairs) like topo check")
 	c.Flags().BoolVar(&f.reset, "reset", false, "also bring every node back to what a fresh up makes (like topo reset)")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "with --reset: list what it would undo, change nothing")
-	c.Flags().DurationVar(&f.wait, "wait", defaultRoutingWait, "how long to wait for services to be ready (ready:), then for OSPF and BGP to converge and leases to come")
+	c.Flags().DurationVar(&f.wait, "wait", defaultRoutingWait, "how long to wait in all for services to be ready (ready:), then for OSPF and BGP to converge and leases to come")
 	c.Flags().BoolVar(&f.noWait, "no-wait", false, "do not wait for services to be ready, OSPF and BGP to converge or leases to come")
 	return c
 }
@@ -132,11 +133,19 @@ func applyLab(cmd *cobra.Command, desired *topology.Lab, again string, f upFlags
 		return svcErr
 	}
 	if !f.noWait {
+		budget := f.wait
+		if budget <= 0 {
+			budget = defaultRoutingWait
+		}
+		deadline := time.Now().Add(budget)
 		// Services first: a lease or a route may need a server ready.
-		if err := waitServices(ctx, out, desired, f.wait, "topo up"); err != nil {
+		if err := waitServices(ctx, out, desired, budget, "topo up"); err != nil {
 			return err
 		}
-		if err := waitRouting(ctx, out, desired, f.wait, "topo up"); err != nil {
+		// Routing has what the services left of the budget (a moment at
+		// least, for one look).
+		left := max(time.Until(deadline), time.Millisecond)
+		if err := waitRouting(ctx, out, desired, left, "topo up"); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -280,34 +281,39 @@ func bgpSessions(lab, r string) map[string]string {
 }
 
 // WaitRouting waits until every adjacency and session of the lab is up,
-// or limit passes: then it returns those still down.
+// or limit passes: then it returns those still down. When ctx ends
+// first (Ctrl-C) it returns an error wrapping ctx's.
 func WaitRouting(ctx context.Context, l *topology.Lab, limit time.Duration) ([]Stuck, error) {
 	l = routing.Expand(l)
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
 	// Ask again only the nodes not done at the last round, so a large
 	// lab's vtysh calls do not slow the daemons they wait for; once
 	// none is left, one round over all confirms it.
 	var pending map[string]bool
-	for {
-		stuck, _ := routingState(context.Background(), l, pending)
-		if len(stuck) == 0 {
+	var stuck []Stuck
+	err := pollUntil(ctx, limit, 250*time.Millisecond, func() bool {
+		for {
+			stuck, _ = routingState(context.Background(), l, pending)
+			if len(stuck) > 0 {
+				break
+			}
 			if pending == nil {
-				return nil, nil
+				return true
 			}
 			pending = nil
-			continue
 		}
 		pending = map[string]bool{}
 		for _, s := range stuck {
 			pending[s.Router] = true
 		}
-		select {
-		case <-ctx.Done():
-			return stuck, nil
-		case <-time.After(250 * time.Millisecond):
-		}
+		return false
+	})
+	switch {
+	case errors.Is(err, errWaitLimit):
+		return stuck, nil
+	case err != nil:
+		return nil, fmt.Errorf("interrupted while waiting for routing to converge (the lab is up): %w", err)
 	}
+	return nil, nil
 }
 
 // installedRIB reads the routes of one family (v4: IPv4) a router's

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/topo-lab/topo/pkg/node"
@@ -11,18 +13,14 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// readyPoll is how often up looks at the sockets of services not ready
-// yet. The kernel announces no socket that starts to listen (sock_diag
-// multicasts only destroyed ones), so up asks: one dump of a node's
-// sockets, no process started.
-const readyPoll = 20 * time.Millisecond
-
 // NotReady is a service with ready: that is not ready, and what its
 // supervisor last said of it (State.State is "" when it said nothing).
 type NotReady struct {
 	Node, Service string
 	Ready         *topology.Ready
-	State         service.State
+	// After names the services it comes after (after:).
+	After []string
+	State service.State
 }
 
 // String says what is not ready and why it may be: "web1/web: nothing
@@ -45,7 +43,10 @@ func (n NotReady) String() string {
 			how += ": " + s.Error
 		}
 	case service.StateStarting:
-		how = "not started: waits for the services it comes after"
+		how = "not started yet"
+		if len(n.After) > 0 {
+			how = "not started: waits for " + strings.Join(n.After, ", ")
+		}
 	case "":
 		how = "not known to the supervisor"
 	default:
@@ -81,7 +82,11 @@ func serviceReady(own *ownership, nodeName string, on *topology.Ready) (bool, er
 
 // WaitServices waits until every service of the lab that is up with
 // ready: is ready, or limit passes: then it returns those that are not,
-// each with its state. It reads sockets only: nothing is started.
+// each with its state; when ctx ends first, an error wrapping ctx's.
+// Once they are ready it waits, within limit, for
+// the supervisor to try the services after them, and returns a
+// *ServiceError naming each that could not be started. It reads
+// sockets only: nothing is started.
 func WaitServices(ctx context.Context, l *topology.Lab, limit time.Duration) ([]NotReady, error) {
 	_, own, err := loadOwnership(l.Name)
 	if err != nil {
@@ -91,32 +96,36 @@ func WaitServices(ctx context.Context, l *topology.Lab, limit time.Duration) ([]
 	for _, n := range l.Nodes {
 		for _, s := range n.Services {
 			if s.Ready != nil {
-				pending = append(pending, NotReady{Node: n.Name, Service: s.Name, Ready: s.Ready})
+				pending = append(pending, NotReady{Node: n.Name, Service: s.Name, Ready: s.Ready, After: s.After})
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	for {
+	deadline := time.Now().Add(limit)
+	var lookErr error
+	err = pollUntil(ctx, limit, service.ReadyPoll, func() bool {
 		var still []NotReady
 		for _, p := range pending {
 			ok, err := serviceReady(own, p.Node, p.Ready)
 			if err != nil {
-				return nil, fmt.Errorf("service %s/%s: %w", p.Node, p.Service, err)
+				lookErr = fmt.Errorf("service %s/%s: %w", p.Node, p.Service, err)
+				return true
 			}
 			if !ok {
 				still = append(still, p)
 			}
 		}
-		if pending = still; len(pending) == 0 {
-			return nil, nil
-		}
-		select {
-		case <-ctx.Done():
-			return withStates(l.Name, pending), nil
-		case <-time.After(readyPoll):
-		}
+		pending = still
+		return len(pending) == 0
+	})
+	switch {
+	case lookErr != nil:
+		return nil, lookErr
+	case errors.Is(err, errWaitLimit):
+		return withStates(l.Name, pending), nil
+	case err != nil:
+		return nil, fmt.Errorf("interrupted while waiting for services to be ready (the lab is up): %w", err)
 	}
+	return nil, servicesTried(ctx, l.Name, time.Until(deadline))
 }
 
 // withStates fills in each service's state from the supervisor's

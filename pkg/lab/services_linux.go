@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -85,6 +86,15 @@ func syncServices(desired *topology.Lab, restarts map[string]bool) error {
 	if err != nil {
 		return fmt.Errorf("lab %s: the supervisor did not take the services: %w (see %s)", desired.Name, err, dir+"/supervisor.log")
 	}
+	if errs := startProblems(specs, st); len(errs) > 0 {
+		return &ServiceError{Lab: desired.Name, Problems: errs}
+	}
+	return nil
+}
+
+// startProblems names each service of specs that could not be started:
+// a command PATH does not hold, or what the supervisor says (st).
+func startProblems(specs []service.Spec, st *service.Status) []string {
 	var errs []string
 	missing := map[string]bool{}
 	for _, sp := range specs {
@@ -98,8 +108,43 @@ func syncServices(desired *topology.Lab, restarts map[string]bool) error {
 			errs = append(errs, fmt.Sprintf("node %s service %s: %s", s.Node, s.Name, s.Error))
 		}
 	}
-	if len(errs) > 0 {
-		return &ServiceError{Lab: desired.Name, Problems: errs}
+	return errs
+}
+
+// servicesTried waits, within limit, until the lab's supervisor has
+// tried every service: syncServices does not wait for those after a
+// service with ready:, which start once it is. It asks the supervisor
+// to look at once (SIGHUP: a Reconcile looks again at the services
+// waited for), and returns a *ServiceError naming each service that
+// could not be started.
+func servicesTried(ctx context.Context, lab string, limit time.Duration) error {
+	pid := supervisorPid(lab)
+	if pid == 0 {
+		return nil
+	}
+	if err := signalHUP(pid); err != nil {
+		return err
+	}
+	dir := svcDir(lab)
+	var st *service.Status
+	pollUntil(ctx, max(limit, 0), 10*time.Millisecond, func() bool {
+		s, err := service.ReadStatus(dir)
+		if err != nil || s == nil {
+			return false
+		}
+		st = s
+		for _, s := range st.Services {
+			if s.State == service.StateStarting {
+				return false
+			}
+		}
+		return true
+	})
+	if st == nil {
+		return nil
+	}
+	if errs := startProblems(nil, st); len(errs) > 0 {
+		return &ServiceError{Lab: lab, Problems: errs}
 	}
 	return nil
 }

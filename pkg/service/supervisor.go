@@ -45,6 +45,11 @@ type Supervisor struct {
 	gen     int
 	running map[string]*runner
 	order   []string
+	// changed is closed and made anew at each Reconcile, for those who
+	// wait for a service that was replaced, or may be ready.
+	changed chan struct{}
+	// watching counts the services being watched until they are ready.
+	watching int
 }
 
 // maxStarting is how many services start at once.
@@ -57,20 +62,25 @@ type runner struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	// tried is closed once the first start was tried, or once the
-	// runner waits for a service to be ready: Reconcile waits for it.
+	// runner is held: Reconcile waits for it.
 	tried chan struct{}
+	// started is closed once the first start was tried.
+	started chan struct{}
 	// ready is closed once the services after this one may start: when
 	// its first start was tried, or, with ready:, once it is ready.
-	ready chan struct{}
+	ready     chan struct{}
+	readyOnce sync.Once
+	// held is closed once the runner waits for a service to be ready
+	// (or for one that is not there): those after it are held too.
+	held     chan struct{}
+	heldOnce sync.Once
+	// ended is closed once the service exited and will not be
+	// restarted.
+	ended chan struct{}
 	// readyOn is what ready: waits for (nil for none), kept up to date
 	// by Reconcile: an edit of ready: alone keeps the runner. sv.mu.
 	readyOn *topology.Ready
-	// after are the runners of the services this one comes after: it
-	// starts once each of them is ready. gated: one of them, or one
-	// they come after, has ready:.
-	after []*runner
-	gated bool
-	st    State
+	st      State
 }
 
 // Reconcile brings the running services in line with the desired file:
@@ -96,6 +106,7 @@ func (sv *Supervisor) Reconcile() error {
 	if sv.running == nil {
 		sv.running = map[string]*runner{}
 		sv.starting = make(chan struct{}, maxStarting)
+		sv.changed = make(chan struct{})
 	}
 	var stop []*runner
 	for k, r := range sv.running {
@@ -116,12 +127,6 @@ func (sv *Supervisor) Reconcile() error {
 		r := sv.running[s.Key()]
 		if r == nil {
 			r = sv.newRunner(s)
-			for _, a := range s.Service.After {
-				if dep := sv.running[s.Node+"/"+a]; dep != nil {
-					r.after = append(r.after, dep)
-					r.gated = r.gated || dep.gated || dep.readyOn != nil
-				}
-			}
 			sv.running[s.Key()] = r
 			go func() {
 				defer close(r.done)
@@ -130,6 +135,8 @@ func (sv *Supervisor) Reconcile() error {
 		}
 		all = append(all, r)
 	}
+	close(sv.changed)
+	sv.changed = make(chan struct{})
 	sv.mu.Unlock()
 	for _, r := range all {
 		<-r.tried
@@ -164,7 +171,8 @@ func stopAll(rs []*runner) {
 
 func (sv *Supervisor) newRunner(s Spec) *runner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &runner{spec: s, ctx: ctx, cancel: cancel, done: make(chan struct{}), tried: make(chan struct{}), ready: make(chan struct{}),
+	return &runner{spec: s, ctx: ctx, cancel: cancel, done: make(chan struct{}), tried: make(chan struct{}),
+		started: make(chan struct{}), ready: make(chan struct{}), held: make(chan struct{}), ended: make(chan struct{}),
 		readyOn: s.Service.Ready,
 		st:      State{Node: s.Node, Name: s.Service.Name, State: StateStarting, Since: time.Now()}}
 }
@@ -180,40 +188,32 @@ func (sv *Supervisor) set(r *runner, f func(st *State)) {
 // keep runs one service until ctx ends.
 func (sv *Supervisor) keep(ctx context.Context, r *runner) {
 	var backoff time.Duration
-	var tried, readied bool
+	var tried bool
 	signalTried := func() {
 		if !tried {
 			tried = true
 			close(r.tried)
 		}
 	}
-	// firstTried says the first start was tried: r is ready, or is
-	// watched until it is (the watch closes r.ready then).
-	firstTried := func() {
-		signalTried()
-		if readied {
-			return
-		}
-		readied = true
-		if sv.Ready != nil && sv.readyOn(r) != nil {
-			go sv.watchReady(ctx, r)
-		} else {
-			close(r.ready)
-		}
-	}
-	defer firstTried()
-	if r.gated {
-		// A service may take its time to be ready: Reconcile does not
-		// wait for those waiting for it.
+	defer signalTried()
+	// hold: a service may take its time to be ready; Reconcile does not
+	// wait for those waiting for it.
+	hold := func() {
+		r.markHeld()
 		signalTried()
 	}
-	for _, dep := range r.after {
-		select {
-		case <-dep.ready:
-		case <-ctx.Done():
-			return
-		}
+	if !sv.waitAfter(ctx, r, hold) {
+		return
 	}
+	// firstTried says the first start was tried; with ready:, those
+	// after r wait for it to be ready (see waitFor).
+	firstTried := sync.OnceFunc(func() {
+		if sv.Ready == nil || sv.readyOn(r) == nil {
+			r.markReady()
+		}
+		close(r.started)
+		signalTried()
+	})
 	for {
 		log, err := openLog(sv.Dir, r.spec)
 		var cmd *exec.Cmd
@@ -250,6 +250,7 @@ func (sv *Supervisor) keep(ctx context.Context, r *runner) {
 					st.Exit = &exit
 				}
 			})
+			close(r.ended)
 			<-ctx.Done()
 			return
 		}

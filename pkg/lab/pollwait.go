@@ -1,0 +1,31 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// errWaitLimit says a wait ran out of time.
+var errWaitLimit = errors.New("time limit reached")
+
+// pollUntil calls done at once, then every poll, until it returns true
+// (nil), limit passes (errWaitLimit), or ctx ends first (its error:
+// an interrupted wait is no timeout).
+func pollUntil(ctx context.Context, limit, poll time.Duration, done func() bool) error {
+	wctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for {
+		if done() {
+			return nil
+		}
+		select {
+		case <-wctx.Done():
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return errWaitLimit
+		case <-time.After(poll):
+		}
+	}
+}
