@@ -107,7 +107,7 @@ func trimBlank(lines []string) []string {
 // the link-local addresses made from them), interface indexes, ICMP
 // and IP ids, DNS query ids, TCP sequence numbers and ephemeral ports,
 // the frames a capture saw but did not keep, the file a lab was brought
-// up from; and in FRR's output (vtysh) dates, the ages of routes and
+// up from, the pid of a running service in topo status; and in FRR's output (vtysh) dates, the ages of routes and
 // sessions (00:00:09, 1m02s), timers, BGP table versions and the
 // queue lengths of an OSPF neighbour; in iperf3's reports the stream
 // id, the interval, the amounts, rates and retransmissions (they vary
@@ -142,6 +142,7 @@ var masks = []struct {
 	{regexp.MustCompile(`\(\d+ seen\)`), "(<n> seen)"},
 	{regexp.MustCompile(`^(\S+:\S+|total)( +\d+ +)\d+( +\d+\s*)$`), "$1$2<n>$3"},
 	{regexp.MustCompile(`\b\d+sec\b`), "<t>"},
+	{regexp.MustCompile(`^(\s*\S+/\S+\s+running\s+)\d+\b`), "$1<pid>"},
 	{regexp.MustCompile(`\s+`), " "},
 }
 

@@ -58,6 +58,7 @@ func TestMask(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"16:09:00.254797 h2:eth0 > ARP   10.10.10.100 is-at da:f1:4f:82:bc:c0", "<time> h2:eth0 > ARP 10.10.10.100 is-at <mac>"},
 		{"64 bytes from 10.10.10.100: icmp_seq=1 ttl=64 time=0.039 ms", "64 bytes from 10.10.10.100: icmp_seq=1 ttl=64 time=<t>"},
+		{"  h2/iperf3  running  147  0s      0         ", "h2/iperf3 running <pid> <t> 0"},
 		{"rtt min/avg/max/mdev = 0.039/0.039/0.039/0.000 ms", "rtt min/avg/max/mdev = <t>"},
 		{"1 packets transmitted, 1 received, 0% packet loss, time 0ms", "1 packets transmitted, 1 received, 0% packet loss, time <t>"},
 		{"eth0@if102       UP             10.10.10.10/24 fe80::54be:3ff:fecf:7858/64 ", "eth0@if<n> UP 10.10.10.10/24 fe80::<iid>/64"},
