@@ -16,7 +16,7 @@ func arpCmd() *cobra.Command {
 		timeout time.Duration
 	)
 	c := &cobra.Command{
-		Use:   "arp [--lab LAB] NODE[:IFACE] ADDRESS",
+		Use:   "arp [--lab LAB] [LAB/]NODE[:IFACE] ADDRESS",
 		Short: "Ask who has ADDRESS (ARP, or NDP for IPv6) from a node and print the MAC that answered",
 		Long: `Send an ARP who-has (IPv4) or an NDP neighbour solicitation (IPv6) for
 ADDRESS (an address or a node name) from NODE's interface IFACE (default:
@@ -28,10 +28,11 @@ Exit status 1 when nobody answered.`,
 			if err := needRoot("topo arp"); err != nil {
 				return err
 			}
-			name, err := labFlag(cmd, labName)
+			name, target, err := labOfArg(cmd, "arp", labName, args[0])
 			if err != nil {
 				return err
 			}
+			args[0] = target
 			nodeName, iface, _ := strings.Cut(args[0], ":")
 			l, ns, err := labNode(name, nodeName)
 			if err != nil {

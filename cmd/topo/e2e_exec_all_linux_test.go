@@ -105,3 +105,41 @@ func sorted(s ...string) []string {
 	sort.Strings(s)
 	return s
 }
+
+// TestLabNodeInOtherCommands: link, impair, ping and arp take LAB/NODE
+// as exec does, and with two labs up a bare node is answered with the
+// labs that have it, in the command's own words.
+func TestLabNodeInOtherCommands(t *testing.T) {
+	a, b := twoLabs(t)
+	b.Must("link", b.Name+"/h1:eth0", "down")
+	if st := ifaces(t, b.NS("h1"))["eth0"]; st.up() {
+		t.Errorf("link %s/h1:eth0 down left it up", b.Name)
+	}
+	if st := ifaces(t, a.NS("h1"))["eth0"]; !st.up() {
+		t.Errorf("link %s/h1:eth0 down took %s's h1 down", b.Name, a.Name)
+	}
+	b.Must("link", b.Name+"/h1:eth0", "up")
+	b.Must("impair", b.Name+"/h9:eth0", "--rate", "10mbit")
+	if r := b.Must("status", b.Name); !strings.Contains(r.Stdout, "rate 10mbit") {
+		t.Errorf("impair %s/h9:eth0 shows in no status:\n%s", b.Name, r.Stdout)
+	}
+	if r := a.Must("ping", a.Name+"/h1", "h2", "-c", "1"); !strings.Contains(r.Stdout, "1 received") {
+		t.Errorf("ping %s/h1 h2: %v", a.Name, r)
+	}
+	if r := a.Must("arp", a.Name+"/h1:eth0", "h2"); !strings.Contains(r.Stdout, "ARP from h1:eth0: 10.7.0.") || !strings.Contains(r.Stdout, " is at ") {
+		t.Errorf("arp %s/h1:eth0 h2: %v", a.Name, r)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"link", "h1:eth0", "down"}, "several labs are up with a node h1: " + strings.Join(sorted(a.Name, b.Name), ", ") + "; name one: topo link "},
+		{[]string{"ping", "h9", "h1"}, "h9 is in " + b.Name + ": write topo ping " + b.Name + "/h9"},
+		{[]string{"impair", "h5:eth0", "--rate", "1mbit"}, "none has a node h5"},
+		{[]string{"arp", "--lab", a.Name, b.Name + "/h9", "h1"}, "but --lab says"},
+	} {
+		if r := a.Topo(c.args...); r.Code != 1 || !strings.Contains(r.Stderr, c.want) {
+			t.Errorf("%v with two labs up: %v\nwant %q", c.args, r, c.want)
+		}
+	}
+}

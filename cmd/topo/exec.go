@@ -41,7 +41,7 @@ the worst of them.`,
 			if len(args) == 0 {
 				return errors.New("name a node (topo exec h1 -- CMD), or run in every host with --all")
 			}
-			name, nodeName, err := execTarget(cmd, labName, args[0])
+			name, nodeName, err := labOfArg(cmd, "exec", labName, args[0])
 			if err != nil {
 				return err
 			}
@@ -67,49 +67,6 @@ the worst of them.`,
 	c.Flags().BoolVar(&all, "all", false, "run CMD in every host of the lab at once")
 	c.Flags().StringSliceVar(&nodes, "nodes", nil, "with --all: only in these `NODES` (h1,h2)")
 	return c
-}
-
-// execTarget finds the lab and node of `topo exec [--lab L] [L/]NODE`.
-// With several labs up and none named, it says which of them have the
-// node.
-// An argument that is not a lab name, a slash and a node name (../x)
-// is taken whole as a node name, which no lab has.
-func execTarget(cmd *cobra.Command, labName, arg string) (string, string, error) {
-	if l, n, ok := strings.Cut(arg, "/"); ok && topology.ValidLabName(l) && topology.ValidNodeName(n) {
-		if labName != "" && labName != l {
-			return "", "", fmt.Errorf("%s names lab %s, but --lab says %s: give one", arg, l, labName)
-		}
-		name, err := pickLab(l)
-		return name, n, err
-	}
-	if labName != "" || cmd.Flags().Changed("lab") {
-		name, err := labFlag(cmd, labName)
-		return name, arg, err
-	}
-	labs, err := lab.Labs()
-	if err != nil || len(labs) < 2 {
-		name, err := pickLab("")
-		return name, arg, err
-	}
-	return "", "", labsWithNode(labs, arg)
-}
-
-// labsWithNode is the error for a node named without its lab while
-// several labs are up: which labs have it, and how to name one.
-func labsWithNode(labs []string, nodeName string) error {
-	var have []string
-	for _, name := range labs {
-		if l, err := lab.Applied(name); err == nil && l.Node(nodeName) != nil {
-			have = append(have, name)
-		}
-	}
-	switch len(have) {
-	case 0:
-		return fmt.Errorf("several labs are up (%s) and none has a node %s: `topo status LAB` lists a lab's nodes", strings.Join(labs, ", "), nodeName)
-	case 1:
-		return fmt.Errorf("several labs are up (%s); %s is in %s: write topo exec %s/%s", strings.Join(labs, ", "), nodeName, have[0], have[0], nodeName)
-	}
-	return fmt.Errorf("several labs are up with a node %s: %s; name one: topo exec %s/%s", nodeName, strings.Join(have, ", "), have[0], nodeName)
 }
 
 // execAll runs argv in several hosts of a lab at once, each line of

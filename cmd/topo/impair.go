@@ -24,7 +24,7 @@ func impairCmd() *cobra.Command {
 	var labName string
 	var f impairFlags
 	c := &cobra.Command{
-		Use:   "impair [--lab LAB] NODE:IFACE [--rate R] [--delay D] [--jitter J] [--loss P] [--corrupt P] [--duplicate P] [--reorder P] [--queue N] [--clear]",
+		Use:   "impair [--lab LAB] [LAB/]NODE:IFACE [--rate R] [--delay D] [--jitter J] [--loss P] [--corrupt P] [--duplicate P] [--reorder P] [--queue N] [--clear]",
 		Short: "Change the impairment of the traffic leaving one end of a running link, at once",
 		Long: `Change what happens to packets leaving NODE:IFACE, at once, without
 rebuilding anything: the flags given replace those fields of the
@@ -41,10 +41,11 @@ restores the file's values.`,
 			if err := needRoot("topo impair"); err != nil {
 				return err
 			}
-			name, err := labFlag(cmd, labName)
+			name, target, err := labOfArg(cmd, "impair", labName, args[0])
 			if err != nil {
 				return err
 			}
+			args[0] = target
 			st, err := lab.LoadState(name)
 			if err != nil {
 				return err

@@ -18,7 +18,7 @@ func linkCmd() *cobra.Command {
 	var wait time.Duration
 	var noWait bool
 	c := &cobra.Command{
-		Use:   "link [--lab LAB] NODE:IFACE up|down",
+		Use:   "link [--lab LAB] [LAB/]NODE:IFACE up|down",
 		Short: "Take a link down or up in a running lab (either end names the link)",
 		Long: `Take a link down or up in a running lab (either end names the link).
 When the lab runs OSPF or BGP, wait, as up does, until the routers have
@@ -38,10 +38,11 @@ up is, every route leads where it should) and say how long it took.`,
 			if err := needRoot("topo link"); err != nil {
 				return err
 			}
-			name, err := labFlag(cmd, labName)
+			name, target, err := labOfArg(cmd, "link", labName, args[0])
 			if err != nil {
 				return err
 			}
+			args[0] = target
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			l, plan, err := lab.SetLinkState(ctx, name, args[0], up, lab.Options{Wait: cmd.ErrOrStderr()})

@@ -21,7 +21,7 @@ func pingCmd() *cobra.Command {
 		interval time.Duration
 	)
 	c := &cobra.Command{
-		Use:   "ping [--lab LAB] SRC DST [-c N] [-W TIMEOUT]",
+		Use:   "ping [--lab LAB] [LAB/]SRC DST [-c N] [-W TIMEOUT]",
 		Short: "Send ICMP echo requests from a node through its own stack, like its ping",
 		Long: `Send ICMP (or ICMPv6) echo requests from node SRC to DST (a node name or an
 address) through SRC's own stack (its routes, neighbour table and firewall),
@@ -34,10 +34,11 @@ if a reply came.`,
 			if err := needRoot("topo ping"); err != nil {
 				return err
 			}
-			name, err := labFlag(cmd, labName)
+			name, target, err := labOfArg(cmd, "ping", labName, args[0])
 			if err != nil {
 				return err
 			}
+			args[0] = target
 			l, ns, err := labNode(name, args[0])
 			if err != nil {
 				return err
