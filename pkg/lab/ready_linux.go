@@ -101,11 +101,23 @@ func WaitServices(ctx context.Context, l *topology.Lab, limit time.Duration) ([]
 		}
 	}
 	deadline := time.Now().Add(limit)
+	// Each node's namespace is opened once for the whole wait, not at
+	// every look.
+	hs := newHandles(own)
+	defer hs.close()
+	listens := func(p NotReady) (bool, error) {
+		ns, release, err := hs.use(p.Node)
+		if err != nil {
+			return false, err
+		}
+		defer release()
+		return node.Listening(ns.Fd, p.Ready.Proto(), p.Ready.Port())
+	}
 	var lookErr error
 	err = pollUntil(ctx, limit, service.ReadyPoll, func() bool {
 		var still []NotReady
 		for _, p := range pending {
-			ok, err := serviceReady(own, p.Node, p.Ready)
+			ok, err := listens(p)
 			if err != nil {
 				lookErr = fmt.Errorf("service %s/%s: %w", p.Node, p.Service, err)
 				return true
