@@ -94,3 +94,65 @@ func TestBrowserSiteFrames(t *testing.T) {
 		t.Errorf("the tunnel's label has no \"tunnel vni 5001\": %q", texts)
 	}
 }
+
+// TestBrowserRedrawKeepsElements: a redraw (here, the link going down)
+// updates the page in place. The nodes, the link and the open link panel
+// stay the same elements, and what is being typed into the panel's
+// impairment form stays too. A redraw that rebuilt them would lose a
+// click aimed at one, or the text being typed.
+func TestBrowserRedrawKeepsElements(t *testing.T) {
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("Chromium is not installed (apt-get install chromium): redraws not tested in a browser")
+	}
+	f := &fake{}
+	s, err := New(Options{Backend: f, Poll: 50 * time.Millisecond, FullEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
+		chromedp.WindowSize(1200, 800), chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel2 := chromedp.NewContext(actx)
+	defer cancel2()
+	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel3()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/?token="+s.o.Token+"#lab1"),
+		chromedp.WaitVisible(`#graph g.node[data-id="h1"]`),
+		chromedp.Click(`#graph g.label rect`),
+		chromedp.WaitVisible(`#panel form input`),
+		chromedp.SendKeys(`#panel form input`, "5mbit"),
+	); err != nil {
+		t.Fatalf("open the page and a link's panel: %v", err)
+	}
+	const kept = `[document.querySelector('#graph g.node[data-id="h1"] rect'), document.querySelector("#graph polyline.link"),
+		document.querySelector('#panel button[data-act="down"]'), document.querySelector("#panel form input")]`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.kept = `+kept+`).every(e => e !== null)`)); err != nil {
+		t.Fatalf("find the elements on the page: %v", err)
+	}
+	if err := f.SetLink(context.Background(), "lab1", "h1:eth0", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#graph polyline.link").getAttribute("stroke-dasharray") === "6 4" &&
+		document.querySelector("#panel pre").textContent.endsWith("down")`)); err != nil {
+		t.Fatalf("the page never drew the link down: %v", err)
+	}
+	connected, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](`window.kept.map(e => e.isConnected)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, what := range []string{"node h1", "the link", "the panel's down button", "the panel's rate field"} {
+		if !connected[i] {
+			t.Errorf("the redraw replaced %s", what)
+		}
+	}
+	typed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#panel form input").value`))
+	if err != nil || typed != "5mbit" {
+		t.Errorf("the rate being typed reads %q after the redraw (%v), want 5mbit", typed, err)
+	}
+}

@@ -50,62 +50,124 @@ async function api(method, path, body) {
 
 function labPath(rest) { return "/api/labs/" + encodeURIComponent(lab) + rest; }
 
+// The picture's layers, bottom to top, as pkg/graph's SVG stacks them.
+const LAYERS = ["sites", "links", "pairs", "labels", "nodes"];
+let svg = null;           // the picture drawn, kept across redraws
+let layers = {};          // LAYERS' <g> elements in svg
+
+// keyed returns the element of layer that stands for key, made with tag
+// (and made ready by init) the first time; seen collects what this
+// redraw drew, for sweep. An element stays the same element across
+// redraws, so a click aimed at it is never lost to a redraw.
+function keyed(layer, key, tag, seen, init) {
+  layer.keyed = layer.keyed || new Map();
+  let e = layer.keyed.get(key);
+  if (!e) {
+    e = el(tag, {}, layer);
+    layer.keyed.set(key, e);
+    if (init) init(e);
+  }
+  seen.add(e);
+  return e;
+}
+
+// sweep removes what layer drew before and the graph no longer has.
+function sweep(layer, seen) {
+  for (const [key, e] of layer.keyed || []) {
+    if (!seen.has(e)) { e.remove(); layer.keyed.delete(key); }
+  }
+}
+
+function set(e, attrs) {
+  for (const k in attrs) {
+    const v = String(attrs[k]);
+    if (e.getAttribute(k) !== v) e.setAttribute(k, v);
+  }
+}
+
+// child returns parent's first child element of tag, made if missing.
+function child(parent, tag) {
+  return parent.querySelector(":scope > " + tag) || el(tag, {}, parent);
+}
+
+// lines writes text lines into parent's <text class="line"> children,
+// each placed by at(i), reusing the ones already there.
+function lines(parent, texts, at) {
+  const have = parent.querySelectorAll(":scope > text.line");
+  texts.forEach((line, i) => {
+    const t = have[i] || el("text", { class: "line" }, parent);
+    set(t, at(i));
+    if (t.textContent !== line) t.textContent = line;
+  });
+  for (let i = texts.length; i < have.length; i++) have[i].remove();
+}
+
 // draw renders the graph: lines under label boxes under nodes, as
-// pkg/graph's SVG does.
+// pkg/graph's SVG does. It updates the picture in place: what is
+// unchanged is not touched, and what changed keeps its element.
 function draw() {
   const pic = $("picture");
-  pic.textContent = "";
-  if (!graph) return;
-  const svg = el("svg", { width: graph.width, height: graph.height, viewBox: `0 0 ${graph.width} ${graph.height}`, id: "graph" }, pic);
+  if (!graph) { pic.textContent = ""; svg = null; return; }
+  if (!svg || !pic.contains(svg)) {
+    pic.textContent = "";
+    svg = el("svg", { id: "graph" }, pic);
+    layers = {};
+    for (const name of LAYERS) layers[name] = el("g", { class: "layer-" + name }, svg);
+  }
+  set(svg, { width: graph.width, height: graph.height, viewBox: `0 0 ${graph.width} ${graph.height}` });
+  const seen = new Set();
   const byId = {};
   for (const n of graph.nodes) byId[n.id] = n;
   // A lab split across sites: a frame per site, under everything else.
   for (const f of graph.sites || []) {
-    const g = el("g", { class: "site", "data-id": f.name }, svg);
-    el("rect", { x: f.x, y: f.y, width: f.w, height: f.h, rx: 8, fill: "#faf7fc", stroke: "#7b1fa2", "stroke-width": 1.5, "stroke-dasharray": "8 4" }, g);
-    const t = el("text", { x: f.x + 14, y: f.y + 18, fill: "#7b1fa2", "font-weight": "bold" }, g);
-    t.textContent = f.name + " " + f.underlay;
+    const g = keyed(layers.sites, f.name, "g", seen);
+    set(g, { class: "site", "data-id": f.name });
+    set(child(g, "rect"), { x: f.x, y: f.y, width: f.w, height: f.h, rx: 8, fill: "#faf7fc", stroke: "#7b1fa2", "stroke-width": 1.5, "stroke-dasharray": "8 4" });
+    lines(g, [f.name + " " + f.underlay], () => ({ x: f.x + 14, y: f.y + 18, fill: "#7b1fa2", "font-weight": "bold" }));
   }
   for (const l of graph.links) {
-    el("polyline", {
+    set(keyed(layers.links, l.id, "polyline", seen), {
       class: "link", "data-id": l.id, fill: "none",
       points: l.points.map((p) => p.x + "," + p.y).join(" "),
       stroke: l.blocking ? "#bbbbbb" : l.vni ? "#7b1fa2" : "#555555", "stroke-width": l.count ? 4 : 1.5,
       "stroke-dasharray": l.down ? "6 4" : "none",
-    }, svg);
+    });
   }
   for (const p of graph.pairs || []) {
     const a = byId[p.from], z = byId[p.to];
     if (!p.checked || p.ok || !a || !z) continue;
-    el("line", { class: "pair", x1: a.x + a.w / 2, y1: a.y + a.h / 2, x2: z.x + z.w / 2, y2: z.y + z.h / 2, stroke: "#d93025", "stroke-width": 2, "stroke-dasharray": "2 4" }, svg);
+    set(keyed(layers.pairs, p.from + ">" + p.to, "line", seen), { class: "pair", x1: a.x + a.w / 2, y1: a.y + a.h / 2, x2: z.x + z.w / 2, y2: z.y + z.h / 2, stroke: "#d93025", "stroke-width": 2, "stroke-dasharray": "2 4" });
   }
   for (const l of graph.links) {
-    const g = el("g", { class: "label", "data-id": l.id }, svg);
-    const b = l.label;
-    el("rect", { x: b.x, y: b.y, width: b.w, height: b.h, rx: 3, fill: "#ffffff", stroke: "#bbbbbb" }, g);
-    l.lines.forEach((line, i) => {
-      const t = el("text", { x: b.x + 6, y: b.y + 4 + i * 16 + 12 }, g);
-      t.textContent = line;
+    const id = l.id;
+    const g = keyed(layers.labels, id, "g", seen, (g) => {
+      el("rect", {}, g);
+      el("text", { class: "traffic", "data-link": id }, g);
+      g.addEventListener("click", () => select("link", id));
     });
-    const t = el("text", { x: b.x + 6, y: b.y + b.h + 12, class: "traffic", "data-link": l.id }, g);
-    t.textContent = "";
-    g.addEventListener("click", () => select("link", l.id));
+    const b = l.label;
+    set(g, { class: "label", "data-id": id });
+    set(g.querySelector(":scope > rect"), { x: b.x, y: b.y, width: b.w, height: b.h, rx: 3, fill: "#ffffff", stroke: "#bbbbbb" });
+    lines(g, l.lines, (i) => ({ x: b.x + 6, y: b.y + 4 + i * 16 + 12 }));
+    set(g.querySelector(":scope > text.traffic"), { x: b.x + 6, y: b.y + b.h + 12 });
   }
   for (const n of graph.nodes) {
-    const g = el("g", { class: "node " + n.kind, "data-id": n.id }, svg);
+    const id = n.id;
+    const g = keyed(layers.nodes, id, "g", seen, (g) => {
+      el("rect", {}, g);
+      g.addEventListener("click", () => clickNode(id));
+    });
+    set(g, { class: "node " + n.kind, "data-id": id });
     const rx = n.kind === "router" ? n.h / 2 : n.kind === "switch" ? 0 : 6;
-    el("rect", {
+    set(g.querySelector(":scope > rect"), {
       x: n.x, y: n.y, width: n.w, height: n.h, rx, fill: FILL[n.kind] || "#fff",
       stroke: n.missing || n.remote ? "#999999" : n.failed ? "#d93025" : "#555555", "stroke-width": n.failed ? 3 : 1.5,
       "stroke-dasharray": n.missing || n.remote ? "4 3" : "none",
-    }, g);
-    n.lines.forEach((line, i) => {
-      const t = el("text", { x: n.x + n.w / 2, y: n.y + 8 + i * 16 + 12, "text-anchor": "middle" }, g);
-      t.textContent = line;
     });
-    g.addEventListener("click", () => clickNode(n.id));
+    lines(g, n.lines, (i) => ({ x: n.x + n.w / 2, y: n.y + 8 + i * 16 + 12, "text-anchor": "middle" }));
   }
-  if (selected) mark();
+  for (const name of LAYERS) sweep(layers[name], seen);
+  mark();
   drawPairs();
   drawDrift();
 }
@@ -161,6 +223,7 @@ function select(kind, id) {
 async function showNode(id) {
   const panel = $("panel");
   panel.textContent = "";
+  delete panel.dataset.link;
   h("h3", id, panel);
   if (id.endsWith("/hosts")) { h("p", "a group of hosts: topo graph --expand draws each", panel); return; }
   if (!readOnly) {
@@ -194,9 +257,11 @@ function showLink(id) {
   const l = graph && graph.links.find((x) => x.id === id);
   const panel = $("panel");
   panel.textContent = "";
+  delete panel.dataset.link;
   if (!l) return;
+  panel.dataset.link = id;
   h("h3", l.a.node + ":" + l.a.iface + " — " + l.b.node + ":" + l.b.iface, panel);
-  h("pre", l.lines.join("\n"), panel);
+  h("pre", l.lines.join("\n"), panel).className = "link-lines";
   if (readOnly || l.count) return;
   const end = l.a.node + ":" + l.a.iface;
   for (const state of ["down", "up"]) {
@@ -232,6 +297,17 @@ function showLink(id) {
       } catch (err) { say(err.message, true); }
     });
   }
+}
+
+// refreshLink shows a new graph's word on the link the panel shows,
+// leaving its buttons and what is being typed into its forms alone.
+function refreshLink(id) {
+  const panel = $("panel");
+  const l = graph && graph.links.find((x) => x.id === id);
+  if (!l || panel.dataset.link !== id) { showLink(id); return; }
+  const pre = panel.querySelector("pre.link-lines");
+  const text = l.lines.join("\n");
+  if (pre.textContent !== text) pre.textContent = text;
 }
 
 async function ping(from, to) {
@@ -298,6 +374,7 @@ function traffic(rates) {
 function open(name) {
   lab = name;
   graph = null;
+  svg = null;
   selected = null;
   if (events) events.close();
   if (!lab) { $("picture").innerHTML = '<p class="empty">no lab is up: start one with topo up FILE</p>'; return; }
@@ -309,7 +386,7 @@ function open(name) {
     st.textContent = graph.drift && graph.drift.length ? "drifted" : "up";
     st.className = st.textContent;
     draw();
-    if (selected && selected.kind === "link") showLink(selected.id);
+    if (selected && selected.kind === "link") refreshLink(selected.id);
   });
   events.addEventListener("traffic", (ev) => traffic(JSON.parse(ev.data)));
   events.addEventListener("labs", (ev) => labs(JSON.parse(ev.data) || []));
