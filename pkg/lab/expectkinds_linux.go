@@ -178,6 +178,7 @@ func judgePath(x *ExpectResult, e *topology.Expectation) {
 	}
 	path := e.From + " → " + strings.Join(seen, " → ")
 	reached := len(x.Hops) > 0 && x.Hops[len(x.Hops)-1].Reached
+	x.Result.Reached = reached
 	switch {
 	case wrong == "" && reached:
 		x.Holds, x.Why = true, fmt.Sprintf("path %s (%d hops)", path, len(seen))
@@ -207,6 +208,7 @@ func judgeConn(x *ExpectResult, e *topology.Expectation, timeout time.Duration) 
 	c := x.Conn
 	why := c.Why(timeout)
 	answered := c.Outcome == probe.OutcomeAnswered
+	x.Result.Reached = answered || c.Outcome == probe.OutcomeWrongAnswer
 	switch {
 	case c.Outcome == probe.OutcomeError:
 		x.Why = "could not check: " + why
@@ -225,6 +227,7 @@ func judgeConn(x *ExpectResult, e *topology.Expectation, timeout time.Duration) 
 // sizes tried when it is not.
 func judgeMTU(x *ExpectResult, e *topology.Expectation) {
 	m := x.MTU
+	x.Result.Reached = m.MTU > 0
 	switch {
 	case m.MTU == 0:
 		x.Why = "not even a " + fmt.Sprint(m.Tries[0].Size) + "-byte packet passes: " + m.Why

@@ -60,6 +60,9 @@ func TestJudgePath(t *testing.T) {
 			if x.Holds != c.holds || x.Why != c.why {
 				t.Errorf("holds %v, %q; want %v, %q", x.Holds, x.Why, c.holds, c.why)
 			}
+			if end := c.hops[len(c.hops)-1].Reached; x.Result.Reached != end {
+				t.Errorf("result reached %v; the last hop's answer says %v", x.Result.Reached, end)
+			}
 			if d := strings.Join(x.Detail, "\n"); !strings.Contains(d, c.detail) || (c.holds && d != "") {
 				t.Errorf("detail:\n%s\nwant it to hold %q", d, c.detail)
 			}
@@ -71,29 +74,30 @@ func TestJudgeConn(t *testing.T) {
 	to := netip.MustParseAddrPort("10.0.3.80:80")
 	icmp := &probe.ICMPError{From: netip.MustParseAddr("10.0.2.2"), FromNode: "r2", Type: 3, Code: 13}
 	for _, c := range []struct {
-		desc  string
-		reach bool
-		conn  probe.Conn
-		holds bool
-		why   string
+		desc    string
+		reach   bool
+		conn    probe.Conn
+		holds   bool
+		why     string
+		reached bool // a listener answered
 	}{
-		{"connected", true, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeAnswered, RTT: 250 * time.Microsecond}, true, "connected in 0.250 ms"},
-		{"RST", true, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeRefused}, false, "refused: TCP RST from 10.0.3.80"},
-		{"RST, as expected", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeRefused}, true, "refused: TCP RST from 10.0.3.80, as expected"},
+		{"connected", true, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeAnswered, RTT: 250 * time.Microsecond}, true, "connected in 0.250 ms", true},
+		{"RST", true, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeRefused}, false, "refused: TCP RST from 10.0.3.80", false},
+		{"RST, as expected", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeRefused}, true, "refused: TCP RST from 10.0.3.80, as expected", false},
 		{"rejected by a router", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeUnreachable, ICMP: icmp}, true,
-			"ICMP r2 (10.0.2.2): communication administratively prohibited (a firewall rejected it), as expected"},
-		{"dropped", true, probe.Conn{Proto: "udp", To: to, Outcome: probe.OutcomeTimeout}, false, "no answer within 1s: dropped"},
-		{"connected, must not", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeAnswered, RTT: time.Millisecond}, false, "connected in 1.000 ms, but must not"},
-		{"the wrong answer", true, probe.Conn{Proto: "udp", To: to, Outcome: probe.OutcomeWrongAnswer, Answer: "nope", Want: "pong"}, false, `answered "nope", not containing "pong"`},
-		{"closed without an answer", true, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeWrongAnswer, Error: "the connection was closed without an answer"}, false, "the connection was closed without an answer"},
-		{"could not run", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeError, Error: "h1: no socket"}, false, "could not check: h1: no socket"},
+			"ICMP r2 (10.0.2.2): communication administratively prohibited (a firewall rejected it), as expected", false},
+		{"dropped", true, probe.Conn{Proto: "udp", To: to, Outcome: probe.OutcomeTimeout}, false, "no answer within 1s: dropped", false},
+		{"connected, must not", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeAnswered, RTT: time.Millisecond}, false, "connected in 1.000 ms, but must not", true},
+		{"the wrong answer", true, probe.Conn{Proto: "udp", To: to, Outcome: probe.OutcomeWrongAnswer, Answer: "nope", Want: "pong"}, false, `answered "nope", not containing "pong"`, true},
+		{"closed without an answer", true, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeWrongAnswer, Error: "the connection was closed without an answer"}, false, "the connection was closed without an answer", true},
+		{"could not run", false, probe.Conn{Proto: "tcp", To: to, Outcome: probe.OutcomeError, Error: "h1: no socket"}, false, "could not check: h1: no socket", false},
 	} {
 		t.Run(c.desc, func(t *testing.T) {
 			e := &topology.Expectation{From: "h1", To: "web", Reach: c.reach, TCP: 80}
 			x := ExpectResult{Expect: e, Conn: &c.conn}
 			judgeConn(&x, e, time.Second)
-			if x.Holds != c.holds || x.Why != c.why {
-				t.Errorf("holds %v, %q; want %v, %q", x.Holds, x.Why, c.holds, c.why)
+			if x.Holds != c.holds || x.Why != c.why || x.Result.Reached != c.reached {
+				t.Errorf("holds %v, %q, reached %v; want %v, %q, %v", x.Holds, x.Why, x.Result.Reached, c.holds, c.why, c.reached)
 			}
 		})
 	}
@@ -102,7 +106,7 @@ func TestJudgeConn(t *testing.T) {
 func TestJudgeMTU(t *testing.T) {
 	e := &topology.Expectation{From: "h1", To: "h2", Reach: true, MTU: 1400}
 	x := ExpectResult{Expect: e, MTU: &probe.PathMTU{MTU: 1400}}
-	if judgeMTU(&x, e); !x.Holds || x.Why != "the largest DF packet that passes is 1400 bytes" || x.Detail != nil {
+	if judgeMTU(&x, e); !x.Holds || x.Why != "the largest DF packet that passes is 1400 bytes" || x.Detail != nil || !x.Result.Reached {
 		t.Errorf("found as expected: %v, %q, %q", x.Holds, x.Why, x.Detail)
 	}
 	x = ExpectResult{Expect: e, MTU: &probe.PathMTU{MTU: 1300, Tries: []probe.MTUTry{{Size: 68, Passed: true}, {Size: 1500, Why: "r1 (10.0.1.1): fragmentation needed and DF set (mtu 1300)"}, {Size: 1300, Passed: true}}}}
@@ -112,7 +116,7 @@ func TestJudgeMTU(t *testing.T) {
 		t.Errorf("found another: %v, %q, %q", x.Holds, x.Why, x.Detail)
 	}
 	x = ExpectResult{Expect: e, MTU: &probe.PathMTU{Why: "no reply", Tries: []probe.MTUTry{{Size: 68, Why: "no reply"}}}}
-	if judgeMTU(&x, e); x.Holds || x.Why != "not even a 68-byte packet passes: no reply" {
+	if judgeMTU(&x, e); x.Holds || x.Why != "not even a 68-byte packet passes: no reply" || x.Result.Reached {
 		t.Errorf("nothing passes: %v, %q", x.Holds, x.Why)
 	}
 }
