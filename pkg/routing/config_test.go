@@ -154,7 +154,8 @@ links:
 // TestIPv6OnlyRouterIDs: routers without an IPv4 address get router-ids
 // of their own, none 0.0.0.0 (FRR makes none up without IPv4, and
 // every router at 0.0.0.0 is a duplicate: no OSPFv3 adjacency forms),
-// and the sessions topo waits for expect the peers at those ids.
+// and the sessions topo waits for expect the peers at those ids. They
+// run OSPFv3 alone: OSPFv2 would have nothing to carry.
 func TestIPv6OnlyRouterIDs(t *testing.T) {
 	l := parse(t, `
 routing: {ospf: {hello: 1, dead: 4}}
@@ -187,6 +188,17 @@ links:
 	}
 	if conf := x.Node("r4").Files["/etc/frr/ospf6d.conf"]; !strings.Contains(conf, "ospf6 router-id 10.255.0.4") {
 		t.Errorf("r4's router_id is not its OSPFv3 router-id:\n%s", conf)
+	}
+	for _, r := range []string{"r1", "r2", "r3", "r4"} {
+		n := x.Node(r)
+		if _, ok := n.Files["/etc/frr/ospfd.conf"]; ok {
+			t.Errorf("%s, IPv6 only, has an ospfd.conf", r)
+		}
+		for _, s := range n.Services {
+			if s.Name == "ospfd" {
+				t.Errorf("%s, IPv6 only, runs ospfd", r)
+			}
+		}
 	}
 	for _, s := range Sessions(l) {
 		if s.Proto == "ospf6" && ids[s.PeerID.String()] != s.Peer && s.Peer != "r4" {

@@ -85,11 +85,13 @@ func Expand(l *topology.Lab) *topology.Lab {
 			c.Files[p] = v
 		}
 		daemons := []string{svcZebra}
-		if l.RunsOSPF(n) {
+		// An OSPF router runs OSPFv2 for its IPv4 and OSPFv3 for its
+		// IPv6; a daemon with no address of its family would only idle.
+		if l.RunsOSPF(n) && g.hasIPv4(n) {
 			daemons = append(daemons, svcOSPF)
-			if g.hasIPv6(n) {
-				daemons = append(daemons, svcOSPF6)
-			}
+		}
+		if l.RunsOSPF(n) && g.hasIPv6(n) {
+			daemons = append(daemons, svcOSPF6)
 		}
 		if n.BGP != nil {
 			daemons = append(daemons, svcBGP)

@@ -189,6 +189,10 @@ func (g *graph) spareIDs() map[string]netip.Addr {
 
 func (g *graph) hasIPv6(n *topology.Node) bool { return g.firstAddr(n, false).IsValid() }
 
+// hasIPv4 is whether the router has an IPv4 address on a link, over
+// which OSPFv2 could have a neighbour (a loopback alone has none).
+func (g *graph) hasIPv4(n *topology.Node) bool { return g.firstAddr(n, true).IsValid() }
+
 // firstAddr is the node's first address of one family (global, for
 // IPv6) in link order; invalid when it has none.
 func (g *graph) firstAddr(n *topology.Node, v4 bool) netip.Addr {
