@@ -27,37 +27,46 @@ links:
     vni: 5001
 `
 
-// TestBrowserSiteFrames: the page draws a lab's sites as topo graph
-// does, each a frame titled with its name and underlay, where the
-// layout put it, and the tunnel labelled with its VNI. Headless
-// Chromium; skipped, saying why, where it is missing.
-func TestBrowserSiteFrames(t *testing.T) {
+// pageOf serves the page over f and starts headless Chromium for it
+// (60 s at most), or skips the test, saying what goes untested; url
+// opens lab1 with the server's token.
+func pageOf(t *testing.T, f *fake, what string) (ctx context.Context, url string) {
+	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Skip("Chromium is not installed (apt-get install chromium): the page's frames not tested in a browser")
+		t.Skip("Chromium is not installed (apt-get install chromium): " + what + " not tested in a browser")
 	}
-	f := &fake{file: sitesLab}
 	s, err := New(Options{Backend: f, Poll: 50 * time.Millisecond, FullEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	want, err := f.Picture(context.Background(), "lab1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
 		chromedp.WindowSize(1200, 800), chromedp.UserDataDir(t.TempDir()))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
-	defer cancel2()
+	t.Cleanup(cancel2)
 	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel3()
+	t.Cleanup(cancel3)
+	return ctx, ts.URL + "/?token=" + s.o.Token + "#lab1"
+}
+
+// TestBrowserSiteFrames: the page draws a lab's sites as topo graph
+// does, each a frame titled with its name and underlay, where the
+// layout put it, and the tunnel labelled with its VNI. Headless
+// Chromium; skipped, saying why, where it is missing.
+func TestBrowserSiteFrames(t *testing.T) {
+	f := &fake{file: sitesLab}
+	ctx, url := pageOf(t, f, "the page's frames")
+	want, err := f.Picture(context.Background(), "lab1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(ts.URL+"/?token="+s.o.Token+"#lab1"),
+		chromedp.Navigate(url),
 		chromedp.WaitVisible(`#graph g.site[data-id="m2"]`),
 	); err != nil {
 		t.Fatalf("open the page: %v", err)
@@ -101,28 +110,10 @@ func TestBrowserSiteFrames(t *testing.T) {
 // impairment form stays too. A redraw that rebuilt them would lose a
 // click aimed at one, or the text being typed.
 func TestBrowserRedrawKeepsElements(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("Chromium is not installed (apt-get install chromium): redraws not tested in a browser")
-	}
 	f := &fake{}
-	s, err := New(Options{Backend: f, Poll: 50 * time.Millisecond, FullEvery: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
-		chromedp.WindowSize(1200, 800), chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel2 := chromedp.NewContext(actx)
-	defer cancel2()
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel3()
+	ctx, url := pageOf(t, f, "redraws")
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(ts.URL+"/?token="+s.o.Token+"#lab1"),
+		chromedp.Navigate(url),
 		chromedp.WaitVisible(`#graph g.node[data-id="h1"]`),
 		chromedp.Click(`#graph g.label rect`),
 		chromedp.WaitVisible(`#panel form input`),
