@@ -10,31 +10,6 @@ import (
 	"time"
 )
 
-// ospfRing is four routers in a ring, a host on each, OSPF with a
-// hello of 1 s and a dead interval of 4 s.
-const ospfRing = `
-routing:
-  ospf: {hello: 1, dead: 4}
-hosts:
-  r1: {forward: true}
-  r2: {forward: true}
-  r3: {forward: true}
-  r4: {forward: true}
-  h1: {gateway: auto}
-  h2: {gateway: auto}
-  h3: {gateway: auto}
-  h4: {gateway: auto}
-links:
-  - {endpoints: [r1:eth1, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30]}
-  - {endpoints: [r2:eth2, r3:eth1], addresses: [10.0.23.1/30, 10.0.23.2/30]}
-  - {endpoints: [r3:eth2, r4:eth1], addresses: [10.0.34.1/30, 10.0.34.2/30]}
-  - {endpoints: [r4:eth2, r1:eth2], addresses: [10.0.41.1/30, 10.0.41.2/30]}
-  - {endpoints: [h1:eth0, r1:eth0], addresses: [10.1.0.10/24, 10.1.0.1/24]}
-  - {endpoints: [h2:eth0, r2:eth0], addresses: [10.2.0.10/24, 10.2.0.1/24]}
-  - {endpoints: [h3:eth0, r3:eth0], addresses: [10.3.0.10/24, 10.3.0.1/24]}
-  - {endpoints: [h4:eth0, r4:eth0], addresses: [10.4.0.10/24, 10.4.0.1/24]}
-`
-
 var ttlRE = regexp.MustCompile(`ttl=(\d+)`)
 
 // pingTTL pings once from a node and returns the reply's TTL, or 0
@@ -71,8 +46,19 @@ func waitTTL(t *testing.T, l *labT, from, to string, ttl int, limit time.Duratio
 	return 0
 }
 
+// ospfRing brings up examples/ospf-ring.yaml as a lab of its own: four
+// routers in a ring, a host on each, OSPF with a hello of 1 s and a
+// dead interval of 4 s.
+func ospfRing(t *testing.T, tag string) *labT {
+	l := newLab(t, tag, "")
+	l.File = l.WriteRenamed("../../examples/ospf-ring.yaml")
+	return l
+}
+
+// TestOSPFRingConvergesAndReroutes: examples/ospf-ring.yaml converges,
+// every pair reaches, and a ring link down reroutes as its comment says.
 func TestOSPFRingConvergesAndReroutes(t *testing.T) {
-	l := newLab(t, "ospf", ospfRing)
+	l := ospfRing(t, "ospf")
 	r := l.Must("up", l.File)
 	if !strings.Contains(r.Stdout, "routing converged in") {
 		t.Errorf("up did not say routing converged:\n%s", r.Stdout)
@@ -104,7 +90,7 @@ func TestOSPFRingConvergesAndReroutes(t *testing.T) {
 // r1-r2 down, h1 -> h2 goes r1, r4, r3, r2 (ttl 60) and every host
 // reaches every other; up again, the short way (ttl 62). --no-wait does not wait.
 func TestLinkWaitsForRouting(t *testing.T) {
-	l := newLab(t, "lwait", ospfRing)
+	l := ospfRing(t, "lwait")
 	l.Must("up", l.File)
 	convergedRE := regexp.MustCompile(`(?m)^routing converged in \d+\.\ds$`)
 	for _, step := range []struct {
@@ -132,26 +118,12 @@ func TestLinkWaitsForRouting(t *testing.T) {
 	}
 }
 
-// bgpLine is three ASes in a line, a host behind each end.
-const bgpLine = `
-hosts:
-  r1: {forward: true, bgp: {asn: 65001}}
-  r2: {forward: true, bgp: {asn: 65002}}
-  r3: {forward: true, bgp: {asn: 65003}}
-  h1: {gateway: auto}
-  h3: {gateway: auto}
-links:
-  - {endpoints: [r1:eth1, r2:eth1], addresses: [10.0.12.1/30, 10.0.12.2/30]}
-  - {endpoints: [r2:eth2, r3:eth1], addresses: [10.0.23.1/30, 10.0.23.2/30]}
-  - {endpoints: [h1:eth0, r1:eth0], addresses: [10.1.0.10/24, 10.1.0.1/24]}
-  - {endpoints: [h3:eth0, r3:eth0], addresses: [10.3.0.10/24, 10.3.0.1/24]}
-expect:
-  - {from: h1, to: h3}
-  - {from: h3, to: h1}
-`
-
+// TestBGPLineConvergesWithASPath: examples/bgp.yaml, three ASes in a
+// line, converges; r1 reaches r3's hosts over AS path 65002 65003, and
+// the file's expectations hold.
 func TestBGPLineConvergesWithASPath(t *testing.T) {
-	l := newLab(t, "bgp", bgpLine)
+	l := newLab(t, "bgp", "")
+	l.File = l.WriteRenamed("../../examples/bgp.yaml")
 	r := l.Must("up", l.File)
 	if !strings.Contains(r.Stdout, "routing converged in") {
 		t.Errorf("up did not say routing converged:\n%s", r.Stdout)
