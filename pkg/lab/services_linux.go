@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -44,7 +45,7 @@ func labServices(l *topology.Lab) []service.Spec {
 // syncServices hands the desired services to the lab's supervisor,
 // starting it when needed, and waits until it has acted on them. It
 // returns an error naming each service that could not be started.
-func syncServices(desired *topology.Lab, restarts map[string]bool) error {
+func syncServices(ctx context.Context, desired *topology.Lab, restarts map[string]bool) error {
 	specs := labServices(desired)
 	pid := supervisorPid(desired.Name)
 	if len(specs) == 0 && pid == 0 {
@@ -82,9 +83,13 @@ func syncServices(desired *topology.Lab, restarts map[string]bool) error {
 	}
 	// Each service is started at once; a start costs a few
 	// milliseconds, more on a loaded machine.
-	st, err := waitGen(dir, d.Gen, 30*time.Second+time.Duration(len(specs))*100*time.Millisecond)
-	if err != nil {
-		return fmt.Errorf("lab %s: the supervisor did not take the services: %w (see %s)", desired.Name, err, dir+"/supervisor.log")
+	limit := 30*time.Second + time.Duration(len(specs))*100*time.Millisecond
+	st, err := waitStatus(ctx, dir, limit, func(st *service.Status) bool { return st.Gen >= d.Gen })
+	switch {
+	case errors.Is(err, errWaitLimit):
+		return fmt.Errorf("lab %s: the supervisor did not take the services within %s (see %s)", desired.Name, limit, dir+"/supervisor.log")
+	case err != nil:
+		return fmt.Errorf("lab %s: interrupted while the supervisor took the services (they are its to start): %w", desired.Name, err)
 	}
 	if errs := startProblems(specs, st); len(errs) > 0 {
 		return &ServiceError{Lab: desired.Name, Problems: errs}
@@ -126,13 +131,7 @@ func servicesTried(ctx context.Context, lab string, limit time.Duration) error {
 		return err
 	}
 	dir := svcDir(lab)
-	var st *service.Status
-	pollUntil(ctx, max(limit, 0), 10*time.Millisecond, func() bool {
-		s, err := service.ReadStatus(dir)
-		if err != nil || s == nil {
-			return false
-		}
-		st = s
+	st, _ := waitStatus(ctx, dir, max(limit, 0), func(st *service.Status) bool {
 		for _, s := range st.Services {
 			if s.State == service.StateStarting {
 				return false
@@ -179,24 +178,6 @@ func missingCommand(command string) string {
 		return f[0]
 	}
 	return ""
-}
-
-// waitGen waits until the supervisor's status echoes generation gen.
-func waitGen(dir string, gen int, limit time.Duration) (*service.Status, error) {
-	deadline := time.Now().Add(limit)
-	for {
-		st, err := service.ReadStatus(dir)
-		if err == nil && st != nil && st.Gen >= gen {
-			return st, nil
-		}
-		if time.Now().After(deadline) {
-			if err == nil {
-				err = fmt.Errorf("no answer within %s", limit)
-			}
-			return nil, err
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // observeServices says which services the lab's supervisor keeps; an

@@ -130,7 +130,7 @@ func Up(ctx context.Context, desired *topology.Lab, opts Options) (*topology.Pla
 	if applyErr == nil || x.svcSteps {
 		// Services start once everything else is in place; a service
 		// that cannot start fails up, the rest of the lab still built.
-		if err := syncServices(desired, x.restarts); applyErr == nil {
+		if err := syncServices(ctx, desired, x.restarts); applyErr == nil {
 			applyErr = err
 		} else if err != nil {
 			applyErr = errors.Join(applyErr, err)
