@@ -11,9 +11,9 @@ import (
 
 // waitStatus waits, within limit, until the supervisor's status in dir
 // satisfies done, and returns it. The status is read at once, then
-// again each time something in dir is written or renamed into place
-// (the supervisor replaces status.json by rename): inotify wakes the
-// wait, nothing polls. Where inotify cannot be had (the user's
+// again each time a file is renamed into dir (the supervisor replaces
+// status.json so, at most every 50 ms): inotify wakes the wait,
+// nothing polls. Where inotify cannot be had (the user's
 // instances used up) it reads every 10 ms instead. dir must exist.
 //
 // It returns the last status read (nil if none could be) with
@@ -43,8 +43,8 @@ func waitStatus(ctx context.Context, dir string, limit time.Duration, done func(
 	}
 }
 
-// dirChanges sends on the channel it returns each time a file in dir
-// is written or renamed into place (a send may stand for several),
+// dirChanges sends on the channel it returns each time a file is
+// renamed into dir (a send may stand for several),
 // until stop is called; every 10 ms where inotify cannot be had. The
 // watch is in place when it returns.
 func dirChanges(dir string) (changed <-chan struct{}, stop func()) {
@@ -52,7 +52,7 @@ func dirChanges(dir string) (changed <-chan struct{}, stop func()) {
 	finished := make(chan struct{})
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err == nil {
-		if _, err = unix.InotifyAddWatch(fd, dir, unix.IN_MOVED_TO|unix.IN_CLOSE_WRITE); err != nil {
+		if _, err = unix.InotifyAddWatch(fd, dir, unix.IN_MOVED_TO); err != nil {
 			unix.Close(fd)
 		}
 	}

@@ -50,7 +50,20 @@ type Supervisor struct {
 	changed chan struct{}
 	// watching counts the services being watched until they are ready.
 	watching int
+	// dirty asks writeBehind for a write of the status file; quit ends
+	// it (StopAll), and it closes behindDone when it has.
+	dirty      chan struct{}
+	quit       chan struct{}
+	behindDone chan struct{}
+	quitOnce   sync.Once
 }
+
+// statusEvery is the least time between two writes of the status file
+// while states keep changing. Each write is the whole file, about 2 ms
+// for a thousand services, and starting a thousand changes a thousand
+// states: written at every change, the writes (and the reads of those
+// who wait on them) were most of the cost of starting them.
+const statusEvery = 50 * time.Millisecond
 
 // maxStarting is how many services start at once.
 const maxStarting = 8
@@ -107,6 +120,8 @@ func (sv *Supervisor) Reconcile() error {
 		sv.running = map[string]*runner{}
 		sv.starting = make(chan struct{}, maxStarting)
 		sv.changed = make(chan struct{})
+		sv.dirty, sv.quit, sv.behindDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		go sv.writeBehind()
 	}
 	var stop []*runner
 	for k, r := range sv.running {
@@ -155,8 +170,14 @@ func (sv *Supervisor) StopAll() {
 		all = append(all, r)
 	}
 	sv.running = map[string]*runner{}
+	quit, behindDone := sv.quit, sv.behindDone
 	sv.mu.Unlock()
 	stopAll(all)
+	// The last word is this write's, none of writeBehind's after it.
+	if quit != nil {
+		sv.quitOnce.Do(func() { close(quit) })
+		<-behindDone
+	}
 	sv.writeStatus()
 }
 
@@ -177,12 +198,35 @@ func (sv *Supervisor) newRunner(s Spec) *runner {
 		st:      State{Node: s.Node, Name: s.Service.Name, State: StateStarting, Since: time.Now()}}
 }
 
-// set changes a runner's state and rewrites the status file.
+// set changes a runner's state; writeBehind writes it out.
 func (sv *Supervisor) set(r *runner, f func(st *State)) {
 	sv.mu.Lock()
 	f(&r.st)
 	sv.mu.Unlock()
-	sv.writeStatus()
+	select {
+	case sv.dirty <- struct{}{}:
+	default: // a write is already asked for: it will have this change
+	}
+}
+
+// writeBehind writes the status file after a change: at once after a
+// quiet spell, then at most every statusEvery while changes come, until
+// StopAll.
+func (sv *Supervisor) writeBehind() {
+	defer close(sv.behindDone)
+	for {
+		select {
+		case <-sv.quit:
+			return
+		case <-sv.dirty:
+		}
+		sv.writeStatus()
+		select {
+		case <-sv.quit:
+			return
+		case <-time.After(statusEvery):
+		}
+	}
 }
 
 // keep runs one service until ctx ends.
