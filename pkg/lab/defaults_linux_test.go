@@ -93,10 +93,12 @@ links:
 	checkPlanEmpty(t, l, "after removing 10.77.0.1/24")
 }
 
-// upLab parses file as lab name and brings it up; the lab is taken
-// down at cleanup.
+// downRegistered holds, while a test runs, the labs it has a down
+// registered for, by test and lab name.
 var downRegistered sync.Map
 
+// upLab parses file as lab name and brings it up; the lab is taken
+// down at cleanup.
 func upLab(t *testing.T, name, file string) *topology.Lab {
 	t.Helper()
 	l, _, err := topology.Parse("lab.yaml", []byte("name: "+name+"\n"+file))
@@ -105,9 +107,13 @@ func upLab(t *testing.T, name, file string) *topology.Lab {
 	}
 	// One down per lab and test, registered with the first up, so that
 	// it runs after the cleanups of what the test opened since (down
-	// --wait waits until nothing holds the lab's namespaces).
-	if _, seen := downRegistered.LoadOrStore(fmt.Sprintf("%p/%s", t, name), true); !seen {
+	// --wait waits until nothing holds the lab's namespaces). The key
+	// is forgotten with the test: a later test (another -count round)
+	// may get the same *testing.T address, and must get its own down.
+	key := fmt.Sprintf("%p/%s", t, name)
+	if _, seen := downRegistered.LoadOrStore(key, true); !seen {
 		t.Cleanup(func() {
+			downRegistered.Delete(key)
 			if _, err := Down(context.Background(), name, Options{WaitCleanup: true}); err != nil {
 				t.Errorf("down %s: %v", name, err)
 			}

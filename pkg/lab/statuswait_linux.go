@@ -11,42 +11,33 @@ import (
 
 // waitStatus waits, within limit, until the supervisor's status in dir
 // satisfies done, and returns it. The status is read at once, then
-// again each time a file is renamed into dir (the supervisor replaces
-// status.json so, at most every 50 ms): inotify wakes the wait,
-// nothing polls. Where inotify cannot be had (the user's
-// instances used up) it reads every 10 ms instead. dir must exist.
+// again each time a file is renamed into dir (the supervisor writes
+// status.json so): inotify wakes the wait, nothing polls. Where
+// inotify cannot be had (the user's instances used up) it reads every
+// 10 ms instead. dir must exist.
 //
 // It returns the last status read (nil if none could be) with
 // errWaitLimit when limit passes, or with ctx's error when ctx ends
 // first.
 func waitStatus(ctx context.Context, dir string, limit time.Duration, done func(*service.Status) bool) (*service.Status, error) {
-	wctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
 	changed, stop := dirChanges(dir)
 	defer stop()
 	var last *service.Status
-	for {
-		if st, err := service.ReadStatus(dir); err == nil && st != nil {
-			last = st
-			if done(st) {
-				return st, nil
-			}
+	err := waitUntil(ctx, limit, changed, func() bool {
+		st, err := service.ReadStatus(dir)
+		if err != nil || st == nil {
+			return false
 		}
-		select {
-		case <-wctx.Done():
-			if err := ctx.Err(); err != nil {
-				return last, err
-			}
-			return last, errWaitLimit
-		case <-changed:
-		}
-	}
+		last = st
+		return done(st)
+	})
+	return last, err
 }
 
 // dirChanges sends on the channel it returns each time a file is
-// renamed into dir (a send may stand for several),
-// until stop is called; every 10 ms where inotify cannot be had. The
-// watch is in place when it returns.
+// renamed into dir (a send may stand for several), until stop is
+// called; every 10 ms where inotify cannot be had. The watch is in
+// place when it returns.
 func dirChanges(dir string) (changed <-chan struct{}, stop func()) {
 	out := make(chan struct{}, 1)
 	finished := make(chan struct{})
