@@ -153,8 +153,9 @@ hosts:
 	dir := filepath.Join(l.StateDir, l.Name, "services")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		// Running: up handed the services over and waits for them.
-		if st, _ := service.ReadStatus(dir); st != nil && len(st.Services) == 1 && st.Services[0].State == service.StateRunning {
+		// Running, and the supervisor has answered up's hand-over
+		// (generation 1): up waits for the service to be ready.
+		if st, _ := service.ReadStatus(dir); st != nil && st.Gen >= 1 && len(st.Services) == 1 && st.Services[0].State == service.StateRunning {
 			break
 		}
 		if time.Now().After(deadline) {

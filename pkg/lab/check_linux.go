@@ -18,10 +18,10 @@ import (
 // ExpectResult is the verdict on one expectation of a lab file.
 type ExpectResult struct {
 	Expect *topology.Expectation `json:"expect"`
-	// Result is the probe of the pair; its Reached says whether the
-	// destination itself answered, whatever the kind: the echo reply,
-	// the last hop of a path, a listener's answer on the port (right or
-	// wrong), a packet of an MTU search.
+	// Result is the probe of the pair. Its Reached says the probe got
+	// through to what it was for: an echo reply, the last hop of a
+	// path, a listener's answer on the port (right or wrong: a TCP RST
+	// or ICMP unreachable is not one), a packet of an MTU search.
 	Result probe.Result `json:"result"`
 	// Holds is whether the network behaved as expected.
 	Holds bool `json:"holds"`

@@ -162,7 +162,8 @@ func (sv *Supervisor) Reconcile() error {
 	return sv.writeStatus()
 }
 
-// StopAll stops every service, for the supervisor's exit.
+// StopAll stops every service and writes the last status, for the
+// supervisor's exit: the Supervisor is not to be used after it.
 func (sv *Supervisor) StopAll() {
 	sv.mu.Lock()
 	var all []*runner

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,53 @@ func TestBrowserRedrawKeepsElements(t *testing.T) {
 	typed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#panel form input").value`))
 	if err != nil || typed != "5mbit" {
 		t.Errorf("the rate being typed reads %q after the redraw (%v), want 5mbit", typed, err)
+	}
+}
+
+// TestBrowserRedrawRemovesWhatIsGone: when the lab loses a node and its
+// link, the redraw takes both off the page and empties the panel that
+// showed the link; a node that comes is stacked in the graph's order,
+// not after the others.
+func TestBrowserRedrawRemovesWhatIsGone(t *testing.T) {
+	const three = "name: lab1\nhosts: {h1: {}, h2: {}, h3: {}}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n  - endpoints: [h2:eth1, h3:eth0]\n"
+	const after = "name: lab1\nhosts: {h0: {}, h1: {}, h2: {}}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n  - endpoints: [h0:eth0, h1:eth1]\n"
+	f := &fake{file: three}
+	ctx, url := pageOf(t, f, "redraws")
+	gone := `#graph g.label[data-id="h2:eth1~h3:eth0"]`
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(`#graph g.node[data-id="h3"]`),
+		chromedp.Click(gone+` rect`),
+		chromedp.WaitVisible(`#panel button[data-act="down"]`),
+	); err != nil {
+		t.Fatalf("open the page and the h2-h3 link's panel: %v", err)
+	}
+	// The server reads the lab again when an interface's state changes.
+	f.mu.Lock()
+	f.file = after
+	f.mu.Unlock()
+	if err := f.SetLink(context.Background(), "lab1", "h1:eth0", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#graph g.node[data-id="h0"]') !== null`)); err != nil {
+		t.Fatalf("the page never drew the new node: %v", err)
+	}
+	left, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		'#graph g.node[data-id="h3"]', '#graph polyline.link[data-id="h2:eth1~h3:eth0"]', '`+gone+`', "#panel > *",
+	].filter(q => document.querySelector(q) !== null)`))
+	if err != nil || len(left) > 0 {
+		t.Errorf("still on the page after h3 and its link went: %q (%v)", left, err)
+	}
+	want, err := f.Picture(context.Background(), "lab1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, n := range want.Nodes {
+		order = append(order, n.ID)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#graph g.node")).map(g => g.dataset.id)`))
+	if err != nil || strings.Join(got, " ") != strings.Join(order, " ") {
+		t.Errorf("nodes stacked %q (%v), the graph's order is %q", got, err, order)
 	}
 }

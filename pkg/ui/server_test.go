@@ -20,7 +20,7 @@ import (
 // fake is a Backend without a kernel: one lab "lab1" whose link can be
 // set down, recording the actions it was asked for.
 type fake struct {
-	// file is lab1's file; "" for two hosts and a link.
+	// file is lab1's file; "" for two hosts and a link. mu.
 	file    string
 	mu      sync.Mutex
 	down    bool
@@ -34,6 +34,8 @@ func (f *fake) Picture(ctx context.Context, lab string) (*graph.Graph, error) {
 	if lab != "lab1" {
 		return nil, errors.New("lab " + lab + " is not up")
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	file := f.file
 	if file == "" {
 		file = "name: lab1\nhosts: {h1: {}, h2: {}}\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n    addresses: [10.0.0.1/24, 10.0.0.2/24]\n"
@@ -42,8 +44,6 @@ func (f *fake) Picture(ctx context.Context, lab string) (*graph.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	l.Links[0].Down = f.down
 	g := graph.Build(l, graph.Options{})
 	g.Drift = f.drift

@@ -56,26 +56,37 @@ let svg = null;           // the picture drawn, kept across redraws
 let layers = {};          // LAYERS' <g> elements in svg
 
 // keyed returns the element of layer that stands for key, made with tag
-// (and made ready by init) the first time; seen collects what this
-// redraw drew, for sweep. An element stays the same element across
-// redraws, so a click aimed at it is never lost to a redraw.
-function keyed(layer, key, tag, seen, init) {
-  layer.keyed = layer.keyed || new Map();
+// (and made ready by init) the first time, and notes it as drawn. An
+// element stays the same element across redraws, so a click aimed at
+// it is never lost to a redraw.
+function keyed(layer, key, tag, init) {
   let e = layer.keyed.get(key);
   if (!e) {
     e = el(tag, {}, layer);
     layer.keyed.set(key, e);
     if (init) init(e);
   }
-  seen.add(e);
+  layer.drawn.push(e);
   return e;
 }
 
-// sweep removes what layer drew before and the graph no longer has.
-function sweep(layer, seen) {
-  for (const [key, e] of layer.keyed || []) {
-    if (!seen.has(e)) { e.remove(); layer.keyed.delete(key); }
+// settle removes what layer drew before and this redraw did not, and
+// stacks the rest in the order drawn (the graph's, as topo graph's SVG
+// has it), moving only what is out of place.
+function settle(layer) {
+  const drawn = new Set(layer.drawn);
+  for (const [key, e] of layer.keyed) {
+    if (!drawn.has(e)) { e.remove(); layer.keyed.delete(key); }
   }
+  layer.drawn.forEach((e, i) => {
+    if (layer.children[i] !== e) layer.insertBefore(e, layer.children[i]);
+  });
+  layer.drawn = [];
+}
+
+// selectedClass is " selected" for the node or link selected.
+function selectedClass(kind, id) {
+  return selected && selected.kind === kind && selected.id === id ? " selected" : "";
 }
 
 function set(e, attrs) {
@@ -83,11 +94,6 @@ function set(e, attrs) {
     const v = String(attrs[k]);
     if (e.getAttribute(k) !== v) e.setAttribute(k, v);
   }
-}
-
-// child returns parent's first child element of tag, made if missing.
-function child(parent, tag) {
-  return parent.querySelector(":scope > " + tag) || el(tag, {}, parent);
 }
 
 // lines writes text lines into parent's <text class="line"> children,
@@ -112,21 +118,24 @@ function draw() {
     pic.textContent = "";
     svg = el("svg", { id: "graph" }, pic);
     layers = {};
-    for (const name of LAYERS) layers[name] = el("g", { class: "layer-" + name }, svg);
+    for (const name of LAYERS) {
+      layers[name] = el("g", { class: "layer-" + name }, svg);
+      layers[name].keyed = new Map();
+      layers[name].drawn = [];
+    }
   }
   set(svg, { width: graph.width, height: graph.height, viewBox: `0 0 ${graph.width} ${graph.height}` });
-  const seen = new Set();
   const byId = {};
   for (const n of graph.nodes) byId[n.id] = n;
   // A lab split across sites: a frame per site, under everything else.
   for (const f of graph.sites || []) {
-    const g = keyed(layers.sites, f.name, "g", seen);
+    const g = keyed(layers.sites, f.name, "g", (g) => el("rect", {}, g));
     set(g, { class: "site", "data-id": f.name });
-    set(child(g, "rect"), { x: f.x, y: f.y, width: f.w, height: f.h, rx: 8, fill: "#faf7fc", stroke: "#7b1fa2", "stroke-width": 1.5, "stroke-dasharray": "8 4" });
+    set(g.querySelector(":scope > rect"), { x: f.x, y: f.y, width: f.w, height: f.h, rx: 8, fill: "#faf7fc", stroke: "#7b1fa2", "stroke-width": 1.5, "stroke-dasharray": "8 4" });
     lines(g, [f.name + " " + f.underlay], () => ({ x: f.x + 14, y: f.y + 18, fill: "#7b1fa2", "font-weight": "bold" }));
   }
   for (const l of graph.links) {
-    set(keyed(layers.links, l.id, "polyline", seen), {
+    set(keyed(layers.links, l.id, "polyline"), {
       class: "link", "data-id": l.id, fill: "none",
       points: l.points.map((p) => p.x + "," + p.y).join(" "),
       stroke: l.blocking ? "#bbbbbb" : l.vni ? "#7b1fa2" : "#555555", "stroke-width": l.count ? 4 : 1.5,
@@ -136,28 +145,28 @@ function draw() {
   for (const p of graph.pairs || []) {
     const a = byId[p.from], z = byId[p.to];
     if (!p.checked || p.ok || !a || !z) continue;
-    set(keyed(layers.pairs, p.from + ">" + p.to, "line", seen), { class: "pair", x1: a.x + a.w / 2, y1: a.y + a.h / 2, x2: z.x + z.w / 2, y2: z.y + z.h / 2, stroke: "#d93025", "stroke-width": 2, "stroke-dasharray": "2 4" });
+    set(keyed(layers.pairs, p.from + ">" + p.to, "line"), { class: "pair", x1: a.x + a.w / 2, y1: a.y + a.h / 2, x2: z.x + z.w / 2, y2: z.y + z.h / 2, stroke: "#d93025", "stroke-width": 2, "stroke-dasharray": "2 4" });
   }
   for (const l of graph.links) {
     const id = l.id;
-    const g = keyed(layers.labels, id, "g", seen, (g) => {
+    const g = keyed(layers.labels, id, "g", (g) => {
       el("rect", {}, g);
       el("text", { class: "traffic", "data-link": id }, g);
       g.addEventListener("click", () => select("link", id));
     });
     const b = l.label;
-    set(g, { class: "label", "data-id": id });
+    set(g, { class: "label" + selectedClass("link", id), "data-id": id });
     set(g.querySelector(":scope > rect"), { x: b.x, y: b.y, width: b.w, height: b.h, rx: 3, fill: "#ffffff", stroke: "#bbbbbb" });
     lines(g, l.lines, (i) => ({ x: b.x + 6, y: b.y + 4 + i * 16 + 12 }));
     set(g.querySelector(":scope > text.traffic"), { x: b.x + 6, y: b.y + b.h + 12 });
   }
   for (const n of graph.nodes) {
     const id = n.id;
-    const g = keyed(layers.nodes, id, "g", seen, (g) => {
+    const g = keyed(layers.nodes, id, "g", (g) => {
       el("rect", {}, g);
       g.addEventListener("click", () => clickNode(id));
     });
-    set(g, { class: "node " + n.kind, "data-id": id });
+    set(g, { class: "node " + n.kind + selectedClass("node", id), "data-id": id });
     const rx = n.kind === "router" ? n.h / 2 : n.kind === "switch" ? 0 : 6;
     set(g.querySelector(":scope > rect"), {
       x: n.x, y: n.y, width: n.w, height: n.h, rx, fill: FILL[n.kind] || "#fff",
@@ -166,8 +175,7 @@ function draw() {
     });
     lines(g, n.lines, (i) => ({ x: n.x + n.w / 2, y: n.y + 8 + i * 16 + 12, "text-anchor": "middle" }));
   }
-  for (const name of LAYERS) sweep(layers[name], seen);
-  mark();
+  for (const name of LAYERS) settle(layers[name]);
   drawPairs();
   drawDrift();
 }
