@@ -105,24 +105,32 @@ func WaitServices(ctx context.Context, l *topology.Lab, limit time.Duration) ([]
 	// every look.
 	hs := newHandles(own)
 	defer hs.close()
-	listens := func(p NotReady) (bool, error) {
-		ns, release, err := hs.use(p.Node)
+	// ports reads a node's listening ports of one protocol: once per
+	// look for all its services, not once per service.
+	ports := func(nodeName, proto string) (map[int]bool, error) {
+		ns, release, err := hs.use(nodeName)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		defer release()
-		return node.Listening(ns.Fd, p.Ready.Proto(), p.Ready.Port())
+		return node.ListeningPorts(ns.Fd, proto)
 	}
 	var lookErr error
 	err = pollUntil(ctx, limit, service.ReadyPoll, func() bool {
 		var still []NotReady
+		read := map[string]map[int]bool{} // by node and protocol
 		for _, p := range pending {
-			ok, err := listens(p)
-			if err != nil {
-				lookErr = fmt.Errorf("service %s/%s: %w", p.Node, p.Service, err)
-				return true
-			}
+			key := p.Node + "/" + p.Ready.Proto()
+			held, ok := read[key]
 			if !ok {
+				var err error
+				if held, err = ports(p.Node, p.Ready.Proto()); err != nil {
+					lookErr = fmt.Errorf("service %s/%s: %w", p.Node, p.Service, err)
+					return true
+				}
+				read[key] = held
+			}
+			if !held[p.Ready.Port()] {
 				still = append(still, p)
 			}
 		}

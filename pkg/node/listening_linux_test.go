@@ -53,16 +53,16 @@ func TestListening(t *testing.T) {
 		}
 		// The tables of /proc/net, for a kernel without socket
 		// diagnostics, say the same.
-		got, err = listeningProc(c.ns.Fd, c.proto, c.port)
-		if err != nil || got != c.want {
+		ports, err := listeningProc(c.ns.Fd, c.proto)
+		if got = ports[c.port]; err != nil || got != c.want {
 			t.Errorf("listeningProc(%s, %s/%d) = %v, %v; want %v", c.ns.Name, c.proto, c.port, got, err, c.want)
 		}
 	}
 }
 
-// TestProcHolds reads /proc/net tables as the kernel writes them: a TCP
+// TestProcPorts reads /proc/net tables as the kernel writes them: a TCP
 // port counts only while listening (0A), a UDP one in any state.
-func TestProcHolds(t *testing.T) {
+func TestProcPorts(t *testing.T) {
 	tcp := []byte(`  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
    1: 0100007F:0050 0100007F:D2A4 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1
@@ -83,8 +83,9 @@ func TestProcHolds(t *testing.T) {
 		{udp, "udp", 53, false},
 		{nil, "tcp", 8080, false},
 	} {
-		if got := procHolds(c.table, c.proto, c.port); got != c.want {
-			t.Errorf("procHolds(%s/%d) = %v, want %v", c.proto, c.port, got, c.want)
+		ports := map[int]bool{}
+		if procPorts(c.table, c.proto, ports); ports[c.port] != c.want {
+			t.Errorf("procPorts(%s) has %d: %v, want %v", c.proto, c.port, ports[c.port], c.want)
 		}
 	}
 }

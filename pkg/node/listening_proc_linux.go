@@ -11,12 +11,12 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// listeningProc is Listening read from the namespace's procfs tables
-// (/proc/net/tcp, tcp6, udp, udp6 as a thread in ns sees them), for a
-// kernel without socket diagnostics for a family: Debian's stock
-// kernel answers NETLINK_SOCK_DIAG with ENOENT until the inet_diag
-// modules are loaded, which a machine without modprobe never does.
-func listeningProc(ns netns.NsHandle, proto string, port int) (bool, error) {
+// listeningProc is ListeningPorts read from the namespace's procfs
+// tables (/proc/net/tcp, tcp6, udp, udp6 as a thread in ns sees them),
+// for a kernel without socket diagnostics: Debian's stock kernel
+// answers NETLINK_SOCK_DIAG with ENOENT until the inet_diag modules are
+// loaded, which a machine without modprobe never does.
+func listeningProc(ns netns.NsHandle, proto string) (map[int]bool, error) {
 	var tables [2][]byte
 	err := Do(ns, func() error {
 		for i, suffix := range []string{"", "6"} {
@@ -29,20 +29,19 @@ func listeningProc(ns netns.NsHandle, proto string, port int) (bool, error) {
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	ports := map[int]bool{}
 	for _, t := range tables {
-		if procHolds(t, proto, port) {
-			return true, nil
-		}
+		procPorts(t, proto, ports)
 	}
-	return false, nil
+	return ports, nil
 }
 
-// procHolds reports whether a /proc/net/{tcp,udp}[6] table has a
-// socket on local port port: listening (state 0A) for TCP, any for UDP.
-// Pure.
-func procHolds(table []byte, proto string, port int) bool {
+// procPorts adds to ports the local ports of a /proc/net/{tcp,udp}[6]
+// table's sockets: listening (state 0A) for TCP, any for UDP. Pure.
+func procPorts(table []byte, proto string, ports map[int]bool) {
+	listen := fmt.Sprintf("%02X", tcpListen)
 	sc := bufio.NewScanner(bytes.NewReader(table))
 	sc.Scan() // the header
 	for sc.Scan() {
@@ -52,12 +51,8 @@ func procHolds(table []byte, proto string, port int) bool {
 		}
 		_, hexPort, ok := strings.Cut(f[1], ":")
 		p, err := strconv.ParseUint(hexPort, 16, 16)
-		if !ok || err != nil || int(p) != port {
-			continue
-		}
-		if proto != "tcp" || f[3] == fmt.Sprintf("%02X", tcpListen) {
-			return true
+		if ok && err == nil && (proto != "tcp" || f[3] == listen) {
+			ports[int(p)] = true
 		}
 	}
-	return false
 }
